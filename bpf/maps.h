@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The data plane's maps; xlbd pins them so flows survive a daemon restart. */
+#ifndef XLB_BPF_MAPS_H
+#define XLB_BPF_MAPS_H
+
+#include "xlb/xlb_types.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct xlb_service_key);
+	__type(value, struct xlb_service);
+	__uint(max_entries, XLB_MAX_SERVICES);
+} services SEC(".maps");
+
+/* Two slots per service, see struct xlb_ring. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_ring);
+	__uint(max_entries, XLB_MAX_SERVICES * 2);
+} sched_rings SEC(".maps");
+
+/* Per-service ring cursor; shared by all CPUs so rr order is global. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, XLB_MAX_SERVICES);
+} sched_cursor SEC(".maps");
+
+/* A hash, not an array: an update replaces the entry atomically, so a packet
+ * never sees a half-written MAC. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct xlb_real);
+	__uint(max_entries, XLB_MAX_REALS);
+} reals SEC(".maps");
+
+/* Sized from flows.max by xlbd before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_flow);
+	__uint(max_entries, 65536);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_stats);
+	__uint(max_entries, XLB_MAX_SERVICES);
+} svc_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_stats);
+	__uint(max_entries, XLB_MAX_REALS);
+} real_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, XLB_CNT__COUNT);
+} global_stats SEC(".maps");
+
+/* Interfaces XDP may redirect to, keyed by ifindex. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 64);
+} tx_ports SEC(".maps");
+
+static __always_inline void count(enum xlb_counter which)
+{
+	__u32 key = which;
+	__u64 *val = bpf_map_lookup_elem(&global_stats, &key);
+
+	if (val)
+		*val += 1;
+}
+
+static __always_inline void stats_add(void *map, __u32 id, __u64 bytes, bool new_flow)
+{
+	struct xlb_stats *st = bpf_map_lookup_elem(map, &id);
+
+	if (!st)
+		return;
+	st->packets++;
+	st->bytes += bytes;
+	if (new_flow)
+		st->new_flows++;
+}
+
+#endif /* XLB_BPF_MAPS_H */

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Types shared by the XDP/tc data plane and xlbd: map keys, values, constants. */
+#ifndef XLB_TYPES_H
+#define XLB_TYPES_H
+
+/*
+ * Built by clang -target bpf (with vmlinux.h) and by the host compiler (with
+ * <linux/types.h>); every struct uses fixed-width types and explicit padding
+ * so both sides agree byte for byte.
+ */
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define XLB_MAX_SERVICES 1024
+#define XLB_MAX_REALS 65536
+/* Schedule ring entries per service (rr/wrr sequence; see src/sched/). */
+#define XLB_RING_MAX 4096
+#define XLB_DEFAULT_MAX_FLOWS 1000000
+
+/* Address families as stored in keys (not AF_* so the BPF side needs no libc). */
+enum xlb_family {
+	XLB_FAMILY_V4 = 4,
+	XLB_FAMILY_V6 = 6,
+};
+
+enum xlb_method {
+	XLB_METHOD_DR = 0,
+	XLB_METHOD_TUN,
+	XLB_METHOD_GUE,
+	XLB_METHOD_DSCP,
+	XLB_METHOD_NAT,
+	XLB_METHOD_FNAT,
+	XLB_METHOD_PROXY,
+	XLB_METHOD__COUNT,
+};
+
+/*
+ * How the data plane picks a real for a new flow. Ring schedulers read the
+ * per-service ring that xlbd computes (userspace owns the algorithm, BPF
+ * just walks it with an atomic cursor).
+ */
+enum xlb_sched_kind {
+	XLB_SCHED_KIND_RING = 0,
+};
+
+/*
+ * An address of either family. IPv4 lives in addr[0] (network order), the
+ * rest zero, so one key layout serves both families.
+ */
+struct xlb_addr {
+	__u32 addr[4];
+};
+
+/* BPF map "services": which (VIP, port, protocol) we balance. */
+struct xlb_service_key {
+	struct xlb_addr vip;
+	__u16 port; /* network order */
+	__u8 proto; /* IPPROTO_TCP / IPPROTO_UDP */
+	__u8 family; /* enum xlb_family */
+};
+
+#define XLB_SVC_F_ACTIVE (1u << 0)
+
+struct xlb_service {
+	__u32 svc_id; /* index into per-service arrays */
+	__u32 flags;
+	__u8 method; /* enum xlb_method */
+	__u8 sched_kind; /* enum xlb_sched_kind */
+	__u16 ring_slot; /* which of the service's two ring slots is live */
+	__u32 pad;
+};
+
+/*
+ * BPF map "sched_rings", index svc_id * 2 + ring_slot. xlbd writes the idle
+ * slot and then flips ring_slot in the service entry (an atomic hash-map
+ * replace), so the data plane never reads a half-written ring.
+ */
+struct xlb_ring {
+	__u32 len;
+	__u32 pad;
+	__u32 real_ids[XLB_RING_MAX];
+};
+
+#define XLB_REAL_F_ACTIVE (1u << 0) /* present in config; existing flows may use it */
+
+/* BPF map "reals", key real_id: everything needed to forward to it. */
+struct xlb_real {
+	struct xlb_addr addr;
+	__u32 gen; /* unique per allocation of this id; flows record it */
+	__u32 flags;
+	__u32 ifindex; /* egress interface */
+	__u32 svc_id; /* owner; lets a restarted xlbd recover ids from the pinned map */
+	__u8 dst_mac[6];
+	__u8 src_mac[6]; /* the egress interface's MAC */
+	__u16 port; /* network order */
+	__u8 family;
+	__u8 pad;
+};
+
+/* BPF map "flows" (LRU hash): one entry per client flow. */
+struct xlb_flow_key {
+	struct xlb_addr src;
+	struct xlb_addr dst;
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 family;
+	__u16 pad;
+};
+
+struct xlb_flow {
+	__u32 real_id;
+	__u32 real_gen;
+	__u32 svc_id;
+	__u32 pad;
+	__u64 last_seen_ns; /* bpf_ktime_get_ns() of the last packet */
+};
+
+/* Per-CPU counters for services and reals ("svc_stats", "real_stats"). */
+struct xlb_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+};
+
+/* Global per-CPU counters ("global_stats"): why packets went where. */
+enum xlb_counter {
+	XLB_CNT_RX = 0, /* every packet the program saw */
+	XLB_CNT_PASS_NOT_IP, /* non-IP frames (ARP, LLDP, ...) */
+	XLB_CNT_PASS_NO_SERVICE, /* IP, but not a VIP:port we balance */
+	XLB_CNT_PASS_MALFORMED, /* truncated or invalid headers */
+	XLB_CNT_PASS_FRAGMENT, /* IPv4 fragments / IPv6 ext headers to a VIP */
+	XLB_CNT_DROP_NO_REAL, /* service has no usable real */
+	XLB_CNT_DROP_BAD_REAL, /* ring pointed at a missing real */
+	XLB_CNT_FWD_TX, /* forwarded on the ingress interface */
+	XLB_CNT_FWD_REDIRECT, /* forwarded to another interface */
+	XLB_CNT_NEW_FLOW,
+	XLB_CNT_FLOW_MIDSTREAM, /* TCP non-SYN without a flow: rescheduled */
+	XLB_CNT_FLOW_STALE_REAL, /* flow's real gone or reused: rescheduled */
+	XLB_CNT__COUNT,
+};
+
+#endif /* XLB_TYPES_H */

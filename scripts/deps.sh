@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages xlb needs to build, test and demo; quiet when
+# everything is already there.
+set -euo pipefail
+
+pkgs=(
+	# build
+	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+	libyaml-dev libjson-c-dev libmnl-dev libcmocka-dev
+	# lab and demo
+	iproute2 ethtool nginx-light curl wrk apache2-utils procps iputils-ping
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

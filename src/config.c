@@ -1,0 +1,1142 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Reads xlb.yaml into struct xlb_config, reporting every problem with its line. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "sched/sched.h"
+
+/* A config is a page or two; anything this big is the wrong file (or /dev/zero). */
+#define CONFIG_FILE_MAX (16u << 20)
+/* Room for a value quoted in a message: 64 characters and "...". */
+#define CONFIG_QUOTE_SIZE 68
+#define CONFIG_IFNAME_MAX (IF_NAMESIZE - 1)
+#define CONFIG_SVCNAME_MAX (CONFIG_NAME_MAX - 1)
+#define CONFIG_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define CONFIG_MAX_FLOWS_LIMIT 100000000u
+
+static const char config_default_socket[] = "/run/xlb/xlb.sock";
+static const char config_default_pin_dir[] = "/sys/fs/bpf/xlb";
+
+static const struct flow_timeouts config_default_timeouts = {
+	.tcp_established_ms = 900 * 1000,
+	.tcp_syn_ms = 60 * 1000,
+	.tcp_fin_ms = 120 * 1000,
+	.udp_ms = 300 * 1000,
+};
+
+static const char *const config_method_names[XLB_METHOD__COUNT] = {
+	[XLB_METHOD_DR] = "dr",	    [XLB_METHOD_TUN] = "tun",	[XLB_METHOD_GUE] = "gue",
+	[XLB_METHOD_DSCP] = "dscp", [XLB_METHOD_NAT] = "nat",	[XLB_METHOD_FNAT] = "fnat",
+	[XLB_METHOD_PROXY] = "proxy",
+};
+
+static const char *const config_mode_names[] = {
+	[ATTACH_NATIVE] = "native",
+	[ATTACH_GENERIC] = "generic",
+	[ATTACH_TC] = "tc",
+};
+
+/*
+ * IPVS schedulers we mean to offer; naming one gets "not supported yet"
+ * instead of "unknown", so a typo and a missing feature read differently.
+ */
+static const char *const config_ipvs_scheds[] = {
+	"rr", "wrr", "lc", "wlc", "sed", "nq", "sh", "dh", "mh", "lblc", "lblcr", "fo", "ovf", "twos",
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct config_err {
+	int line;
+	size_t seq; /* keeps errors on one line in the order they were found */
+	char *msg;
+};
+
+struct config_ctx {
+	const char *path;
+	const char *text; /* the file, to turn reader error offsets into lines */
+	size_t text_len;
+	yaml_document_t *doc;
+	struct config_err *errs;
+	size_t nerrs, cap;
+	bool oom;
+};
+
+/* One key of a mapping as found: both nodes, so repeats can cite the first. */
+struct config_slot {
+	yaml_node_t *key;
+	yaml_node_t *val;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+config_err(struct config_ctx *ctx, int line, const char *fmt, ...)
+{
+	char *body, *msg;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&body, fmt, ap);
+	va_end(ap);
+	if (ret < 0) {
+		ctx->oom = true;
+		return;
+	}
+	if (line > 0)
+		ret = asprintf(&msg, "%s:%d: %s", ctx->path, line, body);
+	else
+		ret = asprintf(&msg, "%s: %s", ctx->path, body);
+	free(body);
+	if (ret < 0) {
+		ctx->oom = true;
+		return;
+	}
+	if (ctx->nerrs == ctx->cap) {
+		size_t cap = ctx->cap ? ctx->cap * 2 : 16;
+		struct config_err *errs = realloc(ctx->errs, cap * sizeof(*errs));
+
+		if (!errs) {
+			free(msg);
+			ctx->oom = true;
+			return;
+		}
+		ctx->errs = errs;
+		ctx->cap = cap;
+	}
+	ctx->errs[ctx->nerrs] = (struct config_err){ line, ctx->nerrs, msg };
+	ctx->nerrs++;
+}
+
+/* Allocation failures are reported by config_load's return, not as messages. */
+static void *config_calloc(struct config_ctx *ctx, size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		ctx->oom = true;
+	return p;
+}
+
+/* Keeps messages on one line and free of terminal control bytes. */
+static const char *config_quote(const char *s, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (; *s && n + 4 < size; s++)
+		buf[n++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+	if (*s)
+		memcpy(buf + n, "...", 4);
+	else
+		buf[n] = '\0';
+	return buf;
+}
+
+static void config_join(const char *const *names, size_t count, const char *sep, char *buf,
+			size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < count && off < size; i++) {
+		if (!names[i])
+			continue;
+		int n = snprintf(buf + off, size - off, "%s%s", off ? sep : "", names[i]);
+
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+/* The schedulers this build has, straight from the table so it never goes stale. */
+static void config_sched_list(char *buf, size_t size)
+{
+	const char *names[SCHED__COUNT];
+
+	for (int i = 0; i < SCHED__COUNT; i++) {
+		const struct sched_ops *ops = sched_get((enum sched_id)i);
+
+		names[i] = ops ? ops->name : NULL;
+	}
+	config_join(names, SCHED__COUNT, ", ", buf, size);
+}
+
+static int config_line(const yaml_node_t *n)
+{
+	return (int)n->start_mark.line + 1;
+}
+
+static yaml_node_t *config_node(struct config_ctx *ctx, int index)
+{
+	return yaml_document_get_node(ctx->doc, index);
+}
+
+/* "key:" with nothing after it: treated as absent where a default makes sense. */
+static bool config_is_null(const yaml_node_t *n)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
+		if (strcmp((const char *)n->data.scalar.value, nulls[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *config_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	default:
+		return config_is_null(n) ? "empty" : "a single value";
+	}
+}
+
+/*
+ * Collects the keys of mapping @map into @slots (indexed like @names),
+ * reporting keys that are unknown or repeated. False if @map is no mapping.
+ */
+static bool config_map(struct config_ctx *ctx, yaml_node_t *map, const char *what,
+		       const char *const *names, size_t count, struct config_slot *slots)
+{
+	char q[CONFIG_QUOTE_SIZE], list[256];
+
+	memset(slots, 0, count * sizeof(*slots));
+	if (map->type != YAML_MAPPING_NODE) {
+		config_err(ctx, config_line(map), "%s is %s (expected a mapping)", what,
+			   config_kind(map));
+		return false;
+	}
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *key = config_node(ctx, p->key);
+		yaml_node_t *val = config_node(ctx, p->value);
+		size_t i;
+
+		if (!key || !val)
+			continue;
+		if (key->type != YAML_SCALAR_NODE) {
+			config_err(ctx, config_line(key), "key in %s is %s (expected a key name)",
+				   what, config_kind(key));
+			continue;
+		}
+		const char *name = (const char *)key->data.scalar.value;
+
+		for (i = 0; i < count; i++)
+			if (strlen(names[i]) == key->data.scalar.length &&
+			    strcmp(names[i], name) == 0)
+				break;
+		if (i == count) {
+			config_join(names, count, ", ", list, sizeof(list));
+			config_err(ctx, config_line(key),
+				   "unknown key '%s' in %s (expected one of: %s)",
+				   config_quote(name, q, sizeof(q)), what, list);
+			continue;
+		}
+		if (slots[i].key) {
+			config_err(ctx, config_line(key),
+				   "duplicate key '%s' in %s (first defined at line %d)", names[i],
+				   what, config_line(slots[i].key));
+			continue;
+		}
+		slots[i].key = key;
+		slots[i].val = val;
+	}
+	return true;
+}
+
+static void config_missing(struct config_ctx *ctx, yaml_node_t *map, const char *what,
+			   const char *key)
+{
+	config_err(ctx, config_line(map), "%s: missing key '%s'", what, key);
+}
+
+/* The scalar's text, or NULL once it has been reported as unusable. */
+static const char *config_text(struct config_ctx *ctx, yaml_node_t *n, const char *key,
+			       const char *expect)
+{
+	if (n->type != YAML_SCALAR_NODE || config_is_null(n)) {
+		config_err(ctx, config_line(n), "%s is %s (expected %s)", key, config_kind(n),
+			   expect);
+		return NULL;
+	}
+	/* A "\0" escape would silently cut the value short in every C string. */
+	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length) {
+		config_err(ctx, config_line(n), "%s contains a NUL character (expected %s)", key,
+			   expect);
+		return NULL;
+	}
+	return (const char *)n->data.scalar.value;
+}
+
+/*
+ * Plain decimal only: quoted numbers are strings in YAML, and leading zeros
+ * are octal in YAML 1.1, so both would mean something else to another reader.
+ */
+static bool config_uint(struct config_ctx *ctx, yaml_node_t *n, const char *key, uint64_t min,
+			uint64_t max, uint64_t *out)
+{
+	char expect[64], q[CONFIG_QUOTE_SIZE];
+	const char *s;
+	uint64_t v = 0;
+	bool ok;
+
+	snprintf(expect, sizeof(expect), "an integer %" PRIu64 "..%" PRIu64, min, max);
+	s = config_text(ctx, n, key, expect);
+	if (!s)
+		return false;
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+		config_err(ctx, config_line(n), "bad %s '%s' (expected %s, without quotes)", key,
+			   config_quote(s, q, sizeof(q)), expect);
+		return false;
+	}
+	ok = s[0] && (s[0] != '0' || !s[1]);
+	for (const char *c = s; ok && *c; c++) {
+		if (*c < '0' || *c > '9' || v > max) {
+			ok = false;
+			break;
+		}
+		v = v * 10 + (uint64_t)(*c - '0');
+	}
+	if (!ok || v < min || v > max) {
+		config_err(ctx, config_line(n), "bad %s '%s' (expected %s)", key,
+			   config_quote(s, q, sizeof(q)), expect);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* "500ms", "2s", "3m", "1h" into milliseconds; a bare number is ambiguous. */
+static bool config_duration(struct config_ctx *ctx, yaml_node_t *n, const char *key,
+			    uint32_t *out_ms)
+{
+	static const char expect[] = "a duration with a unit: ms, s, m, h";
+	static const struct {
+		const char *unit;
+		uint64_t ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60 * 1000 }, { "h", 3600 * 1000 } };
+	char q[CONFIG_QUOTE_SIZE];
+	const char *s, *c;
+	uint64_t v = 0, mult = 0;
+	bool big = false;
+
+	s = config_text(ctx, n, key, expect);
+	if (!s)
+		return false;
+	for (c = s; *c >= '0' && *c <= '9'; c++) {
+		v = v * 10 + (uint64_t)(*c - '0');
+		if (v > UINT32_MAX) {
+			big = true;
+			v = UINT32_MAX;
+		}
+	}
+	for (size_t i = 0; c != s && i < ARRAY_SIZE(units); i++)
+		if (strcmp(c, units[i].unit) == 0)
+			mult = units[i].ms;
+	if (!mult) {
+		config_err(ctx, config_line(n), "bad %s '%s' (expected %s)", key,
+			   config_quote(s, q, sizeof(q)), expect);
+		return false;
+	}
+	if (big || v * mult > UINT32_MAX) {
+		config_err(ctx, config_line(n), "bad %s '%s' (expected at most %" PRIu64 "h)", key,
+			   config_quote(s, q, sizeof(q)), (uint64_t)UINT32_MAX / (3600 * 1000));
+		return false;
+	}
+	*out_ms = (uint32_t)(v * mult);
+	return true;
+}
+
+/* Index of the value in @names, or -1 once reported. */
+static int config_choice(struct config_ctx *ctx, yaml_node_t *n, const char *key,
+			 const char *const *names, size_t count, const char *expect)
+{
+	char q[CONFIG_QUOTE_SIZE];
+	const char *s = config_text(ctx, n, key, expect);
+
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	config_err(ctx, config_line(n), "unknown %s '%s' (expected %s)", key,
+		   config_quote(s, q, sizeof(q)), expect);
+	return -1;
+}
+
+static bool config_addr(struct config_ctx *ctx, yaml_node_t *n, const char *key, const char *of,
+			struct net_addr *out)
+{
+	static const char expect[] = "an IPv4 or IPv6 address";
+	char q[CONFIG_QUOTE_SIZE];
+	const char *s = config_text(ctx, n, key, expect);
+
+	if (!s)
+		return false;
+	if (net_addr_parse(s, out) < 0) {
+		memset(out, 0, sizeof(*out));
+		config_err(ctx, config_line(n), "bad address '%s' for %s (expected %s)",
+			   config_quote(s, q, sizeof(q)), of, expect);
+		return false;
+	}
+	return true;
+}
+
+static void config_path(struct config_ctx *ctx, yaml_node_t *n, const char *key, char *dst,
+			size_t max_len)
+{
+	char expect[64], q[CONFIG_QUOTE_SIZE];
+	const char *s;
+	size_t len;
+
+	snprintf(expect, sizeof(expect), "a path of at most %zu characters", max_len);
+	s = config_text(ctx, n, key, expect);
+	if (!s)
+		return;
+	len = strlen(s);
+	if (len == 0 || len > max_len) {
+		config_err(ctx, config_line(n), "bad %s '%s' (expected %s)", key,
+			   config_quote(s, q, sizeof(q)), expect);
+		return;
+	}
+	memcpy(dst, s, len + 1);
+}
+
+/* The kernel's dev_valid_name() rules, so a bad name fails here and not at attach. */
+static bool config_ifname_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > CONFIG_IFNAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* Service names end up in xlbctl output and stats keys: keep them token-like. */
+static bool config_svcname_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > CONFIG_SVCNAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
+			return false;
+	return true;
+}
+
+static const char *config_endpoint(const struct net_addr *a, uint16_t port, char *buf,
+				   size_t size)
+{
+	char ip[NET_ADDR_STRLEN];
+
+	net_addr_str(a, ip, sizeof(ip));
+	if (a->family == AF_INET6)
+		snprintf(buf, size, "[%s]:%u", ip, port);
+	else
+		snprintf(buf, size, "%s:%u", ip, port);
+	return buf;
+}
+
+static const char *config_family_name(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+enum { IK_NAME, IK_MODE, IK__COUNT };
+static const char *const config_iface_keys[IK__COUNT] = { "name", "mode" };
+
+static void config_parse_iface(struct config_ctx *ctx, yaml_node_t *n, struct iface_config *ifc)
+{
+	static const char expect[] = "1 to 15 characters without '/', ':' or spaces";
+	struct config_slot slots[IK__COUNT];
+	char q[CONFIG_QUOTE_SIZE];
+	const char *s;
+	int mode;
+
+	ifc->line = config_line(n);
+	ifc->mode = ATTACH_NATIVE;
+	if (!config_map(ctx, n, "interface", config_iface_keys, IK__COUNT, slots))
+		return;
+	if (!slots[IK_NAME].val) {
+		config_missing(ctx, n, "interface", "name");
+	} else if ((s = config_text(ctx, slots[IK_NAME].val, "interface name", expect))) {
+		if (config_ifname_ok(s))
+			memcpy(ifc->name, s, strlen(s) + 1);
+		else
+			config_err(ctx, config_line(slots[IK_NAME].val),
+				   "bad interface name '%s' (expected %s)",
+				   config_quote(s, q, sizeof(q)), expect);
+	}
+	if (slots[IK_MODE].val) {
+		mode = config_choice(ctx, slots[IK_MODE].val, "mode", config_mode_names,
+				     ARRAY_SIZE(config_mode_names), "native, generic or tc");
+		if (mode >= 0)
+			ifc->mode = (enum attach_mode)mode;
+	}
+}
+
+static void config_parse_ifaces(struct config_ctx *ctx, yaml_node_t *list, struct xlb_config *cfg)
+{
+	size_t n;
+
+	if (list->type != YAML_SEQUENCE_NODE && !config_is_null(list)) {
+		config_err(ctx, config_line(list), "interfaces is %s (expected a list)",
+			   config_kind(list));
+		return;
+	}
+	n = list->type == YAML_SEQUENCE_NODE ?
+		    (size_t)(list->data.sequence.items.top - list->data.sequence.items.start) :
+		    0;
+	if (!n) {
+		config_err(ctx, config_line(list),
+			   "interfaces is empty (expected at least one interface)");
+		return;
+	}
+	cfg->ifaces = config_calloc(ctx, n, sizeof(*cfg->ifaces));
+	if (!cfg->ifaces)
+		return;
+	cfg->nifaces = n;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = config_node(ctx, list->data.sequence.items.start[i]);
+
+		if (item)
+			config_parse_iface(ctx, item, &cfg->ifaces[i]);
+	}
+	/* Only valid names were stored, so an empty one means "already reported". */
+	for (size_t j = 1; j < n; j++) {
+		for (size_t i = 0; i < j; i++) {
+			if (!cfg->ifaces[j].name[0] ||
+			    strcmp(cfg->ifaces[i].name, cfg->ifaces[j].name) != 0)
+				continue;
+			config_err(ctx, cfg->ifaces[j].line,
+				   "duplicate interface '%s' (first defined at line %d)",
+				   cfg->ifaces[j].name, cfg->ifaces[i].line);
+			break;
+		}
+	}
+}
+
+enum { TK_ESTABLISHED, TK_SYN, TK_FIN, TK_UDP, TK__COUNT };
+static const char *const config_timeout_keys[TK__COUNT] = { "tcp_established", "tcp_syn",
+							    "tcp_fin", "udp" };
+
+enum { FK_MAX, FK_TIMEOUTS, FK__COUNT };
+static const char *const config_flows_keys[FK__COUNT] = { "max", "timeouts" };
+
+static void config_parse_timeouts(struct config_ctx *ctx, yaml_node_t *n, struct flow_timeouts *t)
+{
+	uint32_t *dst[TK__COUNT] = {
+		[TK_ESTABLISHED] = &t->tcp_established_ms,
+		[TK_SYN] = &t->tcp_syn_ms,
+		[TK_FIN] = &t->tcp_fin_ms,
+		[TK_UDP] = &t->udp_ms,
+	};
+	struct config_slot slots[TK__COUNT];
+	char q[CONFIG_QUOTE_SIZE];
+	uint32_t ms;
+
+	if (config_is_null(n) ||
+	    !config_map(ctx, n, "timeouts", config_timeout_keys, TK__COUNT, slots))
+		return;
+	for (int i = 0; i < TK__COUNT; i++) {
+		yaml_node_t *v = slots[i].val;
+
+		if (!v || !config_duration(ctx, v, config_timeout_keys[i], &ms))
+			continue;
+		/* A zero timeout would expire every flow as soon as it is created. */
+		if (!ms) {
+			config_err(ctx, config_line(v), "bad %s '%s' (expected more than 0)",
+				   config_timeout_keys[i],
+				   config_quote((const char *)v->data.scalar.value, q, sizeof(q)));
+			continue;
+		}
+		*dst[i] = ms;
+	}
+}
+
+static void config_parse_flows(struct config_ctx *ctx, yaml_node_t *n, struct xlb_config *cfg)
+{
+	struct config_slot slots[FK__COUNT];
+	uint64_t v;
+
+	if (config_is_null(n) || !config_map(ctx, n, "flows", config_flows_keys, FK__COUNT, slots))
+		return;
+	if (slots[FK_MAX].val && config_uint(ctx, slots[FK_MAX].val, "max", 1,
+					     CONFIG_MAX_FLOWS_LIMIT, &v))
+		cfg->max_flows = (uint32_t)v;
+	if (slots[FK_TIMEOUTS].val)
+		config_parse_timeouts(ctx, slots[FK_TIMEOUTS].val, &cfg->timeouts);
+}
+
+enum { RK_ADDRESS, RK_PORT, RK_WEIGHT, RK__COUNT };
+static const char *const config_real_keys[RK__COUNT] = { "address", "port", "weight" };
+
+/* @dr: the service forwards with dr, which rewrites MACs only, never ports. */
+static void config_parse_real(struct config_ctx *ctx, yaml_node_t *n,
+			      const struct service_config *svc, bool dr, struct real_config *r)
+{
+	struct config_slot slots[RK__COUNT];
+	char vip[NET_ADDR_STRLEN], ip[NET_ADDR_STRLEN];
+	uint64_t v;
+
+	r->line = config_line(n);
+	r->port = svc->port;
+	r->weight = 1;
+	if (!config_map(ctx, n, "real", config_real_keys, RK__COUNT, slots))
+		return;
+	if (!slots[RK_ADDRESS].val) {
+		config_missing(ctx, n, "real", "address");
+	} else if (config_addr(ctx, slots[RK_ADDRESS].val, "address", "real", &r->addr) &&
+		   svc->vip.family && r->addr.family != svc->vip.family) {
+		config_err(ctx, config_line(slots[RK_ADDRESS].val),
+			   "real %s is %s but vip %s is %s (expected an %s address)",
+			   net_addr_str(&r->addr, ip, sizeof(ip)),
+			   config_family_name(r->addr.family),
+			   net_addr_str(&svc->vip, vip, sizeof(vip)),
+			   config_family_name(svc->vip.family), config_family_name(svc->vip.family));
+	}
+	if (slots[RK_PORT].val) {
+		r->port = 0;
+		if (config_uint(ctx, slots[RK_PORT].val, "port", 1, 65535, &v)) {
+			r->port = (uint16_t)v;
+			if (dr && svc->port && r->port != svc->port)
+				config_err(ctx, config_line(slots[RK_PORT].val),
+					   "real port %u differs from service port %u (expected %u: dr cannot change ports)",
+					   r->port, svc->port, svc->port);
+		}
+	}
+	if (slots[RK_WEIGHT].val && config_uint(ctx, slots[RK_WEIGHT].val, "weight", 0, 65535, &v))
+		r->weight = (uint32_t)v;
+}
+
+static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, yaml_node_t *list,
+			       struct service_config *svc, bool dr)
+{
+	char who[CONFIG_NAME_MAX + 16], ep[NET_ADDR_STRLEN + 16];
+	size_t n = 0;
+
+	if (svc->name[0])
+		snprintf(who, sizeof(who), "service '%s'", svc->name);
+	else
+		snprintf(who, sizeof(who), "service");
+	if (list && list->type != YAML_SEQUENCE_NODE && !config_is_null(list)) {
+		config_err(ctx, config_line(list), "reals is %s (expected a list)",
+			   config_kind(list));
+		return;
+	}
+	if (list && list->type == YAML_SEQUENCE_NODE)
+		n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
+	if (!n) {
+		config_err(ctx, config_line(list ? list : svc_node),
+			   "%s has no reals (expected at least one real)", who);
+		return;
+	}
+	/* rr and wrr give every real at least one ring slot. */
+	if (n > XLB_RING_MAX)
+		config_err(ctx, config_line(list), "%s has %zu reals (expected at most %d)", who, n,
+			   XLB_RING_MAX);
+	svc->reals = config_calloc(ctx, n, sizeof(*svc->reals));
+	if (!svc->reals)
+		return;
+	svc->nreals = n;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = config_node(ctx, list->data.sequence.items.start[i]);
+
+		if (item)
+			config_parse_real(ctx, item, svc, dr, &svc->reals[i]);
+	}
+	for (size_t j = 1; j < n; j++) {
+		const struct real_config *b = &svc->reals[j];
+
+		if (!b->addr.family || !b->port)
+			continue;
+		for (size_t i = 0; i < j; i++) {
+			const struct real_config *a = &svc->reals[i];
+
+			if (a->port != b->port || !net_addr_equal(&a->addr, &b->addr))
+				continue;
+			config_err(ctx, b->line, "duplicate real %s (first defined at line %d)",
+				   config_endpoint(&b->addr, b->port, ep, sizeof(ep)), a->line);
+			break;
+		}
+	}
+}
+
+enum { SK_NAME, SK_VIP, SK_PORT, SK_PROTOCOL, SK_METHOD, SK_SCHEDULER, SK_PERSISTENCE, SK_REALS,
+       SK__COUNT };
+static const char *const config_service_keys[SK__COUNT] = {
+	"name", "vip", "port", "protocol", "method", "scheduler", "persistence", "reals",
+};
+
+static void config_parse_method(struct config_ctx *ctx, yaml_node_t *n, struct service_config *svc,
+				bool *dr)
+{
+	char q[CONFIG_QUOTE_SIZE];
+	const char *s = config_text(ctx, n, "method", "dr");
+
+	*dr = false;
+	if (!s)
+		return;
+	for (int i = 0; i < XLB_METHOD__COUNT; i++) {
+		if (strcmp(s, config_method_names[i]) != 0)
+			continue;
+		if (i == XLB_METHOD_DR) {
+			svc->method = XLB_METHOD_DR;
+			*dr = true;
+		} else {
+			config_err(ctx, config_line(n),
+				   "method '%s' is not supported yet (expected dr)", s);
+		}
+		return;
+	}
+	config_err(ctx, config_line(n), "unknown method '%s' (expected dr)",
+		   config_quote(s, q, sizeof(q)));
+}
+
+static void config_parse_scheduler(struct config_ctx *ctx, yaml_node_t *n,
+				   struct service_config *svc)
+{
+	char q[CONFIG_QUOTE_SIZE], list[128];
+	const char *s;
+	int id;
+
+	config_sched_list(list, sizeof(list));
+	s = config_text(ctx, n, "scheduler", list);
+	if (!s)
+		return;
+	id = sched_lookup(s);
+	if (id >= 0) {
+		svc->sched = (uint8_t)id;
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(config_ipvs_scheds); i++) {
+		if (strcmp(s, config_ipvs_scheds[i]) == 0) {
+			config_err(ctx, config_line(n),
+				   "scheduler '%s' is not supported yet (expected %s)", s, list);
+			return;
+		}
+	}
+	config_err(ctx, config_line(n), "unknown scheduler '%s' (expected %s)",
+		   config_quote(s, q, sizeof(q)), list);
+}
+
+static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
+				 struct service_config *svc)
+{
+	static const char name_expect[] = "1 to 63 characters from A-Z a-z 0-9 _ . -";
+	static const char *const protos[] = { "tcp", "udp" };
+	struct config_slot slots[SK__COUNT];
+	char q[CONFIG_QUOTE_SIZE];
+	const char *s;
+	uint64_t v;
+	uint32_t ms;
+	bool dr = true;
+	int i;
+
+	svc->line = config_line(n);
+	svc->proto = IPPROTO_TCP;
+	svc->method = XLB_METHOD_DR;
+	svc->sched = SCHED_RR;
+	if (!config_map(ctx, n, "service", config_service_keys, SK__COUNT, slots))
+		return;
+
+	if (!slots[SK_NAME].val) {
+		config_missing(ctx, n, "service", "name");
+	} else if ((s = config_text(ctx, slots[SK_NAME].val, "service name", name_expect))) {
+		if (config_svcname_ok(s))
+			memcpy(svc->name, s, strlen(s) + 1);
+		else
+			config_err(ctx, config_line(slots[SK_NAME].val),
+				   "bad service name '%s' (expected %s)",
+				   config_quote(s, q, sizeof(q)), name_expect);
+	}
+	if (!slots[SK_VIP].val)
+		config_missing(ctx, n, "service", "vip");
+	else
+		config_addr(ctx, slots[SK_VIP].val, "vip", "vip", &svc->vip);
+	if (!slots[SK_PORT].val)
+		config_missing(ctx, n, "service", "port");
+	else if (config_uint(ctx, slots[SK_PORT].val, "port", 1, 65535, &v))
+		svc->port = (uint16_t)v;
+	if (slots[SK_PROTOCOL].val) {
+		/* Zero marks it invalid, so no duplicate check runs on a guess. */
+		svc->proto = 0;
+		i = config_choice(ctx, slots[SK_PROTOCOL].val, "protocol", protos,
+				  ARRAY_SIZE(protos), "tcp or udp");
+		if (i >= 0)
+			svc->proto = i == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+	}
+	if (slots[SK_METHOD].val)
+		config_parse_method(ctx, slots[SK_METHOD].val, svc, &dr);
+	if (slots[SK_SCHEDULER].val)
+		config_parse_scheduler(ctx, slots[SK_SCHEDULER].val, svc);
+	if (slots[SK_PERSISTENCE].val &&
+	    config_duration(ctx, slots[SK_PERSISTENCE].val, "persistence", &ms) && ms)
+		config_err(ctx, config_line(slots[SK_PERSISTENCE].val),
+			   "persistence is not supported yet (expected 0s)");
+	config_parse_reals(ctx, n, slots[SK_REALS].val, svc, dr);
+}
+
+static const char *config_proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+static void config_parse_services(struct config_ctx *ctx, yaml_node_t *list,
+				  struct xlb_config *cfg)
+{
+	char ep[NET_ADDR_STRLEN + 16];
+	size_t n, total = 0;
+
+	/* "services:" with every entry commented out is a valid, idle balancer. */
+	if (config_is_null(list))
+		return;
+	if (list->type != YAML_SEQUENCE_NODE) {
+		config_err(ctx, config_line(list), "services is %s (expected a list)",
+			   config_kind(list));
+		return;
+	}
+	n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
+	if (!n)
+		return;
+	if (n > XLB_MAX_SERVICES)
+		config_err(ctx, config_line(list), "%zu services (expected at most %d)", n,
+			   XLB_MAX_SERVICES);
+	cfg->services = config_calloc(ctx, n, sizeof(*cfg->services));
+	if (!cfg->services)
+		return;
+	cfg->nservices = n;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = config_node(ctx, list->data.sequence.items.start[i]);
+
+		if (item)
+			config_parse_service(ctx, item, &cfg->services[i]);
+		total += cfg->services[i].nreals;
+	}
+	/* Every real of every service takes one id in the data plane's reals map. */
+	if (total > XLB_MAX_REALS)
+		config_err(ctx, config_line(list), "%zu reals in all services (expected at most %d)",
+			   total, XLB_MAX_REALS);
+
+	/* Fields left zero failed to parse and were reported already. */
+	for (size_t j = 1; j < n; j++) {
+		const struct service_config *b = &cfg->services[j];
+
+		for (size_t i = 0; b->name[0] && i < j; i++) {
+			const struct service_config *a = &cfg->services[i];
+
+			if (strcmp(a->name, b->name) != 0)
+				continue;
+			config_err(ctx, b->line, "duplicate service name '%s' (first defined at line %d)",
+				   b->name, a->line);
+			break;
+		}
+		if (!b->vip.family || !b->port || !b->proto)
+			continue;
+		for (size_t i = 0; i < j; i++) {
+			const struct service_config *a = &cfg->services[i];
+
+			if (a->port != b->port || a->proto != b->proto ||
+			    !net_addr_equal(&a->vip, &b->vip))
+				continue;
+			config_err(ctx, b->line, "duplicate service %s/%s (first defined at line %d)",
+				   config_endpoint(&b->vip, b->port, ep, sizeof(ep)),
+				   config_proto_name(b->proto), a->line);
+			break;
+		}
+	}
+}
+
+enum { CK_INTERFACES, CK_CONTROL_SOCKET, CK_BPF_PIN_DIR, CK_FLOWS, CK_SERVICES, CK__COUNT };
+static const char *const config_root_keys[CK__COUNT] = {
+	"interfaces", "control_socket", "bpf_pin_dir", "flows", "services",
+};
+
+static void config_parse_root(struct config_ctx *ctx, yaml_node_t *root, struct xlb_config *cfg)
+{
+	struct config_slot slots[CK__COUNT];
+
+	if (!config_map(ctx, root, "config", config_root_keys, CK__COUNT, slots))
+		return;
+	if (!slots[CK_INTERFACES].val)
+		config_missing(ctx, root, "config", "interfaces");
+	else
+		config_parse_ifaces(ctx, slots[CK_INTERFACES].val, cfg);
+	if (slots[CK_CONTROL_SOCKET].val)
+		config_path(ctx, slots[CK_CONTROL_SOCKET].val, "control_socket",
+			    cfg->control_socket, CONFIG_SOCKET_MAX);
+	if (slots[CK_BPF_PIN_DIR].val)
+		config_path(ctx, slots[CK_BPF_PIN_DIR].val, "bpf_pin_dir", cfg->bpf_pin_dir,
+			    sizeof(cfg->bpf_pin_dir) - 1);
+	if (slots[CK_FLOWS].val)
+		config_parse_flows(ctx, slots[CK_FLOWS].val, cfg);
+	if (!slots[CK_SERVICES].val)
+		config_missing(ctx, root, "config", "services");
+	else
+		config_parse_services(ctx, slots[CK_SERVICES].val, cfg);
+}
+
+static void config_yaml_error(struct config_ctx *ctx, const yaml_parser_t *p)
+{
+	size_t line = 1;
+
+	switch (p->error) {
+	case YAML_MEMORY_ERROR:
+		ctx->oom = true;
+		break;
+	case YAML_READER_ERROR:
+		/* Reader errors carry a byte offset, not a mark. */
+		for (size_t i = 0; i < p->problem_offset && i < ctx->text_len; i++)
+			line += ctx->text[i] == '\n';
+		config_err(ctx, (int)line, "bad YAML input: %s (expected UTF-8 text)",
+			   p->problem ? p->problem : "unreadable input");
+		break;
+	default:
+		if (p->context)
+			config_err(ctx, (int)p->problem_mark.line + 1,
+				   "YAML syntax error: %s (%s that starts at line %zu)",
+				   p->problem ? p->problem : "invalid YAML", p->context,
+				   p->context_mark.line + 1);
+		else
+			config_err(ctx, (int)p->problem_mark.line + 1, "YAML syntax error: %s",
+				   p->problem ? p->problem : "invalid YAML");
+		break;
+	}
+}
+
+/* Read it whole: a directory or a read error then gets its own errno. */
+static int config_read_file(const char *path, char **out, size_t *out_len)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = NULL;
+	struct stat st;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
+		goto out;
+	}
+	for (;;) {
+		if (!buf || len == cap) {
+			char *nbuf;
+
+			if (buf)
+				cap *= 2;
+			nbuf = realloc(buf, cap);
+			if (!nbuf) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = nbuf;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CONFIG_FILE_MAX) {
+			ret = -EFBIG;
+			goto out;
+		}
+	}
+out:
+	close(fd);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+static int config_err_cmp(const void *a, const void *b)
+{
+	const struct config_err *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Hands the messages over in file order; frees them if nobody wants them. */
+static void config_ctx_finish(struct config_ctx *ctx, struct config_errors *errs)
+{
+	char **msgs = NULL;
+
+	qsort(ctx->errs, ctx->nerrs, sizeof(*ctx->errs), config_err_cmp);
+	if (errs && ctx->nerrs) {
+		msgs = calloc(ctx->nerrs, sizeof(*msgs));
+		if (!msgs)
+			ctx->oom = true;
+	}
+	for (size_t i = 0; i < ctx->nerrs; i++) {
+		if (msgs)
+			msgs[i] = ctx->errs[i].msg;
+		else
+			free(ctx->errs[i].msg);
+	}
+	if (msgs) {
+		errs->msgs = msgs;
+		errs->count = ctx->nerrs;
+	}
+	free(ctx->errs);
+	ctx->errs = NULL;
+	ctx->nerrs = ctx->cap = 0;
+}
+
+static int config_parse_text(struct config_ctx *ctx, struct xlb_config *cfg)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc, next;
+	yaml_node_t *root;
+
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)ctx->text, ctx->text_len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		config_yaml_error(ctx, &parser);
+		yaml_parser_delete(&parser);
+		return 0;
+	}
+	ctx->doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (!root || config_is_null(root))
+		config_err(ctx, root ? config_line(root) : 1,
+			   "the file is empty (expected a mapping with interfaces and services)");
+	else
+		config_parse_root(ctx, root, cfg);
+	ctx->doc = NULL;
+	yaml_document_delete(&doc);
+
+	/* A second document would otherwise be ignored without a word. */
+	if (!yaml_parser_load(&parser, &next)) {
+		config_yaml_error(ctx, &parser);
+	} else {
+		root = yaml_document_get_root_node(&next);
+		if (root)
+			config_err(ctx, (int)next.start_mark.line + 1,
+				   "a second YAML document starts here (expected one document)");
+		yaml_document_delete(&next);
+	}
+	yaml_parser_delete(&parser);
+	return 0;
+}
+
+int config_load(const char *path, struct xlb_config *cfg, struct config_errors *errs)
+{
+	struct config_ctx ctx = { .path = path };
+	char *text = NULL;
+	size_t nerrs;
+	int ret;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (errs)
+		memset(errs, 0, sizeof(*errs));
+
+	if (strlen(path) >= sizeof(cfg->path)) {
+		config_err(&ctx, 0, "cannot read: path is longer than %zu characters",
+			   sizeof(cfg->path) - 1);
+		ret = -ENAMETOOLONG;
+		goto out;
+	}
+	ret = config_read_file(path, &text, &ctx.text_len);
+	if (ret == -EFBIG) {
+		config_err(&ctx, 0, "cannot read: %s (expected at most %u MiB)", strerror(-ret),
+			   CONFIG_FILE_MAX >> 20);
+		goto out;
+	}
+	if (ret) {
+		config_err(&ctx, 0, "cannot read: %s (expected a readable YAML file)",
+			   strerror(-ret));
+		goto out;
+	}
+	ctx.text = text;
+
+	memcpy(cfg->path, path, strlen(path) + 1);
+	memcpy(cfg->control_socket, config_default_socket, sizeof(config_default_socket));
+	memcpy(cfg->bpf_pin_dir, config_default_pin_dir, sizeof(config_default_pin_dir));
+	cfg->max_flows = XLB_DEFAULT_MAX_FLOWS;
+	cfg->timeouts = config_default_timeouts;
+
+	ret = config_parse_text(&ctx, cfg);
+out:
+	free(text);
+	nerrs = ctx.nerrs;
+	config_ctx_finish(&ctx, errs);
+	if (!ret && ctx.oom)
+		ret = -ENOMEM;
+	else if (!ret && nerrs)
+		ret = -EINVAL;
+	if (ret)
+		config_free(cfg);
+	return ret;
+}
+
+void config_free(struct xlb_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->nservices; i++)
+		free(cfg->services[i].reals);
+	free(cfg->services);
+	free(cfg->ifaces);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+void config_errors_free(struct config_errors *errs)
+{
+	if (!errs)
+		return;
+	for (size_t i = 0; i < errs->count; i++)
+		free(errs->msgs[i]);
+	free(errs->msgs);
+	errs->msgs = NULL;
+	errs->count = 0;
+}
+
+const char *config_method_name(uint8_t method)
+{
+	return method < XLB_METHOD__COUNT ? config_method_names[method] : "unknown";
+}
+
+const char *config_attach_mode_name(enum attach_mode mode)
+{
+	if ((unsigned int)mode >= ARRAY_SIZE(config_mode_names))
+		return "unknown";
+	return config_mode_names[mode];
+}

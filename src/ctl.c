@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Control socket server: {"cmd": "list"} in, the running state as JSON out. */
+#include "ctl.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sched/sched.h"
+
+#define CTL_REQUEST_MAX 4096
+/* A local client that has connected sends its request at once; don't let a
+ * stuck one hold the event loop for longer than this. */
+#define CTL_CLIENT_WAIT_MS 100
+
+struct ctl_server {
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+int ctl_open(const char *path, struct ctl_server **out)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ctl_server *ctl;
+	mode_t old_umask;
+	int err;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return -ENOMEM;
+	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+
+	/* The directory may not exist on a fresh boot (/run/xlb). */
+	char dir[sizeof(ctl->path)];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0700);
+	}
+
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ctl->fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	unlink(path);
+	old_umask = umask(0177);
+	err = bind(ctl->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
+	umask(old_umask);
+	if (err || listen(ctl->fd, 16) < 0) {
+		err = err ? err : -errno;
+		goto fail;
+	}
+	*out = ctl;
+	return 0;
+fail:
+	log_error("control socket %s: %s", path, strerror(-err));
+	if (ctl->fd >= 0)
+		close(ctl->fd);
+	free(ctl);
+	return err;
+}
+
+void ctl_close(struct ctl_server *ctl)
+{
+	if (!ctl)
+		return;
+	close(ctl->fd);
+	unlink(ctl->path);
+	free(ctl);
+}
+
+int ctl_listen_fd(const struct ctl_server *ctl)
+{
+	return ctl->fd;
+}
+
+static json_object *ctl_stats_json(struct dataplane *dp, enum dp_stats_map which, uint32_t id)
+{
+	struct xlb_stats st;
+	json_object *o = json_object_new_object();
+
+	dataplane_stats_read(dp, which, id, &st);
+	json_object_object_add(o, "packets", json_object_new_uint64(st.packets));
+	json_object_object_add(o, "bytes", json_object_new_uint64(st.bytes));
+	json_object_object_add(o, "new_flows", json_object_new_uint64(st.new_flows));
+	return o;
+}
+
+static json_object *ctl_real_json(struct model *m, const struct real *r)
+{
+	json_object *o = json_object_new_object();
+	char buf[NET_ADDR_STRLEN], ifname[IF_NAMESIZE] = "";
+
+	json_object_object_add(o, "address",
+			       json_object_new_string(net_addr_str(&r->cfg.addr, buf, sizeof(buf))));
+	json_object_object_add(o, "port", json_object_new_int(r->cfg.port));
+	json_object_object_add(o, "weight", json_object_new_int64(r->cfg.weight));
+	json_object_object_add(o, "state", json_object_new_string(real_state_name(r)));
+	if (r->problem)
+		json_object_object_add(o, "problem", json_object_new_string(r->problem));
+	if (r->mac_known) {
+		snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0], r->mac[1],
+			 r->mac[2], r->mac[3], r->mac[4], r->mac[5]);
+		json_object_object_add(o, "mac", json_object_new_string(buf));
+	}
+	if (r->ifindex && if_indextoname(r->ifindex, ifname))
+		json_object_object_add(o, "ifname", json_object_new_string(ifname));
+	json_object_object_add(o, "stats", ctl_stats_json(m->dp, DP_STATS_REAL, r->id));
+	return o;
+}
+
+json_object *ctl_list_json(struct model *m)
+{
+	json_object *root = json_object_new_object();
+	json_object *services = json_object_new_array();
+	json_object *counters = json_object_new_object();
+	uint64_t cnt[XLB_CNT__COUNT];
+	char buf[NET_ADDR_STRLEN];
+
+	for (size_t i = 0; i < m->nservices; i++) {
+		const struct service *s = &m->services[i];
+		json_object *o = json_object_new_object();
+		json_object *reals = json_object_new_array();
+
+		json_object_object_add(o, "name", json_object_new_string(s->cfg.name));
+		json_object_object_add(
+			o, "vip", json_object_new_string(net_addr_str(&s->cfg.vip, buf, sizeof(buf))));
+		json_object_object_add(o, "port", json_object_new_int(s->cfg.port));
+		json_object_object_add(o, "protocol", json_object_new_string(
+							      s->cfg.proto == IPPROTO_UDP ? "udp" : "tcp"));
+		json_object_object_add(o, "method",
+				       json_object_new_string(config_method_name(s->cfg.method)));
+		json_object_object_add(o, "scheduler",
+				       json_object_new_string(sched_get(s->cfg.sched)->name));
+		json_object_object_add(o, "stats", ctl_stats_json(m->dp, DP_STATS_SERVICE, s->id));
+		for (size_t j = 0; j < s->nreals; j++)
+			json_object_array_add(reals, ctl_real_json(m, &s->reals[j]));
+		json_object_object_add(o, "reals", reals);
+		json_object_array_add(services, o);
+	}
+	json_object_object_add(root, "services", services);
+	dataplane_counters_read(m->dp, cnt);
+	for (int c = 0; c < XLB_CNT__COUNT; c++)
+		json_object_object_add(counters, dataplane_counter_name(c),
+				       json_object_new_uint64(cnt[c]));
+	json_object_object_add(root, "counters", counters);
+	return root;
+}
+
+static json_object *ctl_error(const char *fmt, const char *arg)
+{
+	char msg[256];
+	json_object *o = json_object_new_object();
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	return o;
+}
+
+static json_object *ctl_dispatch(struct model *m, const char *request)
+{
+	json_object *req = json_tokener_parse(request);
+	json_object *cmd_obj, *reply;
+	const char *cmd;
+
+	if (!req || !json_object_object_get_ex(req, "cmd", &cmd_obj) ||
+	    !json_object_is_type(cmd_obj, json_type_string)) {
+		json_object_put(req);
+		return ctl_error("bad request %s (expected {\"cmd\": \"list\"})", "");
+	}
+	cmd = json_object_get_string(cmd_obj);
+	if (strcmp(cmd, "list") == 0 || strcmp(cmd, "stats") == 0)
+		reply = ctl_list_json(m);
+	else
+		reply = ctl_error("unknown command '%s' (expected list or stats)", cmd);
+	json_object_put(req);
+	return reply;
+}
+
+static void ctl_serve_client(int fd, struct model *m)
+{
+	char req[CTL_REQUEST_MAX];
+	size_t len = 0;
+
+	while (len < sizeof(req) - 1) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, CTL_CLIENT_WAIT_MS) <= 0)
+			return;
+		n = read(fd, req + len, sizeof(req) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+		if (memchr(req, '\n', len))
+			break;
+	}
+	req[len] = '\0';
+
+	json_object *reply = ctl_dispatch(m, req);
+	const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+	size_t left = strlen(text);
+	struct timeval tv = { .tv_sec = 1 };
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (left > 0) {
+		ssize_t n = send(fd, text, left, MSG_NOSIGNAL);
+
+		if (n <= 0 && errno != EINTR)
+			break;
+		if (n > 0) {
+			text += n;
+			left -= n;
+		}
+	}
+	if (left == 0)
+		send(fd, "\n", 1, MSG_NOSIGNAL);
+	json_object_put(reply);
+}
+
+void ctl_handle(struct ctl_server *ctl, struct model *m)
+{
+	for (;;) {
+		int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		ctl_serve_client(fd, m);
+		close(fd);
+	}
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The control socket: one JSON request per connection, one JSON reply. */
+#ifndef XLB_CTL_H
+#define XLB_CTL_H
+
+#include "model.h"
+
+struct ctl_server;
+
+/* Listens on @path (mode 0600: the socket can change forwarding). */
+int ctl_open(const char *path, struct ctl_server **out);
+void ctl_close(struct ctl_server *ctl);
+int ctl_listen_fd(const struct ctl_server *ctl);
+/* Accepts and serves pending clients; never blocks on a slow client. */
+void ctl_handle(struct ctl_server *ctl, struct model *m);
+
+/* The reply to "list": every service and real with state and counters. */
+struct json_object *ctl_list_json(struct model *m);
+
+#endif /* XLB_CTL_H */

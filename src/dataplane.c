@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Loads the xlb BPF program from its skeleton, pins its maps, attaches it. */
+#include "dataplane.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/if_link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "xlb.skel.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+#define DP_MAX_ATTACH 64
+
+struct dp_attachment {
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	enum attach_mode mode;
+	__u32 xdp_flags; /* flags the XDP program was attached with */
+	bool tc_hook_created; /* we created clsact, so we remove it */
+};
+
+struct dataplane {
+	struct xlb_bpf *skel;
+	struct dp_attachment attached[DP_MAX_ATTACH];
+	int nattached;
+	int ncpus;
+};
+
+static const char *const dp_counter_names[XLB_CNT__COUNT] = {
+	[XLB_CNT_RX] = "rx",
+	[XLB_CNT_PASS_NOT_IP] = "pass_not_ip",
+	[XLB_CNT_PASS_NO_SERVICE] = "pass_no_service",
+	[XLB_CNT_PASS_MALFORMED] = "pass_malformed",
+	[XLB_CNT_PASS_FRAGMENT] = "pass_fragment",
+	[XLB_CNT_DROP_NO_REAL] = "drop_no_real",
+	[XLB_CNT_DROP_BAD_REAL] = "drop_bad_real",
+	[XLB_CNT_FWD_TX] = "fwd_tx",
+	[XLB_CNT_FWD_REDIRECT] = "fwd_redirect",
+	[XLB_CNT_NEW_FLOW] = "new_flow",
+	[XLB_CNT_FLOW_MIDSTREAM] = "flow_midstream",
+	[XLB_CNT_FLOW_STALE_REAL] = "flow_stale_real",
+};
+
+const char *dataplane_counter_name(enum xlb_counter c)
+{
+	if ((unsigned)c >= XLB_CNT__COUNT || !dp_counter_names[c])
+		return "?";
+	return dp_counter_names[c];
+}
+
+static int dp_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char text[8192];
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(text, sizeof(text), fmt, ap);
+	/* The verifier log arrives as one multi-line message. */
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		log_msg(level == LIBBPF_WARN ? LOG_LVL_WARN : LOG_LVL_INFO, "%s", line);
+	return 0;
+}
+
+/* xlbd runs where /sys/fs/bpf may not be mounted yet (containers, early boot). */
+static int dp_prepare_pin_dir(const char *pin_dir)
+{
+	char parent[PATH_MAX];
+	struct statfs fs;
+
+	snprintf(parent, sizeof(parent), "%s", pin_dir);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	if (strcmp(parent, "/sys/fs/bpf") == 0 && statfs(parent, &fs) == 0 &&
+	    fs.f_type != BPF_FS_MAGIC) {
+		if (mount("bpf", parent, "bpf", 0, "mode=0700") < 0) {
+			log_error("cannot mount bpffs on %s: %s", parent, strerror(errno));
+			return -errno;
+		}
+	}
+	if (mkdir(pin_dir, 0700) < 0 && errno != EEXIST) {
+		log_error("cannot create bpf_pin_dir %s: %s", pin_dir, strerror(errno));
+		return -errno;
+	}
+	if (statfs(pin_dir, &fs) < 0 || fs.f_type != BPF_FS_MAGIC) {
+		log_error("bpf_pin_dir %s is not on a bpf filesystem (mount -t bpf bpf DIR)",
+			  pin_dir);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/*
+ * libbpf refuses to reuse a pinned map whose size differs; say what to do
+ * instead of its generic "incompatible" message.
+ */
+static int dp_check_pinned_flows(const char *path, uint32_t max_flows)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return 0;
+	int err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	if (err == 0 && info.max_entries != max_flows) {
+		log_error("pinned flow table %s holds %u entries but flows.max is %u: "
+			  "keep flows.max, or remove %s (this drops every flow)",
+			  path, info.max_entries, max_flows, path);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **out)
+{
+	struct dataplane *dp;
+	struct bpf_map *map;
+	int err;
+
+	libbpf_set_print(dp_libbpf_print);
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	dp->ncpus = libbpf_num_possible_cpus();
+	if (dp->ncpus <= 0) {
+		err = dp->ncpus ? dp->ncpus : -EINVAL;
+		goto fail;
+	}
+	dp->skel = xlb_bpf__open();
+	if (!dp->skel) {
+		err = -errno;
+		log_error("cannot open the BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	if (max_flows) {
+		err = bpf_map__set_max_entries(dp->skel->maps.flows, max_flows);
+		if (err)
+			goto fail;
+	}
+	if (pin_dir) {
+		err = dp_prepare_pin_dir(pin_dir);
+		if (err)
+			goto fail;
+		bpf_object__for_each_map(map, dp->skel->obj) {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
+			if (map == dp->skel->maps.flows) {
+				err = dp_check_pinned_flows(path, bpf_map__max_entries(map));
+				if (err)
+					goto fail;
+			}
+			err = bpf_map__set_pin_path(map, path);
+			if (err)
+				goto fail;
+		}
+	}
+	err = xlb_bpf__load(dp->skel);
+	if (err) {
+		log_error("cannot load the BPF program: %s", strerror(-err));
+		goto fail;
+	}
+	*out = dp;
+	return 0;
+fail:
+	dataplane_close(dp);
+	return err;
+}
+
+void dataplane_close(struct dataplane *dp)
+{
+	if (!dp)
+		return;
+	xlb_bpf__destroy(dp->skel);
+	free(dp);
+}
+
+static struct dp_attachment *dp_find(struct dataplane *dp, int ifindex)
+{
+	for (int i = 0; i < dp->nattached; i++)
+		if (dp->attached[i].ifindex == ifindex)
+			return &dp->attached[i];
+	return NULL;
+}
+
+static int dp_attach_tc(struct dataplane *dp, struct dp_attachment *at)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = at->ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1, .flags = BPF_TC_F_REPLACE,
+		    .prog_fd = bpf_program__fd(dp->skel->progs.xlb_tc));
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST)
+		return err;
+	at->tc_hook_created = (err == 0);
+	return bpf_tc_attach(&hook, &opts);
+}
+
+int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname,
+		     enum attach_mode mode)
+{
+	struct dp_attachment *at = dp_find(dp, ifindex);
+	int prog_fd = bpf_program__fd(dp->skel->progs.xlb_xdp);
+	int err;
+
+	if (at && at->mode == mode)
+		return 0;
+	if (at) {
+		err = dataplane_detach(dp, ifindex, ifname);
+		if (err)
+			return err;
+	}
+	if (dp->nattached == DP_MAX_ATTACH)
+		return -ENOSPC;
+	at = &dp->attached[dp->nattached];
+	memset(at, 0, sizeof(*at));
+	at->ifindex = ifindex;
+	at->mode = mode;
+	snprintf(at->ifname, sizeof(at->ifname), "%s", ifname);
+
+	switch (mode) {
+	case ATTACH_TC:
+		err = dp_attach_tc(dp, at);
+		break;
+	case ATTACH_NATIVE:
+		at->xdp_flags = XDP_FLAGS_DRV_MODE;
+		err = bpf_xdp_attach(ifindex, prog_fd, at->xdp_flags, NULL);
+		if (!err)
+			break;
+		log_warn("%s: native XDP attach failed (%s), falling back to generic XDP", ifname,
+			 strerror(-err));
+		/* fall through */
+	case ATTACH_GENERIC:
+		at->xdp_flags = XDP_FLAGS_SKB_MODE;
+		err = bpf_xdp_attach(ifindex, prog_fd, at->xdp_flags, NULL);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	if (err) {
+		log_error("%s: cannot attach (%s mode): %s", ifname, config_attach_mode_name(mode),
+			  strerror(-err));
+		return err;
+	}
+	err = dataplane_txport_add(dp, ifindex);
+	if (err)
+		log_warn("%s: cannot add to the redirect map: %s", ifname, strerror(-err));
+	log_info("%s: attached (%s)", ifname,
+		 mode == ATTACH_TC ? "tc ingress" :
+		 at->xdp_flags == XDP_FLAGS_DRV_MODE ? "native XDP" : "generic XDP");
+	dp->nattached++;
+	return 0;
+}
+
+int dataplane_detach(struct dataplane *dp, int ifindex, const char *ifname)
+{
+	struct dp_attachment *at = dp_find(dp, ifindex);
+	int err;
+
+	if (!at)
+		return -ENOENT;
+	if (at->mode == ATTACH_TC) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+
+		err = bpf_tc_detach(&hook, &opts);
+		if (!err && at->tc_hook_created) {
+			/* Both attach points: that is what removes the clsact qdisc itself. */
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			err = bpf_tc_hook_destroy(&hook);
+		}
+	} else {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, opts,
+			    .old_prog_fd = bpf_program__fd(dp->skel->progs.xlb_xdp));
+
+		/* Only ours: never remove a program someone attached after us. */
+		err = bpf_xdp_detach(ifindex, at->xdp_flags | XDP_FLAGS_REPLACE, &opts);
+	}
+	if (err)
+		log_warn("%s: detach failed: %s", ifname, strerror(-err));
+	else
+		log_info("%s: detached", ifname);
+	dataplane_txport_del(dp, ifindex);
+	*at = dp->attached[--dp->nattached];
+	return err;
+}
+
+void dataplane_detach_all(struct dataplane *dp)
+{
+	while (dp->nattached > 0) {
+		struct dp_attachment *at = &dp->attached[dp->nattached - 1];
+
+		dataplane_detach(dp, at->ifindex, at->ifname);
+	}
+}
+
+static int dp_update(struct bpf_map *map, const void *key, size_t key_size, const void *val,
+		     size_t val_size)
+{
+	return bpf_map__update_elem(map, key, key_size, val, val_size, BPF_ANY);
+}
+
+int dataplane_service_put(struct dataplane *dp, const struct xlb_service_key *key,
+			  const struct xlb_service *val)
+{
+	return dp_update(dp->skel->maps.services, key, sizeof(*key), val, sizeof(*val));
+}
+
+int dataplane_service_del(struct dataplane *dp, const struct xlb_service_key *key)
+{
+	return bpf_map__delete_elem(dp->skel->maps.services, key, sizeof(*key), 0);
+}
+
+int dataplane_service_get(struct dataplane *dp, const struct xlb_service_key *key,
+			  struct xlb_service *val)
+{
+	return bpf_map__lookup_elem(dp->skel->maps.services, key, sizeof(*key), val, sizeof(*val),
+				    0);
+}
+
+int dataplane_ring_put(struct dataplane *dp, uint32_t slot, const struct xlb_ring *ring)
+{
+	return dp_update(dp->skel->maps.sched_rings, &slot, sizeof(slot), ring, sizeof(*ring));
+}
+
+int dataplane_real_put(struct dataplane *dp, uint32_t id, const struct xlb_real *real)
+{
+	return dp_update(dp->skel->maps.reals, &id, sizeof(id), real, sizeof(*real));
+}
+
+int dataplane_real_del(struct dataplane *dp, uint32_t id)
+{
+	return bpf_map__delete_elem(dp->skel->maps.reals, &id, sizeof(id), 0);
+}
+
+int dataplane_reals_foreach(struct dataplane *dp,
+			    void (*fn)(uint32_t id, const struct xlb_real *real, void *arg), void *arg)
+{
+	struct bpf_map *map = dp->skel->maps.reals;
+	uint32_t key, next;
+	struct xlb_real real;
+	const void *prev = NULL;
+
+	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
+		if (bpf_map__lookup_elem(map, &next, sizeof(next), &real, sizeof(real), 0) == 0)
+			fn(next, &real, arg);
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
+int dataplane_txport_add(struct dataplane *dp, int ifindex)
+{
+	uint32_t key = ifindex, val = ifindex;
+
+	return dp_update(dp->skel->maps.tx_ports, &key, sizeof(key), &val, sizeof(val));
+}
+
+int dataplane_txport_del(struct dataplane *dp, int ifindex)
+{
+	uint32_t key = ifindex;
+
+	return bpf_map__delete_elem(dp->skel->maps.tx_ports, &key, sizeof(key), 0);
+}
+
+static struct bpf_map *dp_stats_map(struct dataplane *dp, enum dp_stats_map which)
+{
+	return which == DP_STATS_SERVICE ? dp->skel->maps.svc_stats : dp->skel->maps.real_stats;
+}
+
+int dataplane_stats_read(struct dataplane *dp, enum dp_stats_map which, uint32_t id,
+			 struct xlb_stats *sum)
+{
+	struct xlb_stats per_cpu[dp->ncpus];
+	int err = bpf_map__lookup_elem(dp_stats_map(dp, which), &id, sizeof(id), per_cpu,
+				       sizeof(per_cpu), 0);
+
+	memset(sum, 0, sizeof(*sum));
+	if (err)
+		return err;
+	for (int i = 0; i < dp->ncpus; i++) {
+		sum->packets += per_cpu[i].packets;
+		sum->bytes += per_cpu[i].bytes;
+		sum->new_flows += per_cpu[i].new_flows;
+	}
+	return 0;
+}
+
+int dataplane_stats_reset(struct dataplane *dp, enum dp_stats_map which, uint32_t id)
+{
+	struct xlb_stats per_cpu[dp->ncpus];
+
+	memset(per_cpu, 0, sizeof(per_cpu));
+	return dp_update(dp_stats_map(dp, which), &id, sizeof(id), per_cpu, sizeof(per_cpu));
+}
+
+int dataplane_counters_read(struct dataplane *dp, uint64_t out[XLB_CNT__COUNT])
+{
+	uint64_t per_cpu[dp->ncpus];
+
+	for (uint32_t c = 0; c < XLB_CNT__COUNT; c++) {
+		out[c] = 0;
+		if (bpf_map__lookup_elem(dp->skel->maps.global_stats, &c, sizeof(c), per_cpu,
+					 sizeof(per_cpu), 0))
+			continue;
+		for (int i = 0; i < dp->ncpus; i++)
+			out[c] += per_cpu[i];
+	}
+	return 0;
+}

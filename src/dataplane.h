@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Loading, pinning and attaching the BPF program; typed access to its maps. */
+#ifndef XLB_DATAPLANE_H
+#define XLB_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "xlb/xlb_types.h"
+
+struct dataplane;
+
+enum dp_stats_map { DP_STATS_SERVICE, DP_STATS_REAL };
+
+/*
+ * Opens and loads the program. With a @pin_dir, maps already pinned there are
+ * reused (flows survive a restart) and new ones are pinned; NULL pins nothing
+ * (tests). Errors are logged with context and returned as negative errno.
+ */
+int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **out);
+void dataplane_close(struct dataplane *dp);
+
+/* Attaches to @ifindex. Native XDP falls back to generic (logged). */
+int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname,
+		     enum attach_mode mode);
+int dataplane_detach(struct dataplane *dp, int ifindex, const char *ifname);
+void dataplane_detach_all(struct dataplane *dp);
+
+int dataplane_service_put(struct dataplane *dp, const struct xlb_service_key *key,
+			  const struct xlb_service *val);
+int dataplane_service_del(struct dataplane *dp, const struct xlb_service_key *key);
+/* Looks a service up in the (possibly pinned) map: 0, or -ENOENT. */
+int dataplane_service_get(struct dataplane *dp, const struct xlb_service_key *key,
+			  struct xlb_service *val);
+int dataplane_ring_put(struct dataplane *dp, uint32_t slot, const struct xlb_ring *ring);
+int dataplane_real_put(struct dataplane *dp, uint32_t id, const struct xlb_real *real);
+int dataplane_real_del(struct dataplane *dp, uint32_t id);
+/* Calls @fn for every entry of the reals map (used to recover ids on restart). */
+int dataplane_reals_foreach(struct dataplane *dp,
+			    void (*fn)(uint32_t id, const struct xlb_real *real, void *arg), void *arg);
+int dataplane_txport_add(struct dataplane *dp, int ifindex);
+int dataplane_txport_del(struct dataplane *dp, int ifindex);
+
+int dataplane_stats_read(struct dataplane *dp, enum dp_stats_map which, uint32_t id,
+			 struct xlb_stats *sum);
+int dataplane_stats_reset(struct dataplane *dp, enum dp_stats_map which, uint32_t id);
+int dataplane_counters_read(struct dataplane *dp, uint64_t out[XLB_CNT__COUNT]);
+
+const char *dataplane_counter_name(enum xlb_counter c);
+
+#endif /* XLB_DATAPLANE_H */

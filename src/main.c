@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* xlbd: reads the config, runs the data plane, serves xlbctl; one event loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "dataplane.h"
+#include "log.h"
+#include "model.h"
+#include "neigh.h"
+
+#define XLBD_DEFAULT_CONFIG "/etc/xlb/xlb.yaml"
+#define XLBD_TICK_SEC 1
+/* Every this many ticks, nudge every real's neighbour entry (MAC changes). */
+#define XLBD_NEIGH_REFRESH_TICKS 30
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: xlbd [-t] [-d] [-c FILE]\n"
+		     "  -c FILE  config file (default " XLBD_DEFAULT_CONFIG ")\n"
+		     "  -t       check the config and exit: 0 valid, 1 invalid\n"
+		     "  -d       debug logging\n"
+		     "Runs in the foreground and logs to stderr. SIGHUP reloads the config\n"
+		     "(an invalid file is rejected and the running config stays in force);\n"
+		     "SIGTERM detaches from the interfaces and exits. Maps stay pinned, so\n"
+		     "a restarted xlbd keeps existing flows.\n");
+}
+
+/* Loads @path, printing every error; returns 0 or negative errno. */
+static int load_config(const char *path, struct xlb_config *cfg)
+{
+	struct config_errors errs = {};
+	int err = config_load(path, cfg, &errs);
+
+	for (size_t i = 0; i < errs.count; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	config_errors_free(&errs);
+	return err;
+}
+
+static void reload(struct model *m, const char *path)
+{
+	struct xlb_config cfg = {};
+
+	log_info("reloading %s", path);
+	if (load_config(path, &cfg) < 0) {
+		log_error("reload rejected: %s is invalid; the running config stays in force", path);
+		return;
+	}
+	if (strcmp(cfg.control_socket, m->cfg.control_socket) != 0 ||
+	    strcmp(cfg.bpf_pin_dir, m->cfg.bpf_pin_dir) != 0 || cfg.max_flows != m->cfg.max_flows)
+		log_warn("control_socket, bpf_pin_dir and flows.max take effect on restart only");
+	if (model_apply(m, &cfg) < 0) {
+		log_error("reload rejected; the running config stays in force");
+		config_free(&cfg);
+		return;
+	}
+	log_info("reloaded: %zu services", m->nservices);
+}
+
+static int epoll_add(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh, const char *path)
+{
+	struct itimerspec tick = { .it_interval = { XLBD_TICK_SEC, 0 }, .it_value = { XLBD_TICK_SEC, 0 } };
+	int epfd = -1, sigfd = -1, timerfd = -1, err = 0;
+	unsigned ticks = 0;
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sigfd < 0 || timerfd < 0 || epfd < 0 || timerfd_settime(timerfd, 0, &tick, NULL) < 0 ||
+	    epoll_add(epfd, sigfd) || epoll_add(epfd, timerfd) ||
+	    epoll_add(epfd, ctl_listen_fd(ctl)) || epoll_add(epfd, neigh_event_fd(neigh))) {
+		err = -errno;
+		log_error("event loop setup: %s", strerror(errno));
+		goto out;
+	}
+
+	for (;;) {
+		struct epoll_event events[8];
+		int n = epoll_wait(epfd, events, 8, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			log_error("epoll_wait: %s", strerror(errno));
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = events[i].data.fd;
+
+			if (fd == sigfd) {
+				struct signalfd_siginfo si;
+
+				while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						reload(m, path);
+						continue;
+					}
+					log_info("signal %d: shutting down", si.ssi_signo);
+					goto out;
+				}
+			} else if (fd == timerfd) {
+				uint64_t expirations;
+
+				if (read(timerfd, &expirations, sizeof(expirations)) < 0)
+					continue;
+				ticks++;
+				model_tick(m, ticks % XLBD_NEIGH_REFRESH_TICKS == 0);
+			} else if (fd == ctl_listen_fd(ctl)) {
+				ctl_handle(ctl, m);
+			} else if (fd == neigh_event_fd(neigh)) {
+				neigh_process_events(neigh, model_neigh_event, m);
+			}
+		}
+	}
+out:
+	if (epfd >= 0)
+		close(epfd);
+	if (timerfd >= 0)
+		close(timerfd);
+	if (sigfd >= 0)
+		close(sigfd);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = XLBD_DEFAULT_CONFIG;
+	struct xlb_config cfg = {};
+	struct dataplane *dp = NULL;
+	struct neigh_ctx *neigh = NULL;
+	struct ctl_server *ctl = NULL;
+	struct model model = {};
+	bool check_only = false;
+	int opt, err;
+
+	while ((opt = getopt(argc, argv, "c:tdh")) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			check_only = true;
+			break;
+		case 'd':
+			log_set_level(LOG_LVL_DEBUG);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+
+	if (load_config(path, &cfg) < 0) {
+		if (!check_only)
+			log_error("%s is invalid; not starting", path);
+		return 1;
+	}
+	if (check_only) {
+		printf("%s: ok (%zu services)\n", path, cfg.nservices);
+		config_free(&cfg);
+		return 0;
+	}
+
+	err = dataplane_open(cfg.bpf_pin_dir, cfg.max_flows, &dp);
+	if (err)
+		goto out;
+	err = neigh_open(&neigh);
+	if (err) {
+		log_error("netlink: %s", strerror(-err));
+		goto out;
+	}
+	model_init(&model, dp, neigh);
+	err = ctl_open(cfg.control_socket, &ctl);
+	if (err)
+		goto out;
+	err = model_apply(&model, &cfg);
+	if (err)
+		goto out;
+	log_info("running: %zu services, control socket %s", model.nservices,
+		 model.cfg.control_socket);
+	err = run(&model, ctl, neigh, path);
+out:
+	model_shutdown(&model);
+	config_free(&cfg);
+	ctl_close(ctl);
+	if (neigh)
+		neigh_close(neigh);
+	dataplane_close(dp);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Keeps the data plane's maps equal to the running config. Services are
+ * matched across reloads by (VIP, port, protocol) and reals by (address,
+ * port) within their service, so what did not change keeps its ids and
+ * therefore its flows. A real's id is paired with a generation that is new
+ * for every allocation: a flow recorded against a removed real never follows
+ * the id to whoever gets it next.
+ */
+#include "model.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iface.h"
+#include "log.h"
+#include "sched/sched.h"
+
+struct recovered_real {
+	uint32_t id;
+	struct xlb_real val;
+	bool adopted;
+};
+
+static const char *const problem_no_route = "no route";
+static const char *const problem_not_onlink = "not on a directly connected network";
+static const char *const problem_foreign_iface = "reached through an interface xlb is not attached to";
+
+const char *real_state_name(const struct real *r)
+{
+	if (r->problem)
+		return "unreachable";
+	return r->mac_known ? "up" : "no-mac";
+}
+
+static void model_recover_one(uint32_t id, const struct xlb_real *real, void *arg)
+{
+	struct model *m = arg;
+	struct recovered_real *grown =
+		realloc(m->recovered, (m->nrecovered + 1) * sizeof(*m->recovered));
+
+	if (!grown)
+		return;
+	m->recovered = grown;
+	m->recovered[m->nrecovered++] = (struct recovered_real){ .id = id, .val = *real };
+	if (id < XLB_MAX_REALS)
+		m->real_used[id] = 1;
+	if (real->gen >= m->next_gen)
+		m->next_gen = real->gen + 1;
+}
+
+int model_init(struct model *m, struct dataplane *dp, struct neigh_ctx *neigh)
+{
+	memset(m, 0, sizeof(*m));
+	m->dp = dp;
+	m->neigh = neigh;
+	m->next_gen = 1;
+	dataplane_reals_foreach(dp, model_recover_one, m);
+	if (m->nrecovered)
+		log_info("found %zu reals in pinned maps from a previous run; their flows are kept",
+			 m->nrecovered);
+	return 0;
+}
+
+static int id_alloc(uint8_t *used, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!used[i]) {
+			used[i] = 1;
+			return (int)i;
+		}
+	return -ENOSPC;
+}
+
+static void service_key(const struct service_config *sc, struct xlb_service_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	net_addr_to_xlb(&sc->vip, &key->vip);
+	key->port = htons(sc->port);
+	key->proto = sc->proto;
+	key->family = net_addr_xlb_family(&sc->vip);
+}
+
+static bool service_same_key(const struct service_config *a, const struct service_config *b)
+{
+	return a->port == b->port && a->proto == b->proto && net_addr_equal(&a->vip, &b->vip);
+}
+
+static struct service *model_find_service(struct model *m, const struct service_config *sc)
+{
+	for (size_t i = 0; i < m->nservices; i++)
+		if (service_same_key(&m->services[i].cfg, sc))
+			return &m->services[i];
+	return NULL;
+}
+
+static struct real *service_find_real(struct service *s, const struct real_config *rc)
+{
+	for (size_t i = 0; s && i < s->nreals; i++)
+		if (s->reals[i].cfg.port == rc->port && net_addr_equal(&s->reals[i].cfg.addr, &rc->addr))
+			return &s->reals[i];
+	return NULL;
+}
+
+static struct recovered_real *model_find_recovered(struct model *m, uint32_t svc_id,
+						   const struct real_config *rc)
+{
+	struct xlb_addr addr;
+
+	net_addr_to_xlb(&rc->addr, &addr);
+	for (size_t i = 0; i < m->nrecovered; i++) {
+		struct recovered_real *r = &m->recovered[i];
+
+		if (!r->adopted && r->val.svc_id == svc_id && r->val.port == htons(rc->port) &&
+		    memcmp(&r->val.addr, &addr, sizeof(addr)) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static const struct iface *model_find_iface(const struct model *m, int ifindex)
+{
+	for (size_t i = 0; i < m->nifaces; i++)
+		if (m->ifaces[i].ifindex == ifindex)
+			return &m->ifaces[i];
+	return NULL;
+}
+
+/* Finds the egress interface and MAC of @r; asks the kernel to resolve a missing MAC. */
+static void model_resolve_real(struct model *m, struct real *r)
+{
+	bool onlink = false;
+	int ifindex = 0;
+
+	r->problem = NULL;
+	if (neigh_route_lookup(m->neigh, &r->cfg.addr, &ifindex, &onlink) < 0) {
+		r->problem = problem_no_route;
+		return;
+	}
+	if (!onlink) {
+		r->problem = problem_not_onlink;
+		return;
+	}
+	if (!model_find_iface(m, ifindex)) {
+		r->problem = problem_foreign_iface;
+		return;
+	}
+	if (ifindex != r->ifindex)
+		r->mac_known = false;
+	r->ifindex = ifindex;
+	if (neigh_lookup(m->neigh, &r->cfg.addr, ifindex, r->mac) == 0)
+		r->mac_known = true;
+	else if (!r->mac_known)
+		neigh_trigger(m->neigh, &r->cfg.addr, ifindex);
+}
+
+static bool real_usable(const struct real *r)
+{
+	return !r->problem && r->mac_known;
+}
+
+static int model_write_real(struct model *m, const struct service *s, const struct real *r)
+{
+	const struct iface *ifc = model_find_iface(m, r->ifindex);
+	struct xlb_real val = {
+		.gen = r->gen,
+		.flags = XLB_REAL_F_ACTIVE,
+		.ifindex = r->ifindex,
+		.svc_id = s->id,
+		.port = htons(r->cfg.port),
+		.family = net_addr_xlb_family(&r->cfg.addr),
+	};
+
+	net_addr_to_xlb(&r->cfg.addr, &val.addr);
+	if (r->mac_known)
+		memcpy(val.dst_mac, r->mac, 6);
+	if (ifc)
+		memcpy(val.src_mac, ifc->mac, 6);
+	return dataplane_real_put(m->dp, r->id, &val);
+}
+
+/* Rebuilds the service's ring in its idle slot, then flips the service to it. */
+static int model_write_service(struct model *m, struct service *s)
+{
+	const struct sched_ops *ops = sched_get(s->cfg.sched);
+	struct sched_real sreals[s->nreals ? s->nreals : 1];
+	struct xlb_service_key key;
+	struct xlb_service val = {};
+	struct xlb_ring *ring;
+	uint16_t slot = s->ring_slot ^ 1;
+	int err;
+
+	ring = calloc(1, sizeof(*ring));
+	if (!ring)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nreals; i++)
+		sreals[i] = (struct sched_real){ .real_id = s->reals[i].id,
+						 .weight = s->reals[i].cfg.weight,
+						 .usable = real_usable(&s->reals[i]) };
+	ring->len = ops->build_ring(sreals, s->nreals, ring->real_ids, XLB_RING_MAX);
+	err = dataplane_ring_put(m->dp, s->id * 2 + slot, ring);
+	free(ring);
+	if (err)
+		return err;
+
+	service_key(&s->cfg, &key);
+	val.svc_id = s->id;
+	val.flags = XLB_SVC_F_ACTIVE;
+	val.method = s->cfg.method;
+	val.sched_kind = ops->kind;
+	val.ring_slot = slot;
+	err = dataplane_service_put(m->dp, &key, &val);
+	if (!err)
+		s->ring_slot = slot;
+	return err;
+}
+
+static void model_free_services(struct service *services, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(services[i].reals);
+	free(services);
+}
+
+/* Resolves interface names; nothing is changed if one is missing. */
+static int model_resolve_ifaces(const struct xlb_config *cfg, struct iface **out)
+{
+	struct iface *ifaces = calloc(cfg->nifaces ? cfg->nifaces : 1, sizeof(*ifaces));
+
+	if (!ifaces)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->nifaces; i++) {
+		const struct iface_config *ic = &cfg->ifaces[i];
+		int err = iface_lookup(ic->name, &ifaces[i].ifindex, ifaces[i].mac);
+
+		if (err) {
+			log_error("%s:%d: interface '%s': %s", cfg->path, ic->line, ic->name,
+				  strerror(-err));
+			free(ifaces);
+			return err;
+		}
+		snprintf(ifaces[i].name, sizeof(ifaces[i].name), "%s", ic->name);
+		ifaces[i].mode = ic->mode;
+	}
+	*out = ifaces;
+	return 0;
+}
+
+static int model_sync_attachments(struct model *m, struct iface *ifaces, size_t n)
+{
+	for (size_t i = 0; i < m->nifaces; i++) {
+		bool keep = false;
+
+		for (size_t j = 0; j < n; j++)
+			keep |= ifaces[j].ifindex == m->ifaces[i].ifindex;
+		if (!keep)
+			dataplane_detach(m->dp, m->ifaces[i].ifindex, m->ifaces[i].name);
+	}
+	for (size_t j = 0; j < n; j++) {
+		int err = dataplane_attach(m->dp, ifaces[j].ifindex, ifaces[j].name, ifaces[j].mode);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Builds the new services with ids carried over from the running (or pinned) state. */
+static int model_build_services(struct model *m, const struct xlb_config *cfg,
+				struct service **out)
+{
+	struct service *services = calloc(cfg->nservices ? cfg->nservices : 1, sizeof(*services));
+
+	if (!services)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->nservices; i++) {
+		const struct service_config *sc = &cfg->services[i];
+		struct service *s = &services[i];
+		struct service *old = model_find_service(m, sc);
+		struct xlb_service pinned;
+		struct xlb_service_key key;
+		bool fresh = false;
+		int id;
+
+		s->cfg = *sc;
+		s->cfg.reals = NULL;
+		s->reals = calloc(sc->nreals ? sc->nreals : 1, sizeof(*s->reals));
+		if (!s->reals)
+			goto nomem;
+		service_key(sc, &key);
+		if (old) {
+			s->id = old->id;
+			s->ring_slot = old->ring_slot;
+		} else if (!m->applied_once && dataplane_service_get(m->dp, &key, &pinned) == 0 &&
+			   pinned.svc_id < XLB_MAX_SERVICES && !m->svc_used[pinned.svc_id]) {
+			s->id = pinned.svc_id;
+			s->ring_slot = pinned.ring_slot;
+			m->svc_used[s->id] = 1;
+		} else {
+			id = id_alloc(m->svc_used, XLB_MAX_SERVICES);
+			if (id < 0)
+				goto nospace;
+			s->id = id;
+			fresh = true;
+		}
+		if (fresh)
+			dataplane_stats_reset(m->dp, DP_STATS_SERVICE, s->id);
+
+		s->nreals = sc->nreals;
+		for (size_t j = 0; j < sc->nreals; j++) {
+			const struct real_config *rc = &sc->reals[j];
+			struct real *r = &s->reals[j];
+			struct real *old_real = service_find_real(old, rc);
+			struct recovered_real *rec;
+
+			if (old_real) {
+				*r = *old_real;
+			} else if (!m->applied_once && (rec = model_find_recovered(m, s->id, rc))) {
+				rec->adopted = true;
+				r->id = rec->id;
+				r->gen = rec->val.gen;
+			} else {
+				id = id_alloc(m->real_used, XLB_MAX_REALS);
+				if (id < 0)
+					goto nospace;
+				r->id = id;
+				r->gen = m->next_gen++;
+				dataplane_stats_reset(m->dp, DP_STATS_REAL, r->id);
+			}
+			r->cfg = *rc;
+		}
+	}
+	*out = services;
+	return 0;
+nospace:
+	log_error("too many services or reals (at most %d and %d)", XLB_MAX_SERVICES,
+		  XLB_MAX_REALS);
+	model_free_services(services, cfg->nservices);
+	return -ENOSPC;
+nomem:
+	model_free_services(services, cfg->nservices);
+	return -ENOMEM;
+}
+
+/* Ids held by @old_services that @new_services no longer use. */
+static void model_release_old(struct model *m, struct service *new_services, size_t nnew)
+{
+	for (size_t i = 0; i < m->nservices; i++) {
+		struct service *old = &m->services[i];
+		struct service *now = NULL;
+
+		for (size_t j = 0; j < nnew; j++)
+			if (service_same_key(&new_services[j].cfg, &old->cfg))
+				now = &new_services[j];
+		if (!now) {
+			struct xlb_service_key key;
+
+			service_key(&old->cfg, &key);
+			dataplane_service_del(m->dp, &key);
+			m->svc_used[old->id] = 0;
+		}
+		for (size_t k = 0; k < old->nreals; k++) {
+			if (now && service_find_real(now, &old->reals[k].cfg))
+				continue;
+			dataplane_real_del(m->dp, old->reals[k].id);
+			m->real_used[old->reals[k].id] = 0;
+		}
+	}
+	for (size_t i = 0; i < m->nrecovered; i++) {
+		if (m->recovered[i].adopted)
+			continue;
+		dataplane_real_del(m->dp, m->recovered[i].id);
+		m->real_used[m->recovered[i].id] = 0;
+	}
+	free(m->recovered);
+	m->recovered = NULL;
+	m->nrecovered = 0;
+}
+
+int model_apply(struct model *m, struct xlb_config *cfg)
+{
+	struct service *services = NULL;
+	struct iface *ifaces = NULL;
+	int err;
+
+	err = model_resolve_ifaces(cfg, &ifaces);
+	if (err)
+		return err;
+	err = model_sync_attachments(m, ifaces, cfg->nifaces);
+	if (err) {
+		free(ifaces);
+		return err;
+	}
+	free(m->ifaces);
+	m->ifaces = ifaces;
+	m->nifaces = cfg->nifaces;
+
+	err = model_build_services(m, cfg, &services);
+	if (err)
+		return err;
+	for (size_t i = 0; i < cfg->nservices; i++) {
+		struct service *s = &services[i];
+
+		for (size_t j = 0; j < s->nreals; j++) {
+			model_resolve_real(m, &s->reals[j]);
+			err = model_write_real(m, s, &s->reals[j]);
+			if (err)
+				log_error("service %s: cannot write real: %s", s->cfg.name, strerror(-err));
+		}
+		err = model_write_service(m, s);
+		if (err)
+			log_error("service %s: cannot write to the data plane: %s", s->cfg.name,
+				  strerror(-err));
+	}
+	model_release_old(m, services, cfg->nservices);
+	model_free_services(m->services, m->nservices);
+	m->services = services;
+	m->nservices = cfg->nservices;
+	config_free(&m->cfg);
+	m->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	m->applied_once = true;
+	return 0;
+}
+
+/* Writes @r and its service's ring after its MAC or reachability changed. */
+static void model_real_changed(struct model *m, struct service *s, struct real *r)
+{
+	char buf[NET_ADDR_STRLEN];
+
+	log_info("service %s: real %s is %s%s%s", s->cfg.name,
+		 net_addr_str(&r->cfg.addr, buf, sizeof(buf)), real_state_name(r),
+		 r->problem ? ": " : "", r->problem ? r->problem : "");
+	model_write_real(m, s, r);
+	model_write_service(m, s);
+}
+
+void model_neigh_event(const struct net_addr *addr, int ifindex, const uint8_t *mac, void *arg)
+{
+	struct model *m = arg;
+
+	if (!addr) {
+		model_tick(m, true);
+		return;
+	}
+	for (size_t i = 0; i < m->nservices; i++) {
+		struct service *s = &m->services[i];
+
+		for (size_t j = 0; j < s->nreals; j++) {
+			struct real *r = &s->reals[j];
+
+			if (r->problem || r->ifindex != ifindex || !net_addr_equal(&r->cfg.addr, addr))
+				continue;
+			if (!mac) {
+				/* Keep forwarding to the last MAC while the kernel re-resolves. */
+				neigh_trigger(m->neigh, &r->cfg.addr, r->ifindex);
+				continue;
+			}
+			if (r->mac_known && memcmp(r->mac, mac, 6) == 0)
+				continue;
+			memcpy(r->mac, mac, 6);
+			r->mac_known = true;
+			model_real_changed(m, s, r);
+		}
+	}
+}
+
+void model_tick(struct model *m, bool refresh_all)
+{
+	for (size_t i = 0; i < m->nservices; i++) {
+		struct service *s = &m->services[i];
+
+		for (size_t j = 0; j < s->nreals; j++) {
+			struct real *r = &s->reals[j];
+			bool was_usable = real_usable(r);
+			const char *was_problem = r->problem;
+			uint8_t was_mac[6];
+
+			if (!refresh_all && was_usable)
+				continue;
+			memcpy(was_mac, r->mac, 6);
+			model_resolve_real(m, r);
+			if (refresh_all && real_usable(r))
+				/* A STALE entry becomes a unicast probe: MAC changes get noticed. */
+				neigh_trigger(m->neigh, &r->cfg.addr, r->ifindex);
+			if (real_usable(r) != was_usable || r->problem != was_problem ||
+			    memcmp(was_mac, r->mac, 6) != 0)
+				model_real_changed(m, s, r);
+		}
+	}
+}
+
+void model_shutdown(struct model *m)
+{
+	if (m->dp)
+		dataplane_detach_all(m->dp);
+	model_free_services(m->services, m->nservices);
+	free(m->ifaces);
+	free(m->recovered);
+	config_free(&m->cfg);
+	memset(m, 0, sizeof(*m));
+}

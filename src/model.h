@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The running state: config plus ids, MACs and health, and its sync to the maps. */
+#ifndef XLB_MODEL_H
+#define XLB_MODEL_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "dataplane.h"
+#include "neigh.h"
+
+struct real {
+	struct real_config cfg;
+	uint32_t id;
+	uint32_t gen;
+	int ifindex; /* egress interface, 0 when unknown */
+	uint8_t mac[6];
+	bool mac_known;
+	const char *problem; /* why it cannot take new flows; NULL when it can */
+};
+
+struct service {
+	struct service_config cfg; /* cfg.reals is not used: see reals */
+	uint32_t id;
+	uint16_t ring_slot;
+	struct real *reals;
+	size_t nreals;
+};
+
+struct iface {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	enum attach_mode mode;
+	uint8_t mac[6];
+};
+
+struct recovered_real;
+
+struct model {
+	struct dataplane *dp;
+	struct neigh_ctx *neigh;
+	struct xlb_config cfg;
+	struct service *services;
+	size_t nservices;
+	struct iface *ifaces;
+	size_t nifaces;
+	uint8_t svc_used[XLB_MAX_SERVICES];
+	uint8_t real_used[XLB_MAX_REALS];
+	uint32_t next_gen;
+	/* Reals found in pinned maps at start, until the first apply adopts them. */
+	struct recovered_real *recovered;
+	size_t nrecovered;
+	bool applied_once;
+};
+
+/* Reads what a previous xlbd left in the pinned maps, so ids (and flows) carry over. */
+int model_init(struct model *m, struct dataplane *dp, struct neigh_ctx *neigh);
+/*
+ * Makes @cfg the running config: attaches interfaces, writes services, reals
+ * and rings, removes what is gone. Unchanged services and reals keep their ids,
+ * so their flows stay. On success takes ownership of @cfg; on failure the
+ * running config stays in force and @cfg is left to the caller.
+ */
+int model_apply(struct model *m, struct xlb_config *cfg);
+/* A neighbour entry changed (mac NULL: gone or unusable; addr NULL: resync all). */
+void model_neigh_event(const struct net_addr *addr, int ifindex, const uint8_t *mac, void *arg);
+/* Periodic work: resolve reals without a MAC, keep neighbour entries fresh. */
+void model_tick(struct model *m, bool refresh_all);
+/* Detaches everything and frees the model (maps stay pinned). */
+void model_shutdown(struct model *m);
+
+const char *real_state_name(const struct real *r);
+
+#endif /* XLB_MODEL_H */

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* xlbctl: asks xlbd over its control socket and prints the answer. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define XLBCTL_DEFAULT_SOCKET "/run/xlb/xlb.sock"
+
+struct xlbctl_opts {
+	const char *socket_path;
+	bool json;
+};
+
+struct xlbctl_cmd {
+	const char *name;
+	const char *help;
+	int (*run)(const struct xlbctl_opts *opts, json_object *reply);
+};
+
+/* Sends {"cmd": NAME} and returns the parsed reply, or NULL after printing why. */
+static json_object *xlbctl_request(const char *socket_path, const char *cmd)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char req[128], *buf = NULL;
+	size_t len = 0, cap = 0;
+	json_object *reply = NULL;
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", socket_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		fprintf(stderr, "xlbctl: cannot reach xlbd at %s: %s (is xlbd running?)\n",
+			socket_path, strerror(errno));
+		goto out;
+	}
+	snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}\n", cmd);
+	if (write(fd, req, strlen(req)) < 0) {
+		fprintf(stderr, "xlbctl: %s: %s\n", socket_path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		if (len + 4096 > cap) {
+			char *grown = realloc(buf, cap = cap ? cap * 2 : 65536);
+			if (!grown)
+				goto out;
+			buf = grown;
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	if (!buf || !len) {
+		fprintf(stderr, "xlbctl: xlbd closed the connection without a reply\n");
+		goto out;
+	}
+	buf[len] = '\0';
+	reply = json_tokener_parse(buf);
+	if (!reply)
+		fprintf(stderr, "xlbctl: xlbd sent a reply that is not JSON\n");
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return reply;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static int64_t jint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static json_object *jget(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+/* ipvsadm writes IPv6 endpoints as [addr]:port. */
+static void endpoint(char *buf, size_t len, const char *addr, int64_t port)
+{
+	if (strchr(addr, ':'))
+		snprintf(buf, len, "[%s]:%lld", addr, (long long)port);
+	else
+		snprintf(buf, len, "%s:%lld", addr, (long long)port);
+}
+
+static const char *forward_name(const char *method)
+{
+	static const struct { const char *method, *forward; } names[] = {
+		{ "dr", "Route" }, { "tun", "Tunnel" }, { "gue", "Tunnel" }, { "dscp", "Dscp" },
+		{ "nat", "Masq" }, { "fnat", "FullNat" }, { "proxy", "Proxy" },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i].method, method) == 0)
+			return names[i].forward;
+	return method;
+}
+
+static int cmd_list(const struct xlbctl_opts *opts, json_object *reply)
+{
+	json_object *services = jget(reply, "services");
+	char ep[80];
+
+	printf("Prot LocalAddress:Port Scheduler Method (Name)\n");
+	printf("  -> RemoteAddress:Port           Forward Weight State       Packets      Bytes NewFlows\n");
+	for (size_t i = 0; services && i < json_object_array_length(services); i++) {
+		json_object *s = json_object_array_get_idx(services, i);
+		json_object *reals = jget(s, "reals");
+		char proto[8];
+
+		snprintf(proto, sizeof(proto), "%s", jstr(s, "protocol"));
+		for (char *p = proto; *p; p++)
+			*p = (char)(*p - 'a' + 'A');
+		endpoint(ep, sizeof(ep), jstr(s, "vip"), jint(s, "port"));
+		printf("%-4s %s %s %s (%s)\n", proto, ep, jstr(s, "scheduler"), jstr(s, "method"),
+		       jstr(s, "name"));
+		for (size_t j = 0; reals && j < json_object_array_length(reals); j++) {
+			json_object *r = json_object_array_get_idx(reals, j);
+			json_object *st = jget(r, "stats");
+
+			endpoint(ep, sizeof(ep), jstr(r, "address"), jint(r, "port"));
+			printf("  -> %-28s %-7s %-6lld %-11s %8lld %10lld %8lld", ep,
+			       forward_name(jstr(s, "method")), (long long)jint(r, "weight"),
+			       jstr(r, "state"), (long long)jint(st, "packets"),
+			       (long long)jint(st, "bytes"), (long long)jint(st, "new_flows"));
+			if (*jstr(r, "problem"))
+				printf("  (%s)", jstr(r, "problem"));
+			printf("\n");
+		}
+	}
+	return 0;
+}
+
+static int cmd_stats(const struct xlbctl_opts *opts, json_object *reply)
+{
+	json_object *services = jget(reply, "services");
+	json_object *counters = jget(reply, "counters");
+	char ep[80];
+
+	printf("%-32s %12s %14s %10s\n", "Service", "Packets", "Bytes", "NewFlows");
+	for (size_t i = 0; services && i < json_object_array_length(services); i++) {
+		json_object *s = json_object_array_get_idx(services, i);
+		json_object *st = jget(s, "stats");
+
+		endpoint(ep, sizeof(ep), jstr(s, "vip"), jint(s, "port"));
+		printf("%-32s %12lld %14lld %10lld\n", ep, (long long)jint(st, "packets"),
+		       (long long)jint(st, "bytes"), (long long)jint(st, "new_flows"));
+	}
+	printf("\nData plane counters:\n");
+	json_object_object_foreach(counters, key, val)
+		printf("  %-20s %llu\n", key, (unsigned long long)json_object_get_uint64(val));
+	return 0;
+}
+
+static const struct xlbctl_cmd commands[] = {
+	{ "list", "services and reals, like ipvsadm -Ln, with state and counters", cmd_list },
+	{ "stats", "per-service traffic and the data plane's counters", cmd_stats },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: xlbctl [-s SOCKET] [--json] COMMAND\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "\nOptions:\n"
+		     "  -s, --socket PATH  xlbd's control socket (default " XLBCTL_DEFAULT_SOCKET ")\n"
+		     "  -j, --json         print xlbd's JSON reply, for scripts\n"
+		     "\nExamples:\n"
+		     "  xlbctl list\n"
+		     "  xlbctl --json list | jq '.services[].reals[].stats'\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct xlbctl_opts opts = { .socket_path = XLBCTL_DEFAULT_SOCKET };
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "s:jh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			opts.socket_path = optarg;
+			break;
+		case 'j':
+			opts.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, argv[optind]) != 0)
+			continue;
+		json_object *reply = xlbctl_request(opts.socket_path, commands[i].name);
+		int rc;
+
+		if (!reply)
+			return 1;
+		if (jget(reply, "error")) {
+			fprintf(stderr, "xlbctl: xlbd: %s\n", jstr(reply, "error"));
+			rc = 1;
+		} else if (opts.json) {
+			printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY));
+			rc = 0;
+		} else {
+			rc = commands[i].run(&opts, reply);
+		}
+		json_object_put(reply);
+		return rc;
+	}
+	fprintf(stderr, "xlbctl: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	return 2;
+}
