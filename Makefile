@@ -90,7 +90,6 @@ demo: deps
 install: all
 	install -D -m 0755 $(BUILD)/xlbd $(DESTDIR)$(PREFIX)/sbin/xlbd
 	install -D -m 0755 $(BUILD)/xlbctl $(DESTDIR)$(PREFIX)/sbin/xlbctl
-	install -D -m 0644 $(BUILD)/xlb.bpf.o $(DESTDIR)$(PREFIX)/lib/xlb/xlb.bpf.o
 	install -D -m 0644 etc/xlbd.service $(DESTDIR)/etc/systemd/system/xlbd.service
 	test -e $(DESTDIR)/etc/xlb/xlb.yaml || \
 		install -D -m 0644 etc/xlb.yaml $(DESTDIR)/etc/xlb/xlb.yaml
