@@ -22,7 +22,7 @@
 #define NTF_EXT_EXT_VALIDATED (1 << 2)
 #endif
 
-/* The states with a MAC the kernel itself would send to (its NUD_USABLE). */
+/* The kernel's NUD_VALID (not in uapi): states whose MAC it would send to itself. */
 #define NUD_USABLE \
 	(NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
 
