@@ -8,7 +8,7 @@ pkgs=(
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 	libyaml-dev libjson-c-dev libmnl-dev libcmocka-dev
 	# lab and demo
-	iproute2 ethtool nginx-light curl wrk apache2-utils procps iputils-ping
+	iproute2 ethtool nginx-light curl wrk apache2-utils procps iputils-ping jq
 )
 
 missing=()

@@ -998,8 +998,10 @@ static void config_ctx_finish(struct config_ctx *ctx, struct config_errors *errs
 {
 	char **msgs = NULL;
 
+	if (!ctx->nerrs)
+		goto out;
 	qsort(ctx->errs, ctx->nerrs, sizeof(*ctx->errs), config_err_cmp);
-	if (errs && ctx->nerrs) {
+	if (errs) {
 		msgs = calloc(ctx->nerrs, sizeof(*msgs));
 		if (!msgs)
 			ctx->oom = true;
@@ -1014,6 +1016,7 @@ static void config_ctx_finish(struct config_ctx *ctx, struct config_errors *errs
 		errs->msgs = msgs;
 		errs->count = ctx->nerrs;
 	}
+out:
 	free(ctx->errs);
 	ctx->errs = NULL;
 	ctx->nerrs = ctx->cap = 0;
