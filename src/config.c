@@ -25,8 +25,8 @@
 #define CONFIG_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 #define CONFIG_MAX_FLOWS_LIMIT 100000000u
 
-static const char config_default_socket[] = "/run/xlb/xlb.sock";
-static const char config_default_pin_dir[] = "/sys/fs/bpf/xlb";
+static const char config_default_socket[] = CONFIG_DEFAULT_CONTROL_SOCKET;
+static const char config_default_pin_dir[] = CONFIG_DEFAULT_PIN_DIR;
 
 static const struct flow_timeouts config_default_timeouts = {
 	.tcp_established_ms = 900 * 1000,

@@ -12,6 +12,8 @@
 
 #define CONFIG_NAME_MAX 64
 #define CONFIG_PATH_MAX 256
+#define CONFIG_DEFAULT_CONTROL_SOCKET "/run/xlb/xlb.sock"
+#define CONFIG_DEFAULT_PIN_DIR "/sys/fs/bpf/xlb"
 
 enum attach_mode {
 	ATTACH_NATIVE = 0, /* native XDP; falls back to generic with a warning */

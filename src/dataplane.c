@@ -423,3 +423,8 @@ int dataplane_counters_read(struct dataplane *dp, uint64_t out[XLB_CNT__COUNT])
 	}
 	return 0;
 }
+
+int dataplane_prog_fd(struct dataplane *dp, bool tc)
+{
+	return bpf_program__fd(tc ? dp->skel->progs.xlb_tc : dp->skel->progs.xlb_xdp);
+}

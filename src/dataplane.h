@@ -49,4 +49,7 @@ int dataplane_counters_read(struct dataplane *dp, uint64_t out[XLB_CNT__COUNT]);
 
 const char *dataplane_counter_name(enum xlb_counter c);
 
+/* The loaded program's fd (XDP, or tc with @tc), for bpf_prog_test_run_opts. */
+int dataplane_prog_fd(struct dataplane *dp, bool tc);
+
 #endif /* XLB_DATAPLANE_H */

@@ -11,7 +11,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define XLBCTL_DEFAULT_SOCKET "/run/xlb/xlb.sock"
+#include "config.h"
+
+#define XLBCTL_DEFAULT_SOCKET CONFIG_DEFAULT_CONTROL_SOCKET
 
 struct xlbctl_opts {
 	const char *socket_path;
