@@ -130,13 +130,13 @@ enum xlb_counter {
 	XLB_CNT_PASS_NOT_IP, /* non-IP frames (ARP, LLDP, ...) */
 	XLB_CNT_PASS_NO_SERVICE, /* IP, but not a VIP:port we balance */
 	XLB_CNT_PASS_MALFORMED, /* truncated or invalid headers */
-	XLB_CNT_PASS_FRAGMENT, /* IPv4 fragments / IPv6 ext headers to a VIP */
+	XLB_CNT_PASS_FRAGMENT, /* IPv4 fragments, IPv6 fragment headers (any address) */
 	XLB_CNT_DROP_NO_REAL, /* service has no usable real */
 	XLB_CNT_DROP_BAD_REAL, /* ring pointed at a missing real */
 	XLB_CNT_FWD_TX, /* forwarded on the ingress interface */
 	XLB_CNT_FWD_REDIRECT, /* forwarded to another interface */
 	XLB_CNT_NEW_FLOW,
-	XLB_CNT_FLOW_MIDSTREAM, /* TCP non-SYN without a flow: rescheduled */
+	XLB_CNT_FLOW_MIDSTREAM, /* TCP non-SYN without a flow: scheduled as new */
 	XLB_CNT_FLOW_STALE_REAL, /* flow's real gone or reused: rescheduled */
 	XLB_CNT__COUNT,
 };
