@@ -158,6 +158,13 @@ int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **o
 		bpf_object__for_each_map(map, dp->skel->obj) {
 			char path[PATH_MAX];
 
+			/*
+			 * The kernel adds BPF_F_RDONLY_PROG to devmaps, so libbpf
+			 * refuses to reuse a pinned one; it holds nothing that
+			 * outlives a run anyway (rebuilt from the config).
+			 */
+			if (map == dp->skel->maps.tx_ports)
+				continue;
 			snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
 			if (map == dp->skel->maps.flows) {
 				err = dp_check_pinned_flows(path, bpf_map__max_entries(map));
