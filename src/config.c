@@ -14,12 +14,11 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "config_yaml.h"
 #include "sched/sched.h"
 
 /* A config is a page or two; anything this big is the wrong file (or /dev/zero). */
 #define CONFIG_FILE_MAX (16u << 20)
-/* Room for a value quoted in a message: 64 characters and "...". */
-#define CONFIG_QUOTE_SIZE 68
 #define CONFIG_IFNAME_MAX (IF_NAMESIZE - 1)
 #define CONFIG_SVCNAME_MAX (CONFIG_NAME_MAX - 1)
 #define CONFIG_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
@@ -55,31 +54,7 @@ static const char *const config_ipvs_scheds[] = {
 	"rr", "wrr", "lc", "wlc", "sed", "nq", "sh", "dh", "mh", "lblc", "lblcr", "fo", "ovf", "twos",
 };
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-struct config_err {
-	int line;
-	size_t seq; /* keeps errors on one line in the order they were found */
-	char *msg;
-};
-
-struct config_ctx {
-	const char *path;
-	const char *text; /* the file, to turn reader error offsets into lines */
-	size_t text_len;
-	yaml_document_t *doc;
-	struct config_err *errs;
-	size_t nerrs, cap;
-	bool oom;
-};
-
-/* One key of a mapping as found: both nodes, so repeats can cite the first. */
-struct config_slot {
-	yaml_node_t *key;
-	yaml_node_t *val;
-};
-
-static void __attribute__((format(printf, 3, 4)))
+void __attribute__((format(printf, 3, 4)))
 config_err(struct config_ctx *ctx, int line, const char *fmt, ...)
 {
 	char *body, *msg;
@@ -119,7 +94,7 @@ config_err(struct config_ctx *ctx, int line, const char *fmt, ...)
 }
 
 /* Allocation failures are reported by config_load's return, not as messages. */
-static void *config_calloc(struct config_ctx *ctx, size_t n, size_t size)
+void *config_calloc(struct config_ctx *ctx, size_t n, size_t size)
 {
 	void *p = calloc(n, size);
 
@@ -129,7 +104,7 @@ static void *config_calloc(struct config_ctx *ctx, size_t n, size_t size)
 }
 
 /* Keeps messages on one line and free of terminal control bytes. */
-static const char *config_quote(const char *s, char *buf, size_t size)
+const char *config_quote(const char *s, char *buf, size_t size)
 {
 	size_t n = 0;
 
@@ -172,7 +147,7 @@ static void config_sched_list(char *buf, size_t size)
 	config_join(names, SCHED__COUNT, ", ", buf, size);
 }
 
-static int config_line(const yaml_node_t *n)
+int config_line(const yaml_node_t *n)
 {
 	return (int)n->start_mark.line + 1;
 }
@@ -183,7 +158,7 @@ static yaml_node_t *config_node(struct config_ctx *ctx, int index)
 }
 
 /* "key:" with nothing after it: treated as absent where a default makes sense. */
-static bool config_is_null(const yaml_node_t *n)
+bool config_is_null(const yaml_node_t *n)
 {
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
 
@@ -195,7 +170,7 @@ static bool config_is_null(const yaml_node_t *n)
 	return false;
 }
 
-static const char *config_kind(const yaml_node_t *n)
+const char *config_kind(const yaml_node_t *n)
 {
 	switch (n->type) {
 	case YAML_MAPPING_NODE:
@@ -211,7 +186,7 @@ static const char *config_kind(const yaml_node_t *n)
  * Collects the keys of mapping @map into @slots (indexed like @names),
  * reporting keys that are unknown or repeated. False if @map is no mapping.
  */
-static bool config_map(struct config_ctx *ctx, yaml_node_t *map, const char *what,
+bool config_map(struct config_ctx *ctx, yaml_node_t *map, const char *what,
 		       const char *const *names, size_t count, struct config_slot *slots)
 {
 	char q[CONFIG_QUOTE_SIZE], list[256];
@@ -260,14 +235,14 @@ static bool config_map(struct config_ctx *ctx, yaml_node_t *map, const char *wha
 	return true;
 }
 
-static void config_missing(struct config_ctx *ctx, yaml_node_t *map, const char *what,
+void config_missing(struct config_ctx *ctx, yaml_node_t *map, const char *what,
 			   const char *key)
 {
 	config_err(ctx, config_line(map), "%s: missing key '%s'", what, key);
 }
 
 /* The scalar's text, or NULL once it has been reported as unusable. */
-static const char *config_text(struct config_ctx *ctx, yaml_node_t *n, const char *key,
+const char *config_text(struct config_ctx *ctx, yaml_node_t *n, const char *key,
 			       const char *expect)
 {
 	if (n->type != YAML_SCALAR_NODE || config_is_null(n)) {
@@ -288,7 +263,7 @@ static const char *config_text(struct config_ctx *ctx, yaml_node_t *n, const cha
  * Plain decimal only: quoted numbers are strings in YAML, and leading zeros
  * are octal in YAML 1.1, so both would mean something else to another reader.
  */
-static bool config_uint(struct config_ctx *ctx, yaml_node_t *n, const char *key, uint64_t min,
+bool config_uint(struct config_ctx *ctx, yaml_node_t *n, const char *key, uint64_t min,
 			uint64_t max, uint64_t *out)
 {
 	char expect[64], q[CONFIG_QUOTE_SIZE];
@@ -323,7 +298,7 @@ static bool config_uint(struct config_ctx *ctx, yaml_node_t *n, const char *key,
 }
 
 /* "500ms", "2s", "3m", "1h" into milliseconds; a bare number is ambiguous. */
-static bool config_duration(struct config_ctx *ctx, yaml_node_t *n, const char *key,
+bool config_duration(struct config_ctx *ctx, yaml_node_t *n, const char *key,
 			    uint32_t *out_ms)
 {
 	static const char expect[] = "a duration with a unit: ms, s, m, h";
@@ -364,7 +339,7 @@ static bool config_duration(struct config_ctx *ctx, yaml_node_t *n, const char *
 }
 
 /* Index of the value in @names, or -1 once reported. */
-static int config_choice(struct config_ctx *ctx, yaml_node_t *n, const char *key,
+int config_choice(struct config_ctx *ctx, yaml_node_t *n, const char *key,
 			 const char *const *names, size_t count, const char *expect)
 {
 	char q[CONFIG_QUOTE_SIZE];
@@ -380,7 +355,7 @@ static int config_choice(struct config_ctx *ctx, yaml_node_t *n, const char *key
 	return -1;
 }
 
-static bool config_addr(struct config_ctx *ctx, yaml_node_t *n, const char *key, const char *of,
+bool config_addr(struct config_ctx *ctx, yaml_node_t *n, const char *key, const char *of,
 			struct net_addr *out)
 {
 	static const char expect[] = "an IPv4 or IPv6 address";
