@@ -132,15 +132,16 @@ static const struct iface *model_find_iface(const struct model *m, int ifindex)
 /* Finds the egress interface and MAC of @r; asks the kernel to resolve a missing MAC. */
 static void model_resolve_real(struct model *m, struct real *r)
 {
-	bool onlink = false;
-	int ifindex = 0;
+	struct neigh_route rt;
+	int ifindex;
 
 	r->problem = NULL;
-	if (neigh_route_lookup(m->neigh, &r->cfg.addr, &ifindex, &onlink) < 0) {
+	if (neigh_route_lookup(m->neigh, &r->cfg.addr, &rt) < 0) {
 		r->problem = problem_no_route;
 		return;
 	}
-	if (!onlink) {
+	ifindex = rt.ifindex;
+	if (!rt.onlink) {
 		r->problem = problem_not_onlink;
 		return;
 	}

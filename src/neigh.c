@@ -62,8 +62,11 @@ struct neigh_msg {
 struct route_msg {
 	bool seen;
 	unsigned char type;
+	int family;
 	int ifindex;
 	bool gateway;
+	struct net_addr gw; /* family 0 unless a gateway of @family */
+	struct net_addr prefsrc; /* family 0 unless the kernel named one */
 };
 
 static int neg_errno(void)
@@ -352,6 +355,18 @@ int neigh_trigger(struct neigh_ctx *ctx, const struct net_addr *addr, int ifinde
 	return nl_talk(ctx, nlh, NULL, NULL);
 }
 
+/* An address attribute of @family, if present and the right size. */
+static void route_attr_addr(const struct nlattr *attr, int family, struct net_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!attr || (family != AF_INET && family != AF_INET6) ||
+	    mnl_attr_get_payload_len(attr) != addr_len(family))
+		return;
+	out->family = family;
+	memcpy(family == AF_INET ? (void *)&out->v4 : (void *)&out->v6,
+	       mnl_attr_get_payload(attr), addr_len(family));
+}
+
 static int route_parse(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[RTA_MAX + 1] = { NULL };
@@ -373,11 +388,13 @@ static int route_parse(const struct nlmsghdr *nlh, void *data)
 		r->ifindex = (int)mnl_attr_get_u32(tb[RTA_OIF]);
 	/* RTA_VIA is a gateway of the other family (IPv4 route via IPv6 nexthop). */
 	r->gateway = tb[RTA_GATEWAY] || tb[RTA_VIA];
+	route_attr_addr(tb[RTA_GATEWAY], rtm->rtm_family, &r->gw);
+	route_attr_addr(tb[RTA_PREFSRC], rtm->rtm_family, &r->prefsrc);
 	return 0;
 }
 
-int neigh_route_lookup(struct neigh_ctx *ctx, const struct net_addr *dst, int *ifindex,
-		       bool *onlink)
+int neigh_route_lookup(struct neigh_ctx *ctx, const struct net_addr *dst,
+		       struct neigh_route *out)
 {
 	char buf[256] __attribute__((aligned(8)));
 	struct route_msg r = { 0 };
@@ -385,7 +402,7 @@ int neigh_route_lookup(struct neigh_ctx *ctx, const struct net_addr *dst, int *i
 	struct rtmsg *rtm;
 	int err;
 
-	if (!ctx || !addr_ok(dst) || !ifindex || !onlink)
+	if (!ctx || !addr_ok(dst) || !out)
 		return -EINVAL;
 	/* fe80::/10 exists on every interface; which one is meant needs an ifindex. */
 	if (dst->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&dst->v6))
@@ -420,8 +437,11 @@ int neigh_route_lookup(struct neigh_ctx *ctx, const struct net_addr *dst, int *i
 	if (r.ifindex <= 0)
 		return -ENETUNREACH;
 
-	*ifindex = r.ifindex;
-	*onlink = !r.gateway;
+	memset(out, 0, sizeof(*out));
+	out->ifindex = r.ifindex;
+	out->onlink = !r.gateway;
+	out->gateway = r.gw;
+	out->prefsrc = r.prefsrc;
 	return 0;
 }
 

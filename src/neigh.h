@@ -22,8 +22,15 @@ void neigh_close(struct neigh_ctx *ctx);
 /* The notification socket, for epoll (EPOLLIN, level or edge triggered). */
 int neigh_event_fd(const struct neigh_ctx *ctx);
 
+struct neigh_route {
+	int ifindex; /* egress interface */
+	bool onlink; /* no gateway: @dst is on a directly connected segment */
+	struct net_addr gateway; /* next hop when !onlink and of @dst's family, else family 0 */
+	struct net_addr prefsrc; /* the source address the kernel would use, or family 0 */
+};
+
 /*
- * Route lookup for exactly @dst, as the kernel would send to it. *onlink is
+ * Route lookup for exactly @dst, as the kernel would send to it. onlink is
  * true when the route has no gateway, i.e. the real is on a directly
  * connected segment and can be reached by rewriting the MAC alone.
  * Errors: -ENETUNREACH (no route), -EHOSTUNREACH (unreachable route),
@@ -31,8 +38,8 @@ int neigh_event_fd(const struct neigh_ctx *ctx);
  * -EINVAL (bad family or an IPv6 link-local @dst, which is ambiguous without
  * an interface), -ETIMEDOUT, other negative errno.
  */
-int neigh_route_lookup(struct neigh_ctx *ctx, const struct net_addr *dst, int *ifindex,
-		       bool *onlink);
+int neigh_route_lookup(struct neigh_ctx *ctx, const struct net_addr *dst,
+		       struct neigh_route *out);
 
 /*
  * The neighbour entry for @addr on @ifindex. 0 and @mac when the entry is

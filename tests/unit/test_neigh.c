@@ -420,27 +420,35 @@ static void test_event_fd_nonblocking(void **state)
 static void test_route(void **state)
 {
 	const struct fam *f = *state;
-	struct net_addr a;
-	bool onlink = false;
-	int ifindex = -1;
+	struct neigh_route rt;
+	struct net_addr a, want;
+	char buf[NET_ADDR_STRLEN];
 
 	addr_of(f->peer, &a);
-	assert_int_equal(neigh_route_lookup(ctx, &a, &ifindex, &onlink), 0);
-	assert_int_equal(ifindex, ifindex_a);
-	assert_true(onlink);
+	assert_int_equal(neigh_route_lookup(ctx, &a, &rt), 0);
+	assert_int_equal(rt.ifindex, ifindex_a);
+	assert_true(rt.onlink);
+	assert_int_equal(rt.gateway.family, 0);
+	/* The kernel's chosen source is our own address on that segment. */
+	addr_of(f->self, &want);
+	assert_true(net_addr_equal(&rt.prefsrc, &want));
 
 	addr_of(f->via_gw, &a);
-	ifindex = -1;
-	onlink = true;
-	assert_int_equal(neigh_route_lookup(ctx, &a, &ifindex, &onlink), 0);
-	assert_int_equal(ifindex, ifindex_a);
-	assert_false(onlink);
+	memset(&rt, 0xff, sizeof(rt));
+	assert_int_equal(neigh_route_lookup(ctx, &a, &rt), 0);
+	assert_int_equal(rt.ifindex, ifindex_a);
+	assert_false(rt.onlink);
+	/* gw_route is "PREFIX via GW": the next hop is the text after "via ". */
+	addr_of(strstr(f->gw_route, "via ") + 4, &want);
+	assert_string_equal(net_addr_str(&rt.gateway, buf, sizeof(buf)),
+			    strstr(f->gw_route, "via ") + 4);
+	assert_true(net_addr_equal(&rt.gateway, &want));
 
 	addr_of(f->nowhere, &a);
-	assert_int_equal(neigh_route_lookup(ctx, &a, &ifindex, &onlink), -ENETUNREACH);
+	assert_int_equal(neigh_route_lookup(ctx, &a, &rt), -ENETUNREACH);
 
 	addr_of(f->self, &a);
-	assert_int_equal(neigh_route_lookup(ctx, &a, &ifindex, &onlink), -ELOOP);
+	assert_int_equal(neigh_route_lookup(ctx, &a, &rt), -ELOOP);
 }
 
 /* The whole point: missing -> trigger -> the kernel resolves -> lookup and event agree. */
@@ -551,8 +559,7 @@ static void test_bad_args(void **state)
 {
 	struct net_addr a, ll;
 	uint8_t mac[6];
-	bool onlink;
-	int ifindex;
+	struct neigh_route rt;
 
 	(void)state;
 	addr_of(fam4.peer, &a);
@@ -562,9 +569,9 @@ static void test_bad_args(void **state)
 	/* An ifindex that does not exist in this namespace. */
 	assert_int_equal(neigh_lookup(ctx, &a, 0x7ffffff0, mac), -ENODEV);
 	assert_int_equal(neigh_trigger(ctx, &a, 0x7ffffff0), -ENODEV);
-	assert_int_equal(neigh_route_lookup(ctx, &ll, &ifindex, &onlink), -EINVAL);
+	assert_int_equal(neigh_route_lookup(ctx, &ll, &rt), -EINVAL);
 	a.family = AF_UNIX;
-	assert_int_equal(neigh_route_lookup(ctx, &a, &ifindex, &onlink), -EINVAL);
+	assert_int_equal(neigh_route_lookup(ctx, &a, &rt), -EINVAL);
 	assert_int_equal(neigh_process_events(ctx, NULL, NULL), -EINVAL);
 }
 
