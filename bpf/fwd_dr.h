@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Method dr (L2 DSR): only the Ethernet addresses change. */
+/* The last step of every method: Ethernet addresses toward the real or next hop. */
 #ifndef XLB_BPF_FWD_DR_H
 #define XLB_BPF_FWD_DR_H
 
@@ -8,11 +8,17 @@
 /*
  * Source MAC := the egress interface's own, or a bridge between LB and reals
  * would learn the client's MAC on the LB's port and send replies back to us.
+ * For dr this is the whole method: IP and L4 stay untouched.
  */
-static __always_inline void fwd_dr(struct packet *pkt, const struct xlb_real *real)
+static __always_inline int fwd_set_macs(void *data, void *data_end, const struct xlb_real *real)
 {
-	__builtin_memcpy(pkt->eth->h_dest, real->dst_mac, 6);
-	__builtin_memcpy(pkt->eth->h_source, real->src_mac, 6);
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	__builtin_memcpy(eth->h_dest, real->dst_mac, 6);
+	__builtin_memcpy(eth->h_source, real->src_mac, 6);
+	return 0;
 }
 
 #endif /* XLB_BPF_FWD_DR_H */

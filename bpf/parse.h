@@ -40,7 +40,26 @@ struct packet {
 	struct ethhdr *eth;
 	struct xlb_flow_key key; /* src/dst/ports/proto/family, as stored in "flows" */
 	__u8 tcp_flags;
+	__u16 l3_off; /* from the frame start: the length of the L2 header */
+	__u16 l4_off;
+	__u16 ip_len; /* the IP packet's length per its header (frames may be padded) */
 };
+
+/*
+ * Headers the parser found lie within this many bytes of the frame start. The
+ * verifier only trusts a bounds check on a pointer whose variable offset it
+ * knows to be small, so offsets saved in struct packet are re-bounded here.
+ */
+#define PKT_OFF_MAX 1023
+
+static __always_inline void *pkt_at(void *data, __u16 off)
+{
+	__u32 o = off;
+
+	if (o > PKT_OFF_MAX)
+		return NULL;
+	return data + o;
+}
 
 /* Advances the cursor over @len bytes; returns the old position or NULL. */
 static __always_inline void *cursor_take(struct cursor *c, __u32 len)
@@ -88,6 +107,7 @@ static __always_inline int parse_ipv4(struct cursor *c, struct packet *pkt)
 		return -PARSE_MALFORMED;
 	if (bpf_ntohs(ip->tot_len) < hdr_len)
 		return -PARSE_MALFORMED;
+	pkt->ip_len = bpf_ntohs(ip->tot_len);
 	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return -PARSE_FRAGMENT;
 	pkt->key.family = XLB_FAMILY_V4;
@@ -105,6 +125,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct packet *pkt)
 	if (!ip6 || ip6->version != 6)
 		return -PARSE_MALFORMED;
 	pkt->key.family = XLB_FAMILY_V6;
+	pkt->ip_len = bpf_ntohs(ip6->payload_len) + sizeof(*ip6);
 	__builtin_memcpy(pkt->key.src.addr, &ip6->saddr, 16);
 	__builtin_memcpy(pkt->key.dst.addr, &ip6->daddr, 16);
 	next = ip6->nexthdr;
@@ -163,6 +184,7 @@ static __always_inline enum parse_result parse_packet(void *data, void *data_end
 
 	if (proto < 0)
 		return PARSE_MALFORMED;
+	pkt->l3_off = c.pos - data;
 	if (proto == ETH_P_IP)
 		proto = parse_ipv4(&c, pkt);
 	else if (proto == ETH_P_IPV6)
@@ -171,6 +193,7 @@ static __always_inline enum parse_result parse_packet(void *data, void *data_end
 		return PARSE_NOT_IP;
 	if (proto < 0)
 		return -proto;
+	pkt->l4_off = c.pos - data;
 	return parse_l4(&c, pkt, proto);
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * xlb data plane. The packet path (xlb_handle) works on (data, data_end) and
- * returns a hook-neutral verdict; thin entry points map it to XDP (native or
- * generic) and tc (clsact ingress) actions.
+ * xlb data plane. xlb_decide() works on (data, data_end) alone: parse, find
+ * the service and flow, schedule a new flow, count, and return a plan. The
+ * entry points (XDP native/generic, tc clsact ingress) apply the plan with
+ * their hook's own helpers where the packet must grow, and map the verdict.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,14 +16,16 @@
 #include "maps.h"
 #include "sched.h"
 #include "fwd_dr.h"
+#include "fwd_dscp.h"
+#include "fwd_encap.h"
+#include "icmp_too_big.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 enum verdict {
 	VERDICT_PASS = 0, /* not ours: the kernel stack gets it untouched */
 	VERDICT_DROP,
-	VERDICT_TX, /* out of the interface it came in on */
-	VERDICT_REDIRECT, /* out of *out_ifindex */
+	VERDICT_FWD, /* apply the plan, then send toward plan.real */
 };
 
 static __always_inline bool tcp_is_syn(const struct packet *pkt)
@@ -42,10 +45,25 @@ static __always_inline struct xlb_real *flow_real(struct xlb_flow *flow)
 	return real;
 }
 
-static __always_inline enum verdict xlb_handle(void *data, void *data_end, __u32 ingress_ifindex,
-					       __u32 *out_ifindex)
+static __always_inline __u8 inner_tos(void *data, void *data_end, const struct packet *pkt)
 {
-	struct packet pkt = {};
+	void *l3 = pkt_at(data, pkt->l3_off);
+
+	if (!l3)
+		return 0;
+	if (pkt->key.family == XLB_FAMILY_V4) {
+		struct iphdr *ip = l3;
+
+		return (void *)(ip + 1) <= data_end ? ip->tos : 0;
+	}
+	if (l3 + 2 > data_end)
+		return 0;
+	return (__u8)(bpf_ntohs(*(__u16 *)l3) >> 4);
+}
+
+static __always_inline enum verdict xlb_decide(void *data, void *data_end, struct packet *pkt,
+					       struct fwd_plan *plan)
+{
 	struct xlb_service_key svc_key = {};
 	struct xlb_service *svc;
 	struct xlb_flow *flow;
@@ -55,7 +73,7 @@ static __always_inline enum verdict xlb_handle(void *data, void *data_end, __u32
 	__u32 real_id;
 
 	count(XLB_CNT_RX);
-	switch (parse_packet(data, data_end, &pkt)) {
+	switch (parse_packet(data, data_end, pkt)) {
 	case PARSE_OK:
 		break;
 	case PARSE_NOT_IP:
@@ -72,24 +90,24 @@ static __always_inline enum verdict xlb_handle(void *data, void *data_end, __u32
 		return VERDICT_PASS;
 	}
 
-	svc_key.vip = pkt.key.dst;
-	svc_key.port = pkt.key.dport;
-	svc_key.proto = pkt.key.proto;
-	svc_key.family = pkt.key.family;
+	svc_key.vip = pkt->key.dst;
+	svc_key.port = pkt->key.dport;
+	svc_key.proto = pkt->key.proto;
+	svc_key.family = pkt->key.family;
 	svc = bpf_map_lookup_elem(&services, &svc_key);
 	if (!svc || !(svc->flags & XLB_SVC_F_ACTIVE)) {
 		count(XLB_CNT_PASS_NO_SERVICE);
 		return VERDICT_PASS;
 	}
 
-	flow = bpf_map_lookup_elem(&flows, &pkt.key);
+	flow = bpf_map_lookup_elem(&flows, &pkt->key);
 	if (flow) {
 		real = flow_real(flow);
 		if (real)
 			flow->last_seen_ns = bpf_ktime_get_ns();
 		else
 			count(XLB_CNT_FLOW_STALE_REAL);
-	} else if (pkt.key.proto == IPPROTO_TCP && !tcp_is_syn(&pkt)) {
+	} else if (pkt->key.proto == IPPROTO_TCP && !tcp_is_syn(pkt)) {
 		count(XLB_CNT_FLOW_MIDSTREAM);
 	}
 
@@ -109,7 +127,7 @@ static __always_inline enum verdict xlb_handle(void *data, void *data_end, __u32
 		new.real_gen = real->gen;
 		new.svc_id = svc->svc_id;
 		new.last_seen_ns = bpf_ktime_get_ns();
-		bpf_map_update_elem(&flows, &pkt.key, &new, BPF_ANY);
+		bpf_map_update_elem(&flows, &pkt->key, &new, BPF_ANY);
 		count(XLB_CNT_NEW_FLOW);
 		new_flow = true;
 	} else {
@@ -119,22 +137,57 @@ static __always_inline enum verdict xlb_handle(void *data, void *data_end, __u32
 	stats_add(&svc_stats, svc->svc_id, bytes, new_flow);
 	stats_add(&real_stats, real_id, bytes, new_flow);
 
-	switch (svc->method) {
-	case XLB_METHOD_DR:
-		fwd_dr(&pkt, real);
-		break;
-	default:
-		count(XLB_CNT_DROP_BAD_REAL);
-		return VERDICT_DROP;
+	plan->real = *real;
+	plan->method = svc->method;
+	plan->dscp = svc->dscp;
+	plan->gue_port = svc->gue_port;
+	plan->family = pkt->key.family;
+	plan->ip_len = pkt->ip_len;
+	plan->l2_len = pkt->l3_off;
+	if (plan->method == XLB_METHOD_TUN || plan->method == XLB_METHOD_GUE) {
+		plan->inner_tos = inner_tos(data, data_end, pkt);
+		plan->flow_hash = flow_hash(&pkt->key);
 	}
+	return VERDICT_FWD;
+}
 
-	if (real->ifindex == ingress_ifindex) {
-		count(XLB_CNT_FWD_TX);
-		return VERDICT_TX;
-	}
-	count(XLB_CNT_FWD_REDIRECT);
-	*out_ifindex = real->ifindex;
-	return VERDICT_REDIRECT;
+static __always_inline bool plan_encapsulates(const struct fwd_plan *plan)
+{
+	return plan->method == XLB_METHOD_TUN || plan->method == XLB_METHOD_GUE;
+}
+
+static __always_inline bool plan_too_big(const struct fwd_plan *plan)
+{
+	return plan->real.mtu &&
+	       plan->ip_len + encap_len(plan->method, plan->family) > plan->real.mtu;
+}
+
+/* In-place rewrites that need no extra room (everything but encapsulation). */
+static __always_inline int plan_rewrite(void *data, void *data_end, struct packet *pkt,
+					const struct fwd_plan *plan)
+{
+	if (plan->method == XLB_METHOD_DSCP && fwd_dscp(data, data_end, pkt, &plan->real, plan->dscp))
+		return -1;
+	return 0;
+}
+
+/* Where the L2 header sat after bpf_xdp_adjust_head: move it to the new start. */
+static __always_inline int xdp_push_encap(struct xdp_md *ctx, const struct fwd_plan *plan)
+{
+	__u32 len = encap_len(plan->method, plan->family);
+	void *data, *data_end;
+
+	if (bpf_xdp_adjust_head(ctx, -(int)len))
+		return -1;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (data + len + 18 > data_end)
+		return -1;
+	if (plan->l2_len == 18)
+		__builtin_memmove(data, data + len, 18);
+	else
+		__builtin_memmove(data, data + len, 14);
+	return encap_write(data, data_end, plan);
 }
 
 SEC("xdp")
@@ -142,28 +195,71 @@ int xlb_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 out_ifindex = 0;
+	struct packet pkt = {};
+	struct fwd_plan plan = {};
 
-	switch (xlb_handle(data, data_end, ctx->ingress_ifindex, &out_ifindex)) {
+	switch (xlb_decide(data, data_end, &pkt, &plan)) {
 	case VERDICT_PASS:
 		return XDP_PASS;
-	case VERDICT_TX:
-		return XDP_TX;
-	case VERDICT_REDIRECT:
-		return bpf_redirect_map(&tx_ports, out_ifindex, XDP_DROP);
+	case VERDICT_FWD:
+		break;
 	default:
 		return XDP_DROP;
 	}
+
+	if (plan_encapsulates(&plan)) {
+		if (plan_too_big(&plan)) {
+			__u16 mtu = plan.real.mtu - encap_len(plan.method, plan.family);
+			int err = plan.family == XLB_FAMILY_V4 ?
+					  icmp4_too_big(ctx, plan.l2_len, mtu) :
+					  icmp6_too_big(ctx, plan.l2_len, mtu);
+
+			count(err ? XLB_CNT_DROP_TOO_BIG : XLB_CNT_ICMP_TOO_BIG);
+			return err ? XDP_DROP : XDP_TX;
+		}
+		if (xdp_push_encap(ctx, &plan)) {
+			count(XLB_CNT_ENCAP_FAILED);
+			return XDP_DROP;
+		}
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+	} else if (plan_rewrite(data, data_end, &pkt, &plan)) {
+		count(XLB_CNT_PASS_MALFORMED);
+		return XDP_DROP;
+	}
+	if (fwd_set_macs(data, data_end, &plan.real))
+		return XDP_DROP;
+
+	if (plan.real.ifindex == ctx->ingress_ifindex) {
+		count(XLB_CNT_FWD_TX);
+		return XDP_TX;
+	}
+	count(XLB_CNT_FWD_REDIRECT);
+	return bpf_redirect_map(&tx_ports, plan.real.ifindex, XDP_DROP);
 }
 
 /* Bytes tc must have in the linear area for the parser: VLAN Ethernet, IPv6
  * with a few extension headers, TCP with options. */
 #define TC_PULL_LEN 192
 
+static __always_inline int tc_push_encap(struct __sk_buff *skb, const struct fwd_plan *plan)
+{
+	__u64 flags = plan->family == XLB_FAMILY_V4 ? BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 :
+						      BPF_F_ADJ_ROOM_ENCAP_L3_IPV6;
+
+	if (plan->method == XLB_METHOD_GUE)
+		flags |= BPF_F_ADJ_ROOM_ENCAP_L4_UDP;
+	if (bpf_skb_adjust_room(skb, encap_len(plan->method, plan->family), BPF_ADJ_ROOM_MAC,
+				flags))
+		return -1;
+	return encap_write((void *)(long)skb->data, (void *)(long)skb->data_end, plan);
+}
+
 SEC("tc")
 int xlb_tc(struct __sk_buff *skb)
 {
-	__u32 out_ifindex = 0;
+	struct packet pkt = {};
+	struct fwd_plan plan = {};
 	void *data, *data_end;
 
 	data = (void *)(long)skb->data;
@@ -174,14 +270,37 @@ int xlb_tc(struct __sk_buff *skb)
 		data_end = (void *)(long)skb->data_end;
 	}
 
-	switch (xlb_handle(data, data_end, skb->ifindex, &out_ifindex)) {
+	switch (xlb_decide(data, data_end, &pkt, &plan)) {
 	case VERDICT_PASS:
 		return TC_ACT_OK;
-	case VERDICT_TX:
-		return bpf_redirect(skb->ifindex, 0);
-	case VERDICT_REDIRECT:
-		return bpf_redirect(out_ifindex, 0);
+	case VERDICT_FWD:
+		break;
 	default:
 		return TC_ACT_SHOT;
 	}
+
+	if (plan_encapsulates(&plan)) {
+		/* GSO packets are segmented after us, to sizes that leave room. */
+		if (!skb->gso_size && plan_too_big(&plan)) {
+			count(XLB_CNT_DROP_TOO_BIG);
+			return TC_ACT_SHOT;
+		}
+		if (tc_push_encap(skb, &plan)) {
+			count(XLB_CNT_ENCAP_FAILED);
+			return TC_ACT_SHOT;
+		}
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	} else if (plan_rewrite(data, data_end, &pkt, &plan)) {
+		count(XLB_CNT_PASS_MALFORMED);
+		return TC_ACT_SHOT;
+	}
+	if (fwd_set_macs(data, data_end, &plan.real))
+		return TC_ACT_SHOT;
+
+	if (plan.real.ifindex == skb->ifindex)
+		count(XLB_CNT_FWD_TX);
+	else
+		count(XLB_CNT_FWD_REDIRECT);
+	return bpf_redirect(plan.real.ifindex, 0);
 }

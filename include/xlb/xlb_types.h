@@ -68,7 +68,9 @@ struct xlb_service {
 	__u8 method; /* enum xlb_method */
 	__u8 sched_kind; /* enum xlb_sched_kind */
 	__u16 ring_slot; /* which of the service's two ring slots is live */
-	__u32 pad;
+	__u8 dscp; /* method dscp: the DSCP that tells the real which VIP */
+	__u8 pad;
+	__u16 gue_port; /* method gue: outer UDP destination port, network order */
 };
 
 /*
@@ -91,11 +93,15 @@ struct xlb_real {
 	__u32 flags;
 	__u32 ifindex; /* egress interface */
 	__u32 svc_id; /* owner; lets a restarted xlbd recover ids from the pinned map */
-	__u8 dst_mac[6];
+	__u8 dst_mac[6]; /* the real's, or the next hop's for routed methods */
 	__u8 src_mac[6]; /* the egress interface's MAC */
 	__u16 port; /* network order */
 	__u8 family;
 	__u8 pad;
+	struct xlb_addr src_addr; /* tun/gue: outer source, the LB's address toward the real */
+	__u16 mtu; /* of the egress interface: encapsulation must fit */
+	__u16 pad2;
+	__u32 pad3;
 };
 
 /* BPF map "flows" (LRU hash): one entry per client flow. */
@@ -138,6 +144,9 @@ enum xlb_counter {
 	XLB_CNT_NEW_FLOW,
 	XLB_CNT_FLOW_MIDSTREAM, /* TCP non-SYN without a flow: scheduled as new */
 	XLB_CNT_FLOW_STALE_REAL, /* flow's real gone or reused: rescheduled */
+	XLB_CNT_ENCAP_FAILED, /* no room to encapsulate (driver headroom): dropped */
+	XLB_CNT_ICMP_TOO_BIG, /* encapsulated size > MTU: ICMP sent to the client */
+	XLB_CNT_DROP_TOO_BIG, /* too big, and no ICMP possible (DF clear, tc mode): dropped */
 	XLB_CNT__COUNT,
 };
 

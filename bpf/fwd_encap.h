@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Methods tun (IPIP / IPv6-in-IPv6) and gue (the same inside UDP, GUE variant
+ * 1: the UDP payload is the inner IP packet). The caller makes room between
+ * the L2 header and the IP packet; these write the outer headers into it.
+ */
+#ifndef XLB_BPF_FWD_ENCAP_H
+#define XLB_BPF_FWD_ENCAP_H
+
+#include "csum.h"
+#include "parse.h"
+
+#define IP_DF 0x4000
+#define ENCAP_TTL 64
+#ifndef IPPROTO_IPIP
+#define IPPROTO_IPIP 4
+#endif
+#ifndef IPPROTO_IPV6
+#define IPPROTO_IPV6 41
+#endif
+
+/* What the hook-neutral path decided; applied by the entry point. */
+struct fwd_plan {
+	struct xlb_real real; /* a copy: map pointers must not outlive a head adjust */
+	__u32 flow_hash;
+	__u16 gue_port;
+	__u8 method;
+	__u8 dscp;
+	__u8 inner_tos; /* IPv4 TOS / IPv6 traffic class, copied to the outer header */
+	__u8 family;
+	__u16 ip_len; /* the inner IP packet */
+	__u16 l2_len;
+};
+
+static __always_inline __u32 encap_len(__u8 method, __u8 family)
+{
+	__u32 len = family == XLB_FAMILY_V4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
+
+	return method == XLB_METHOD_GUE ? len + sizeof(struct udphdr) : len;
+}
+
+/* Routers spread GUE by source port: derive it from the flow, keep it ephemeral. */
+static __always_inline __u16 gue_sport(__u32 hash)
+{
+	return bpf_htons((__u16)(0xc000 | (hash & 0x3fff)));
+}
+
+static __always_inline __u32 flow_hash(const struct xlb_flow_key *key)
+{
+	const __u32 *w = (const __u32 *)key;
+	__u32 h = 0x9e3779b9;
+
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(*key) / 4); i++) {
+		h ^= w[i];
+		h *= 0x85ebca6b;
+		h ^= h >> 13;
+	}
+	return h;
+}
+
+static __always_inline int encap_write(void *data, void *data_end, const struct fwd_plan *plan)
+{
+	void *outer = plan->l2_len == 18 ? data + 18 : data + 14;
+	__u8 l4proto = plan->method == XLB_METHOD_GUE ? IPPROTO_UDP :
+			plan->family == XLB_FAMILY_V4 ? IPPROTO_IPIP : IPPROTO_IPV6;
+	__u32 total = plan->ip_len + encap_len(plan->method, plan->family);
+	struct udphdr *udp;
+
+	if (plan->family == XLB_FAMILY_V4) {
+		struct iphdr *ip = outer;
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tos = plan->inner_tos;
+		ip->tot_len = bpf_htons(total);
+		ip->id = 0;
+		/* DF: an oversized outer packet must come back as ICMP, never be split. */
+		ip->frag_off = bpf_htons(IP_DF);
+		ip->ttl = ENCAP_TTL;
+		ip->protocol = l4proto;
+		ip->check = 0;
+		ip->saddr = plan->real.src_addr.addr[0];
+		ip->daddr = plan->real.addr.addr[0];
+		ip->check = csum_ipv4_header(ip);
+		udp = (void *)(ip + 1);
+	} else {
+		struct ipv6hdr *ip6 = outer;
+		__u32 first;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		first = (6u << 28) | ((__u32)plan->inner_tos << 20) | (plan->flow_hash & 0xfffff);
+		*(__u32 *)ip6 = bpf_htonl(first);
+		ip6->payload_len = bpf_htons(total - sizeof(*ip6));
+		ip6->nexthdr = l4proto;
+		ip6->hop_limit = ENCAP_TTL;
+		__builtin_memcpy(&ip6->saddr, plan->real.src_addr.addr, 16);
+		__builtin_memcpy(&ip6->daddr, plan->real.addr.addr, 16);
+		udp = (void *)(ip6 + 1);
+	}
+	if (plan->method != XLB_METHOD_GUE)
+		return 0;
+	if ((void *)(udp + 1) > data_end)
+		return -1;
+	udp->source = gue_sport(plan->flow_hash);
+	udp->dest = plan->gue_port;
+	udp->len = bpf_htons(plan->ip_len + sizeof(*udp));
+	/* Zero for both families: xlb-rs decapsulates before the stack looks. */
+	udp->check = 0;
+	return 0;
+}
+
+#endif /* XLB_BPF_FWD_ENCAP_H */
