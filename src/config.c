@@ -567,9 +567,10 @@ static void config_parse_flows(struct config_ctx *ctx, yaml_node_t *n, struct xl
 enum { RK_ADDRESS, RK_PORT, RK_WEIGHT, RK__COUNT };
 static const char *const config_real_keys[RK__COUNT] = { "address", "port", "weight" };
 
-/* @dr: the service forwards with dr, which rewrites MACs only, never ports. */
+/* @dsr: the service forwards by direct server return (dr, tun, gue, dscp): the
+ * real answers the client itself, from the VIP's port, so ports cannot change. */
 static void config_parse_real(struct config_ctx *ctx, yaml_node_t *n,
-			      const struct service_config *svc, bool dr, struct real_config *r)
+			      const struct service_config *svc, bool dsr, struct real_config *r)
 {
 	struct config_slot slots[RK__COUNT];
 	char vip[NET_ADDR_STRLEN], ip[NET_ADDR_STRLEN];
@@ -595,10 +596,11 @@ static void config_parse_real(struct config_ctx *ctx, yaml_node_t *n,
 		r->port = 0;
 		if (config_uint(ctx, slots[RK_PORT].val, "port", 1, 65535, &v)) {
 			r->port = (uint16_t)v;
-			if (dr && svc->port && r->port != svc->port)
+			if (dsr && svc->port && r->port != svc->port)
 				config_err(ctx, config_line(slots[RK_PORT].val),
-					   "real port %u differs from service port %u (expected %u: dr cannot change ports)",
-					   r->port, svc->port, svc->port);
+					   "real port %u differs from service port %u (expected %u: %s cannot change ports)",
+					   r->port, svc->port, svc->port,
+					   config_method_names[svc->method]);
 		}
 	}
 	if (slots[RK_WEIGHT].val && config_uint(ctx, slots[RK_WEIGHT].val, "weight", 0, 65535, &v))
@@ -606,7 +608,7 @@ static void config_parse_real(struct config_ctx *ctx, yaml_node_t *n,
 }
 
 static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, yaml_node_t *list,
-			       struct service_config *svc, bool dr)
+			       struct service_config *svc, bool dsr)
 {
 	char who[CONFIG_NAME_MAX + 16], ep[NET_ADDR_STRLEN + 16];
 	size_t n = 0;
@@ -639,7 +641,7 @@ static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, ya
 		yaml_node_t *item = config_node(ctx, list->data.sequence.items.start[i]);
 
 		if (item)
-			config_parse_real(ctx, item, svc, dr, &svc->reals[i]);
+			config_parse_real(ctx, item, svc, dsr, &svc->reals[i]);
 	}
 	for (size_t j = 1; j < n; j++) {
 		const struct real_config *b = &svc->reals[j];
@@ -659,34 +661,74 @@ static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, ya
 }
 
 enum { SK_NAME, SK_VIP, SK_PORT, SK_PROTOCOL, SK_METHOD, SK_SCHEDULER, SK_PERSISTENCE, SK_REALS,
-       SK__COUNT };
+       SK_DSCP, SK_GUE_PORT, SK__COUNT };
 static const char *const config_service_keys[SK__COUNT] = {
 	"name", "vip", "port", "protocol", "method", "scheduler", "persistence", "reals",
+	"dscp", "gue_port",
 };
 
-static void config_parse_method(struct config_ctx *ctx, yaml_node_t *n, struct service_config *svc,
-				bool *dr)
+#define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp"
+#define CONFIG_GUE_PORT_DEFAULT 6080
+
+static bool config_method_supported(int method)
+{
+	return method == XLB_METHOD_DR || method == XLB_METHOD_TUN || method == XLB_METHOD_GUE ||
+	       method == XLB_METHOD_DSCP;
+}
+
+/* True for methods where the real answers the client directly. */
+static bool config_method_dsr(int method)
+{
+	return method == XLB_METHOD_DR || method == XLB_METHOD_TUN || method == XLB_METHOD_GUE ||
+	       method == XLB_METHOD_DSCP;
+}
+
+static void config_parse_method(struct config_ctx *ctx, yaml_node_t *n, struct service_config *svc)
 {
 	char q[CONFIG_QUOTE_SIZE];
-	const char *s = config_text(ctx, n, "method", "dr");
+	const char *s = config_text(ctx, n, "method", CONFIG_METHODS_SUPPORTED);
 
-	*dr = false;
 	if (!s)
 		return;
 	for (int i = 0; i < XLB_METHOD__COUNT; i++) {
 		if (strcmp(s, config_method_names[i]) != 0)
 			continue;
-		if (i == XLB_METHOD_DR) {
-			svc->method = XLB_METHOD_DR;
-			*dr = true;
-		} else {
+		if (config_method_supported(i))
+			svc->method = (uint8_t)i;
+		else
 			config_err(ctx, config_line(n),
-				   "method '%s' is not supported yet (expected dr)", s);
-		}
+				   "method '%s' is not supported yet (expected " CONFIG_METHODS_SUPPORTED
+				   ")",
+				   s);
 		return;
 	}
-	config_err(ctx, config_line(n), "unknown method '%s' (expected dr)",
+	config_err(ctx, config_line(n), "unknown method '%s' (expected " CONFIG_METHODS_SUPPORTED ")",
 		   config_quote(s, q, sizeof(q)));
+}
+
+/* Keys that only one method uses are an error elsewhere: they would be ignored silently. */
+static void config_parse_method_keys(struct config_ctx *ctx, struct config_slot *slots,
+				     struct service_config *svc)
+{
+	uint64_t v;
+
+	svc->gue_port = CONFIG_GUE_PORT_DEFAULT;
+	if (slots[SK_DSCP].val) {
+		if (svc->method != XLB_METHOD_DSCP)
+			config_err(ctx, config_line(slots[SK_DSCP].key),
+				   "dscp is only used with method dscp (expected no dscp key)");
+		else if (config_uint(ctx, slots[SK_DSCP].val, "dscp", 1, 63, &v))
+			svc->dscp = (uint8_t)v;
+	} else if (svc->method == XLB_METHOD_DSCP) {
+		config_err(ctx, svc->line, "service: missing key 'dscp' (expected 1..63 with method dscp)");
+	}
+	if (slots[SK_GUE_PORT].val) {
+		if (svc->method != XLB_METHOD_GUE)
+			config_err(ctx, config_line(slots[SK_GUE_PORT].key),
+				   "gue_port is only used with method gue (expected no gue_port key)");
+		else if (config_uint(ctx, slots[SK_GUE_PORT].val, "gue_port", 1, 65535, &v))
+			svc->gue_port = (uint16_t)v;
+	}
 }
 
 static void config_parse_scheduler(struct config_ctx *ctx, yaml_node_t *n,
@@ -726,7 +768,6 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 	const char *s;
 	uint64_t v;
 	uint32_t ms;
-	bool dr = true;
 	int i;
 
 	svc->line = config_line(n);
@@ -763,14 +804,15 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 			svc->proto = i == 0 ? IPPROTO_TCP : IPPROTO_UDP;
 	}
 	if (slots[SK_METHOD].val)
-		config_parse_method(ctx, slots[SK_METHOD].val, svc, &dr);
+		config_parse_method(ctx, slots[SK_METHOD].val, svc);
+	config_parse_method_keys(ctx, slots, svc);
 	if (slots[SK_SCHEDULER].val)
 		config_parse_scheduler(ctx, slots[SK_SCHEDULER].val, svc);
 	if (slots[SK_PERSISTENCE].val &&
 	    config_duration(ctx, slots[SK_PERSISTENCE].val, "persistence", &ms) && ms)
 		config_err(ctx, config_line(slots[SK_PERSISTENCE].val),
 			   "persistence is not supported yet (expected 0s)");
-	config_parse_reals(ctx, n, slots[SK_REALS].val, svc, dr);
+	config_parse_reals(ctx, n, slots[SK_REALS].val, svc, config_method_dsr(svc->method));
 }
 
 static const char *config_proto_name(uint8_t proto)

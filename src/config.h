@@ -49,6 +49,8 @@ struct service_config {
 	uint8_t method; /* enum xlb_method */
 	uint8_t sched; /* enum sched_id (src/sched/sched.h) */
 	uint32_t persistence_ms;
+	uint8_t dscp; /* method dscp: 1..63 */
+	uint16_t gue_port; /* method gue: outer UDP destination port, host order */
 	struct real_config *reals;
 	size_t nreals;
 	int line;

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int iface_lookup(const char *name, int *ifindex, uint8_t mac[6])
+int iface_lookup(const char *name, int *ifindex, uint8_t mac[6], int *mtu)
 {
 	struct ifreq ifr = {};
 	int fd, err = 0;
@@ -22,10 +22,16 @@ int iface_lookup(const char *name, int *ifindex, uint8_t mac[6])
 	if (fd < 0)
 		return -errno;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		err = -errno;
+		goto out;
+	}
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
 		err = -errno;
 	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+		*mtu = ifr.ifr_mtu;
+out:
 	close(fd);
 	return err;
 }

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-/* Fills @ifindex and @mac for interface @name; negative errno if it does not exist. */
-int iface_lookup(const char *name, int *ifindex, uint8_t mac[6]);
+/* Fills @ifindex, @mac and @mtu for interface @name; negative errno if it does not exist. */
+int iface_lookup(const char *name, int *ifindex, uint8_t mac[6], int *mtu);
 
 #endif /* XLB_IFACE_H */

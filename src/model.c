@@ -28,6 +28,19 @@ struct recovered_real {
 static const char *const problem_no_route = "no route";
 static const char *const problem_not_onlink = "not on a directly connected network";
 static const char *const problem_foreign_iface = "reached through an interface xlb is not attached to";
+static const char *const problem_no_source = "no local address toward it for the outer header";
+static const char *const problem_mixed_family = "next hop of the other address family";
+
+/* Methods whose packets are routed to the real (L3), not only switched (L2). */
+static bool method_routed(uint8_t method)
+{
+	return method == XLB_METHOD_TUN || method == XLB_METHOD_GUE || method == XLB_METHOD_DSCP;
+}
+
+static bool method_encapsulates(uint8_t method)
+{
+	return method == XLB_METHOD_TUN || method == XLB_METHOD_GUE;
+}
 
 const char *real_state_name(const struct real *r)
 {
@@ -129,8 +142,12 @@ static const struct iface *model_find_iface(const struct model *m, int ifindex)
 	return NULL;
 }
 
-/* Finds the egress interface and MAC of @r; asks the kernel to resolve a missing MAC. */
-static void model_resolve_real(struct model *m, struct real *r)
+/*
+ * Finds the egress interface, next hop and its MAC for @r; asks the kernel to
+ * resolve a missing MAC. dr needs the real on a connected segment; the routed
+ * methods go through the gateway when there is one.
+ */
+static void model_resolve_real(struct model *m, const struct service *s, struct real *r)
 {
 	struct neigh_route rt;
 	int ifindex;
@@ -141,10 +158,22 @@ static void model_resolve_real(struct model *m, struct real *r)
 		return;
 	}
 	ifindex = rt.ifindex;
-	if (!rt.onlink) {
+	if (!rt.onlink && !method_routed(s->cfg.method)) {
 		r->problem = problem_not_onlink;
 		return;
 	}
+	if (!rt.onlink && rt.gateway.family != r->cfg.addr.family) {
+		r->problem = problem_mixed_family;
+		return;
+	}
+	if (method_encapsulates(s->cfg.method) && rt.prefsrc.family != r->cfg.addr.family) {
+		r->problem = problem_no_source;
+		return;
+	}
+	r->src = rt.prefsrc;
+	if (!net_addr_equal(&r->nexthop, rt.onlink ? &r->cfg.addr : &rt.gateway))
+		r->mac_known = false;
+	r->nexthop = rt.onlink ? r->cfg.addr : rt.gateway;
 	if (!model_find_iface(m, ifindex)) {
 		r->problem = problem_foreign_iface;
 		return;
@@ -152,10 +181,10 @@ static void model_resolve_real(struct model *m, struct real *r)
 	if (ifindex != r->ifindex)
 		r->mac_known = false;
 	r->ifindex = ifindex;
-	if (neigh_lookup(m->neigh, &r->cfg.addr, ifindex, r->mac) == 0)
+	if (neigh_lookup(m->neigh, &r->nexthop, ifindex, r->mac) == 0)
 		r->mac_known = true;
 	else if (!r->mac_known)
-		neigh_trigger(m->neigh, &r->cfg.addr, ifindex);
+		neigh_trigger(m->neigh, &r->nexthop, ifindex);
 }
 
 static bool real_usable(const struct real *r)
@@ -176,10 +205,14 @@ static int model_write_real(struct model *m, const struct service *s, const stru
 	};
 
 	net_addr_to_xlb(&r->cfg.addr, &val.addr);
+	if (r->src.family)
+		net_addr_to_xlb(&r->src, &val.src_addr);
 	if (r->mac_known)
 		memcpy(val.dst_mac, r->mac, 6);
-	if (ifc)
+	if (ifc) {
 		memcpy(val.src_mac, ifc->mac, 6);
+		val.mtu = (uint16_t)(ifc->mtu > 0xffff ? 0xffff : ifc->mtu);
+	}
 	return dataplane_real_put(m->dp, r->id, &val);
 }
 
@@ -211,6 +244,8 @@ static int model_write_service(struct model *m, struct service *s)
 	val.svc_id = s->id;
 	val.flags = XLB_SVC_F_ACTIVE;
 	val.method = s->cfg.method;
+	val.dscp = s->cfg.dscp;
+	val.gue_port = htons(s->cfg.gue_port);
 	val.sched_kind = ops->kind;
 	val.ring_slot = slot;
 	err = dataplane_service_put(m->dp, &key, &val);
@@ -235,7 +270,7 @@ static int model_resolve_ifaces(const struct xlb_config *cfg, struct iface **out
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->nifaces; i++) {
 		const struct iface_config *ic = &cfg->ifaces[i];
-		int err = iface_lookup(ic->name, &ifaces[i].ifindex, ifaces[i].mac);
+		int err = iface_lookup(ic->name, &ifaces[i].ifindex, ifaces[i].mac, &ifaces[i].mtu);
 
 		if (err) {
 			log_error("%s:%d: interface '%s': %s", cfg->path, ic->line, ic->name,
@@ -406,7 +441,7 @@ int model_apply(struct model *m, struct xlb_config *cfg)
 		struct service *s = &services[i];
 
 		for (size_t j = 0; j < s->nreals; j++) {
-			model_resolve_real(m, &s->reals[j]);
+			model_resolve_real(m, s, &s->reals[j]);
 			err = model_write_real(m, s, &s->reals[j]);
 			if (err)
 				log_error("service %s: cannot write real: %s", s->cfg.name, strerror(-err));
@@ -453,11 +488,11 @@ void model_neigh_event(const struct net_addr *addr, int ifindex, const uint8_t *
 		for (size_t j = 0; j < s->nreals; j++) {
 			struct real *r = &s->reals[j];
 
-			if (r->problem || r->ifindex != ifindex || !net_addr_equal(&r->cfg.addr, addr))
+			if (r->problem || r->ifindex != ifindex || !net_addr_equal(&r->nexthop, addr))
 				continue;
 			if (!mac) {
 				/* Keep forwarding to the last MAC while the kernel re-resolves. */
-				neigh_trigger(m->neigh, &r->cfg.addr, r->ifindex);
+				neigh_trigger(m->neigh, &r->nexthop, r->ifindex);
 				continue;
 			}
 			if (r->mac_known && memcmp(r->mac, mac, 6) == 0)
@@ -483,10 +518,10 @@ void model_tick(struct model *m, bool refresh_all)
 			if (!refresh_all && was_usable)
 				continue;
 			memcpy(was_mac, r->mac, 6);
-			model_resolve_real(m, r);
+			model_resolve_real(m, s, r);
 			if (refresh_all && real_usable(r))
 				/* A STALE entry becomes a unicast probe: MAC changes get noticed. */
-				neigh_trigger(m->neigh, &r->cfg.addr, r->ifindex);
+				neigh_trigger(m->neigh, &r->nexthop, r->ifindex);
 			if (real_usable(r) != was_usable || r->problem != was_problem ||
 			    memcmp(was_mac, r->mac, 6) != 0)
 				model_real_changed(m, s, r);

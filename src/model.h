@@ -16,7 +16,9 @@ struct real {
 	uint32_t id;
 	uint32_t gen;
 	int ifindex; /* egress interface, 0 when unknown */
-	uint8_t mac[6];
+	struct net_addr nexthop; /* the real itself, or the gateway for routed methods */
+	struct net_addr src; /* tun/gue: the outer source, our address toward the real */
+	uint8_t mac[6]; /* the next hop's */
 	bool mac_known;
 	const char *problem; /* why it cannot take new flows; NULL when it can */
 };
@@ -34,6 +36,7 @@ struct iface {
 	int ifindex;
 	enum attach_mode mode;
 	uint8_t mac[6];
+	int mtu;
 };
 
 struct recovered_real;

@@ -403,7 +403,7 @@ struct bad_case {
 	const char *want[10];
 };
 
-#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals"
+#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port"
 #define NO_DUR "(expected a duration with a unit: ms, s, m, h)"
 #define NO_ADDR "(expected an IPv4 or IPv6 address)"
 #define NO_PORT "(expected an integer 1..65535)"
@@ -693,6 +693,44 @@ static const struct bad_case bad_cases[] = {
 	       "services: []\n",
 	  { "4: bad max '0' (expected an integer 1..100000000)" } },
 
+	/* method-specific keys */
+	{ "dscp and gue_port on the wrong methods",
+	  HEAD "services:\n"					/* 3 */
+	       "  - name: web\n"				/* 4 */
+	       "    vip: 10.0.0.1\n"				/* 5 */
+	       "    port: 80\n"				/* 6 */
+	       "    dscp: 10\n"				/* 7 */
+	       "    gue_port: 7000\n"				/* 8 */
+	       "    reals:\n"					/* 9 */
+	       "      - address: 10.0.1.1\n"			/* 10 */
+	       "  - name: l3\n"				/* 11 */
+	       "    vip: 10.0.0.2\n"				/* 12 */
+	       "    port: 80\n"				/* 13 */
+	       "    method: dscp\n"				/* 14 */
+	       "    reals:\n"					/* 15 */
+	       "      - address: 10.0.1.1\n"			/* 16 */
+	       "  - name: l3b\n"				/* 17 */
+	       "    vip: 10.0.0.3\n"				/* 18 */
+	       "    port: 80\n"				/* 19 */
+	       "    method: dscp\n"				/* 20 */
+	       "    dscp: 64\n"				/* 21 */
+	       "    reals:\n"					/* 22 */
+	       "      - address: 10.0.1.1\n"			/* 23 */
+	       "  - name: tunnel\n"				/* 24 */
+	       "    vip: 10.0.0.4\n"				/* 25 */
+	       "    port: 80\n"				/* 26 */
+	       "    method: gue\n"				/* 27 */
+	       "    gue_port: 0\n"				/* 28 */
+	       "    reals:\n"					/* 29 */
+	       "      - address: 10.0.1.1\n"			/* 30 */
+	       "        port: 8080\n",				/* 31 */
+	  { "7: dscp is only used with method dscp (expected no dscp key)",
+	    "8: gue_port is only used with method gue (expected no gue_port key)",
+	    "11: service: missing key 'dscp' (expected 1..63 with method dscp)",
+	    "21: bad dscp '64' (expected an integer 1..63)",
+	    "28: bad gue_port '0' (expected an integer 1..65535)",
+	    "31: real port 8080 differs from service port 80 (expected 80: gue cannot change ports)" } },
+
 	/* choices */
 	{ "method not supported",
 	  HEAD "services:\n"
@@ -708,8 +746,8 @@ static const struct bad_case bad_cases[] = {
 	       "    method: magic\n"
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n",
-	  { "7: method 'nat' is not supported yet (expected dr)",
-	    "13: unknown method 'magic' (expected dr)" } },
+	  { "7: method 'nat' is not supported yet (expected dr, tun, gue, dscp)",
+	    "13: unknown method 'magic' (expected dr, tun, gue, dscp)" } },
 	{ "scheduler not supported",
 	  HEAD "services:\n"
 	       "  - name: web\n"
@@ -854,7 +892,7 @@ static const struct bad_case bad_cases[] = {
 	  "  - name: web\n"			/* 7 */
 	  "    vip: 10.0.0.1\n"			/* 8 */
 	  "    port: 80\n"			/* 9 */
-	  "    method: tun\n"			/* 10 */
+	  "    method: fnat\n"			/* 10 */
 	  "    reals:\n"			/* 11 */
 	  "      - address: 10.0.1.1\n"		/* 12 */
 	  "      - address: 10.0.1.1\n"		/* 13 */
@@ -864,7 +902,7 @@ static const struct bad_case bad_cases[] = {
 	  "    port: 80\n"			/* 17 */
 	  "    colour: red\n",			/* 18 */
 	  { "3: unknown mode 'fast' (expected native, generic or tc)",
-	    "5: bad udp '30' " NO_DUR, "10: method 'tun' is not supported yet (expected dr)",
+	    "5: bad udp '30' " NO_DUR, "10: method 'fnat' is not supported yet (expected dr, tun, gue, dscp)",
 	    "13: duplicate real 10.0.1.1:80 (first defined at line 12)",
 	    "14: real: missing key 'address'",
 	    "15: service 'web' has no reals (expected at least one real)",
