@@ -30,6 +30,11 @@ struct fwd_plan {
 	__u8 family;
 	__u16 ip_len; /* the inner IP packet */
 	__u16 l2_len;
+	__u8 reply; /* a nat/fnat reply: rewrite back per @rev, route by the FIB */
+	__u8 pad;
+	__u16 nat_sport; /* fnat: our source port toward the real */
+	struct xlb_addr nat_src; /* fnat: our source address toward the real */
+	struct xlb_nat_rev rev;
 };
 
 static __always_inline __u32 encap_len(__u8 method, __u8 family)

@@ -45,6 +45,29 @@ struct {
 	__uint(max_entries, 65536);
 } flows SEC(".maps");
 
+/* Sized like flows by xlbd: one reply entry per nat/fnat flow. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_nat_rev);
+	__uint(max_entries, 65536);
+} nat_rev SEC(".maps");
+
+/* A hash: replacing a service's address list is atomic. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct xlb_fnat_locals);
+	__uint(max_entries, XLB_MAX_SERVICES);
+} fnat_locals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_globals);
+	__uint(max_entries, 1);
+} globals SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);

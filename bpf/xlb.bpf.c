@@ -18,6 +18,7 @@
 #include "fwd_dr.h"
 #include "fwd_dscp.h"
 #include "fwd_encap.h"
+#include "fwd_nat.h"
 #include "icmp_too_big.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -96,6 +97,15 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 	svc_key.family = pkt->key.family;
 	svc = bpf_map_lookup_elem(&services, &svc_key);
 	if (!svc || !(svc->flags & XLB_SVC_F_ACTIVE)) {
+		struct xlb_nat_rev *rev;
+
+		if (nat_active() && (rev = bpf_map_lookup_elem(&nat_rev, &pkt->key))) {
+			plan->reply = 1;
+			plan->rev = *rev;
+			plan->family = pkt->key.family;
+			count(XLB_CNT_NAT_REPLY);
+			return VERDICT_FWD;
+		}
 		count(XLB_CNT_PASS_NO_SERVICE);
 		return VERDICT_PASS;
 	}
@@ -127,12 +137,24 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 		new.real_gen = real->gen;
 		new.svc_id = svc->svc_id;
 		new.last_seen_ns = bpf_ktime_get_ns();
+		if (svc->method == XLB_METHOD_FNAT &&
+		    fnat_claim(pkt, svc->svc_id, real, flow_hash(&pkt->key), &new.nat_addr,
+			       &new.nat_port)) {
+			count(XLB_CNT_FNAT_NO_PORT);
+			return VERDICT_DROP;
+		}
+		plan->nat_src = new.nat_addr;
+		plan->nat_sport = new.nat_port;
 		bpf_map_update_elem(&flows, &pkt->key, &new, BPF_ANY);
 		count(XLB_CNT_NEW_FLOW);
 		new_flow = true;
 	} else {
 		real_id = flow->real_id;
+		plan->nat_src = flow->nat_addr;
+		plan->nat_sport = flow->nat_port;
 	}
+	if (svc->method == XLB_METHOD_NAT)
+		nat_remember(pkt, svc->svc_id, real);
 
 	stats_add(&svc_stats, svc->svc_id, bytes, new_flow);
 	stats_add(&real_stats, real_id, bytes, new_flow);
@@ -166,9 +188,39 @@ static __always_inline bool plan_too_big(const struct fwd_plan *plan)
 static __always_inline int plan_rewrite(void *data, void *data_end, struct packet *pkt,
 					const struct fwd_plan *plan)
 {
-	if (plan->method == XLB_METHOD_DSCP && fwd_dscp(data, data_end, pkt, &plan->real, plan->dscp))
+	switch (plan->method) {
+	case XLB_METHOD_DSCP:
+		return fwd_dscp(data, data_end, pkt, &plan->real, plan->dscp);
+	case XLB_METHOD_NAT:
+		return nat_rewrite(data, data_end, pkt, NULL, 0, &plan->real.addr, plan->real.port);
+	case XLB_METHOD_FNAT:
+		return nat_rewrite(data, data_end, pkt, &plan->nat_src, plan->nat_sport,
+				   &plan->real.addr, plan->real.port);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A reply of a nat/fnat flow: back to VIP -> client, out where the FIB says.
+ * Returns the egress ifindex, 0 to hand it to the kernel, -1 to drop.
+ */
+static __always_inline int reply_rewrite(void *ctx, void *data, void *data_end,
+					 struct packet *pkt, const struct fwd_plan *plan,
+					 __u32 ingress_ifindex)
+{
+	int ifindex;
+
+	if (nat_rewrite(data, data_end, pkt, &plan->rev.vip, plan->rev.vip_port, &plan->rev.client,
+			plan->rev.client_port))
 		return -1;
-	return 0;
+	ifindex = fib_next_hop(ctx, data, data_end, pkt, &plan->rev.vip, &plan->rev.client,
+			       ingress_ifindex);
+	if (ifindex < 0) {
+		count(XLB_CNT_NAT_REPLY_TO_STACK);
+		return 0;
+	}
+	return ifindex;
 }
 
 /* Where the L2 header sat after bpf_xdp_adjust_head: move it to the new start. */
@@ -205,6 +257,17 @@ int xlb_xdp(struct xdp_md *ctx)
 		break;
 	default:
 		return XDP_DROP;
+	}
+
+	if (plan.reply) {
+		int ifindex = reply_rewrite(ctx, data, data_end, &pkt, &plan, ctx->ingress_ifindex);
+
+		if (ifindex <= 0)
+			return ifindex ? XDP_DROP : XDP_PASS;
+		if ((__u32)ifindex == ctx->ingress_ifindex)
+			return XDP_TX;
+		/* Not an interface of ours: the kernel can still forward it. */
+		return bpf_redirect_map(&tx_ports, ifindex, XDP_PASS);
 	}
 
 	if (plan_encapsulates(&plan)) {
@@ -277,6 +340,14 @@ int xlb_tc(struct __sk_buff *skb)
 		break;
 	default:
 		return TC_ACT_SHOT;
+	}
+
+	if (plan.reply) {
+		int ifindex = reply_rewrite(skb, data, data_end, &pkt, &plan, skb->ifindex);
+
+		if (ifindex <= 0)
+			return ifindex ? TC_ACT_SHOT : TC_ACT_OK;
+		return bpf_redirect(ifindex, 0);
 	}
 
 	if (plan_encapsulates(&plan)) {

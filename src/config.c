@@ -661,19 +661,18 @@ static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, ya
 }
 
 enum { SK_NAME, SK_VIP, SK_PORT, SK_PROTOCOL, SK_METHOD, SK_SCHEDULER, SK_PERSISTENCE, SK_REALS,
-       SK_DSCP, SK_GUE_PORT, SK__COUNT };
+       SK_DSCP, SK_GUE_PORT, SK_LOCAL_ADDRESSES, SK__COUNT };
 static const char *const config_service_keys[SK__COUNT] = {
 	"name", "vip", "port", "protocol", "method", "scheduler", "persistence", "reals",
-	"dscp", "gue_port",
+	"dscp", "gue_port", "local_addresses",
 };
 
-#define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp"
+#define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp, nat, fnat"
 #define CONFIG_GUE_PORT_DEFAULT 6080
 
 static bool config_method_supported(int method)
 {
-	return method == XLB_METHOD_DR || method == XLB_METHOD_TUN || method == XLB_METHOD_GUE ||
-	       method == XLB_METHOD_DSCP;
+	return method != XLB_METHOD_PROXY;
 }
 
 /* True for methods where the real answers the client directly. */
@@ -706,6 +705,54 @@ static void config_parse_method(struct config_ctx *ctx, yaml_node_t *n, struct s
 		   config_quote(s, q, sizeof(q)));
 }
 
+static void config_parse_local_addresses(struct config_ctx *ctx, struct config_slot *slots,
+					 struct service_config *svc)
+{
+	yaml_node_t *list = slots[SK_LOCAL_ADDRESSES].val;
+	size_t n;
+
+	if (!list) {
+		if (svc->method == XLB_METHOD_FNAT)
+			config_err(ctx, svc->line,
+				   "service: missing key 'local_addresses' (expected a list of this "
+				   "host's addresses with method fnat)");
+		return;
+	}
+	if (svc->method != XLB_METHOD_FNAT) {
+		config_err(ctx, config_line(slots[SK_LOCAL_ADDRESSES].key),
+			   "local_addresses is only used with method fnat (expected no "
+			   "local_addresses key)");
+		return;
+	}
+	if (list->type != YAML_SEQUENCE_NODE) {
+		config_err(ctx, config_line(list), "local_addresses is %s (expected a list)",
+			   config_kind(list));
+		return;
+	}
+	n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
+	if (n == 0 || n > XLB_FNAT_LOCAL_MAX) {
+		config_err(ctx, config_line(list),
+			   "local_addresses has %zu entries (expected 1 to %d)", n,
+			   XLB_FNAT_LOCAL_MAX);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = config_node(ctx, list->data.sequence.items.start[i]);
+		struct net_addr *a = &svc->local_addrs[svc->nlocal_addrs];
+
+		if (!item || !config_addr(ctx, item, "local address", "local_addresses", a))
+			continue;
+		if (svc->vip.family && a->family != svc->vip.family) {
+			config_err(ctx, config_line(item),
+				   "local address is %s but the vip is %s (expected one family)",
+				   a->family == AF_INET6 ? "IPv6" : "IPv4",
+				   svc->vip.family == AF_INET6 ? "IPv6" : "IPv4");
+			continue;
+		}
+		svc->nlocal_addrs++;
+	}
+}
+
 /* Keys that only one method uses are an error elsewhere: they would be ignored silently. */
 static void config_parse_method_keys(struct config_ctx *ctx, struct config_slot *slots,
 				     struct service_config *svc)
@@ -729,6 +776,7 @@ static void config_parse_method_keys(struct config_ctx *ctx, struct config_slot 
 		else if (config_uint(ctx, slots[SK_GUE_PORT].val, "gue_port", 1, 65535, &v))
 			svc->gue_port = (uint16_t)v;
 	}
+	config_parse_local_addresses(ctx, slots, svc);
 }
 
 static void config_parse_scheduler(struct config_ctx *ctx, yaml_node_t *n,

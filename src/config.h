@@ -51,6 +51,8 @@ struct service_config {
 	uint32_t persistence_ms;
 	uint8_t dscp; /* method dscp: 1..63 */
 	uint16_t gue_port; /* method gue: outer UDP destination port, host order */
+	struct net_addr local_addrs[XLB_FNAT_LOCAL_MAX]; /* method fnat: our source addresses */
+	size_t nlocal_addrs;
 	struct real_config *reals;
 	size_t nreals;
 	int line;

@@ -51,6 +51,12 @@ static const char *const dp_counter_names[XLB_CNT__COUNT] = {
 	[XLB_CNT_NEW_FLOW] = "new_flow",
 	[XLB_CNT_FLOW_MIDSTREAM] = "flow_midstream",
 	[XLB_CNT_FLOW_STALE_REAL] = "flow_stale_real",
+	[XLB_CNT_ENCAP_FAILED] = "encap_failed",
+	[XLB_CNT_ICMP_TOO_BIG] = "icmp_too_big",
+	[XLB_CNT_DROP_TOO_BIG] = "drop_too_big",
+	[XLB_CNT_NAT_REPLY] = "nat_reply",
+	[XLB_CNT_NAT_REPLY_TO_STACK] = "nat_reply_to_stack",
+	[XLB_CNT_FNAT_NO_PORT] = "fnat_no_port",
 };
 
 const char *dataplane_counter_name(enum xlb_counter c)
@@ -148,6 +154,8 @@ int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **o
 	}
 	if (max_flows) {
 		err = bpf_map__set_max_entries(dp->skel->maps.flows, max_flows);
+		if (!err)
+			err = bpf_map__set_max_entries(dp->skel->maps.nat_rev, max_flows);
 		if (err)
 			goto fail;
 	}
@@ -166,7 +174,7 @@ int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **o
 			if (map == dp->skel->maps.tx_ports)
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
-			if (map == dp->skel->maps.flows) {
+			if (map == dp->skel->maps.flows || map == dp->skel->maps.nat_rev) {
 				err = dp_check_pinned_flows(path, bpf_map__max_entries(map));
 				if (err)
 					goto fail;
@@ -369,6 +377,25 @@ int dataplane_reals_foreach(struct dataplane *dp,
 		prev = &key;
 	}
 	return 0;
+}
+
+int dataplane_fnat_locals_put(struct dataplane *dp, uint32_t svc_id,
+			      const struct xlb_fnat_locals *locals)
+{
+	return dp_update(dp->skel->maps.fnat_locals, &svc_id, sizeof(svc_id), locals,
+			 sizeof(*locals));
+}
+
+int dataplane_fnat_locals_del(struct dataplane *dp, uint32_t svc_id)
+{
+	return bpf_map__delete_elem(dp->skel->maps.fnat_locals, &svc_id, sizeof(svc_id), 0);
+}
+
+int dataplane_globals_put(struct dataplane *dp, const struct xlb_globals *g)
+{
+	uint32_t zero = 0;
+
+	return dp_update(dp->skel->maps.globals, &zero, sizeof(zero), g, sizeof(*g));
 }
 
 int dataplane_txport_add(struct dataplane *dp, int ifindex)

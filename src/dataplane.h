@@ -39,6 +39,10 @@ int dataplane_real_del(struct dataplane *dp, uint32_t id);
 /* Calls @fn for every entry of the reals map (used to recover ids on restart). */
 int dataplane_reals_foreach(struct dataplane *dp,
 			    void (*fn)(uint32_t id, const struct xlb_real *real, void *arg), void *arg);
+int dataplane_fnat_locals_put(struct dataplane *dp, uint32_t svc_id,
+			      const struct xlb_fnat_locals *locals);
+int dataplane_fnat_locals_del(struct dataplane *dp, uint32_t svc_id);
+int dataplane_globals_put(struct dataplane *dp, const struct xlb_globals *g);
 int dataplane_txport_add(struct dataplane *dp, int ifindex);
 int dataplane_txport_del(struct dataplane *dp, int ifindex);
 

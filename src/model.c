@@ -34,7 +34,35 @@ static const char *const problem_mixed_family = "next hop of the other address f
 /* Methods whose packets are routed to the real (L3), not only switched (L2). */
 static bool method_routed(uint8_t method)
 {
-	return method == XLB_METHOD_TUN || method == XLB_METHOD_GUE || method == XLB_METHOD_DSCP;
+	return method != XLB_METHOD_DR;
+}
+
+static bool method_nat(uint8_t method)
+{
+	return method == XLB_METHOD_NAT || method == XLB_METHOD_FNAT;
+}
+
+/* fnat replies come back to the local addresses: they must be this host's. */
+static int model_write_fnat_locals(struct model *m, const struct service *s)
+{
+	struct xlb_fnat_locals locals = {};
+	char buf[NET_ADDR_STRLEN];
+
+	if (s->cfg.method != XLB_METHOD_FNAT) {
+		dataplane_fnat_locals_del(m->dp, s->id); /* a reused id may have had some */
+		return 0;
+	}
+	for (size_t i = 0; i < s->cfg.nlocal_addrs; i++) {
+		struct neigh_route rt;
+
+		if (neigh_route_lookup(m->neigh, &s->cfg.local_addrs[i], &rt) != -ELOOP)
+			log_warn("service %s: local address %s is not an address of this host; "
+				 "replies to it will not reach xlb",
+				 s->cfg.name, net_addr_str(&s->cfg.local_addrs[i], buf, sizeof(buf)));
+		net_addr_to_xlb(&s->cfg.local_addrs[i], &locals.addrs[i]);
+	}
+	locals.count = (uint32_t)s->cfg.nlocal_addrs;
+	return dataplane_fnat_locals_put(m->dp, s->id, &locals);
 }
 
 static bool method_encapsulates(uint8_t method)
@@ -451,6 +479,15 @@ int model_apply(struct model *m, struct xlb_config *cfg)
 			log_error("service %s: cannot write to the data plane: %s", s->cfg.name,
 				  strerror(-err));
 	}
+	struct xlb_globals globals = {};
+
+	for (size_t i = 0; i < cfg->nservices; i++) {
+		if (model_write_fnat_locals(m, &services[i]))
+			log_error("service %s: cannot write local addresses", services[i].cfg.name);
+		globals.nat_services += method_nat(services[i].cfg.method);
+	}
+	if (dataplane_globals_put(m->dp, &globals))
+		log_error("cannot write the data plane's globals");
 	model_release_old(m, services, cfg->nservices);
 	model_free_services(m->services, m->nservices);
 	m->services = services;

@@ -17,6 +17,12 @@
 /* Schedule ring entries per service (rr/wrr sequence; see src/sched/). */
 #define XLB_RING_MAX 4096
 #define XLB_DEFAULT_MAX_FLOWS 1000000
+/* fnat: source addresses per service, and the source ports taken from each. */
+#define XLB_FNAT_LOCAL_MAX 16
+#define XLB_FNAT_PORT_MIN 1024
+#define XLB_FNAT_PORT_MAX 32767
+/* Candidate ports tried for a new fnat flow before it counts as exhausted. */
+#define XLB_FNAT_PORT_TRIES 8
 
 /* Address families as stored in keys (not AF_* so the BPF side needs no libc). */
 enum xlb_family {
@@ -119,8 +125,36 @@ struct xlb_flow {
 	__u32 real_id;
 	__u32 real_gen;
 	__u32 svc_id;
-	__u32 pad;
+	__u16 nat_port; /* fnat: our source port toward the real, network order */
+	__u16 pad;
 	__u64 last_seen_ns; /* bpf_ktime_get_ns() of the last packet */
+	struct xlb_addr nat_addr; /* fnat: our source address toward the real */
+};
+
+/*
+ * BPF map "nat_rev" (LRU hash), for nat and fnat: key is a reply as it comes
+ * from the real (src = real, dst = client for nat or our local address for
+ * fnat); the value says what to rewrite it back to.
+ */
+struct xlb_nat_rev {
+	struct xlb_addr client;
+	struct xlb_addr vip;
+	__u16 client_port; /* network order */
+	__u16 vip_port; /* network order */
+	__u32 svc_id;
+};
+
+/* BPF map "fnat_locals", key svc_id: the service's local_addresses. */
+struct xlb_fnat_locals {
+	__u32 count;
+	__u32 pad;
+	struct xlb_addr addrs[XLB_FNAT_LOCAL_MAX];
+};
+
+/* BPF map "globals", key 0: knobs that are cheaper to check than to look up. */
+struct xlb_globals {
+	__u32 nat_services; /* services with nat or fnat: replies need a nat_rev lookup */
+	__u32 pad;
 };
 
 /* Per-CPU counters for services and reals ("svc_stats", "real_stats"). */
@@ -147,6 +181,9 @@ enum xlb_counter {
 	XLB_CNT_ENCAP_FAILED, /* no room to encapsulate (driver headroom): dropped */
 	XLB_CNT_ICMP_TOO_BIG, /* encapsulated size > MTU: ICMP sent to the client */
 	XLB_CNT_DROP_TOO_BIG, /* too big, and no ICMP possible (DF clear, tc mode): dropped */
+	XLB_CNT_NAT_REPLY, /* nat/fnat replies rewritten back to the VIP */
+	XLB_CNT_NAT_REPLY_TO_STACK, /* ...whose next hop the kernel has to resolve first */
+	XLB_CNT_FNAT_NO_PORT, /* fnat: no free local port for a new flow: dropped */
 	XLB_CNT__COUNT,
 };
 

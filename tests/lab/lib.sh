@@ -450,6 +450,7 @@ lab_write_config() {
 	local file=$1
 	shift
 	local mode=native family=4 sched=rr reals="${LAB_REALS[*]}" weights="" port=80 kv
+	local method=dr dscp=10 locals4="" locals6="" 
 	for kv in "$@"; do
 		case $kv in
 		mode=*) mode=${kv#*=} ;;
@@ -458,6 +459,10 @@ lab_write_config() {
 		reals=*) reals=${kv#*=} ;;
 		weights=*) weights=${kv#*=} ;;
 		port=*) port=${kv#*=} ;;
+		method=*) method=${kv#*=} ;;
+		dscp=*) dscp=${kv#*=} ;;
+		locals4=*) locals4=${kv#*=} ;;
+		locals6=*) locals6=${kv#*=} ;;
 		*)
 			echo "lab_write_config: unknown option '$kv'" >&2
 			return 2
@@ -486,8 +491,12 @@ lab_write_config() {
 			echo "    vip: $vip"
 			echo "    port: $port"
 			echo "    protocol: tcp"
-			echo "    method: dr"
+			echo "    method: $method"
 			echo "    scheduler: $sched"
+			[ "$method" != dscp ] || echo "    dscp: $dscp"
+			if [ "$method" = fnat ]; then
+				if [ "$fam" = 4 ]; then echo "    local_addresses: [$locals4]"; else echo "    local_addresses: [$locals6]"; fi
+			fi
 			echo "    reals:"
 			for k in "${!ra[@]}"; do
 				if [ "$fam" = 4 ]; then

@@ -403,7 +403,7 @@ struct bad_case {
 	const char *want[10];
 };
 
-#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port"
+#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses"
 #define NO_DUR "(expected a duration with a unit: ms, s, m, h)"
 #define NO_ADDR "(expected an IPv4 or IPv6 address)"
 #define NO_PORT "(expected an integer 1..65535)"
@@ -731,13 +731,40 @@ static const struct bad_case bad_cases[] = {
 	    "28: bad gue_port '0' (expected an integer 1..65535)",
 	    "31: real port 8080 differs from service port 80 (expected 80: gue cannot change ports)" } },
 
+	{ "fnat local_addresses",
+	  HEAD "services:\n"					/* 3 */
+	       "  - name: one\n"				/* 4 */
+	       "    vip: 10.0.0.1\n"				/* 5 */
+	       "    port: 80\n"				/* 6 */
+	       "    method: fnat\n"				/* 7 */
+	       "    reals:\n"					/* 8 */
+	       "      - address: 10.0.1.1\n"			/* 9 */
+	       "        port: 8080\n"				/* 10 */
+	       "  - name: two\n"				/* 11 */
+	       "    vip: 10.0.0.2\n"				/* 12 */
+	       "    port: 80\n"				/* 13 */
+	       "    method: fnat\n"				/* 14 */
+	       "    local_addresses: [10.0.0.9, fd00::9, nope]\n" /* 15 */
+	       "    reals:\n"					/* 16 */
+	       "      - address: 10.0.1.1\n"			/* 17 */
+	       "  - name: three\n"				/* 18 */
+	       "    vip: 10.0.0.3\n"				/* 19 */
+	       "    port: 80\n"				/* 20 */
+	       "    local_addresses: [10.0.0.9]\n"		/* 21 */
+	       "    reals:\n"					/* 22 */
+	       "      - address: 10.0.1.1\n",			/* 23 */
+	  { "4: service: missing key 'local_addresses' (expected a list of this host's addresses with method fnat)",
+	    "15: local address is IPv6 but the vip is IPv4 (expected one family)",
+	    "15: bad address 'nope' for local_addresses (expected an IPv4 or IPv6 address)",
+	    "21: local_addresses is only used with method fnat (expected no local_addresses key)" } },
+
 	/* choices */
 	{ "method not supported",
 	  HEAD "services:\n"
 	       "  - name: web\n"
 	       "    vip: 10.0.0.1\n"
 	       "    port: 80\n"
-	       "    method: nat\n"
+	       "    method: proxy\n"
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n"
 	       "  - name: web2\n"
@@ -746,8 +773,8 @@ static const struct bad_case bad_cases[] = {
 	       "    method: magic\n"
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n",
-	  { "7: method 'nat' is not supported yet (expected dr, tun, gue, dscp)",
-	    "13: unknown method 'magic' (expected dr, tun, gue, dscp)" } },
+	  { "7: method 'proxy' is not supported yet (expected dr, tun, gue, dscp, nat, fnat)",
+	    "13: unknown method 'magic' (expected dr, tun, gue, dscp, nat, fnat)" } },
 	{ "scheduler not supported",
 	  HEAD "services:\n"
 	       "  - name: web\n"
@@ -892,7 +919,7 @@ static const struct bad_case bad_cases[] = {
 	  "  - name: web\n"			/* 7 */
 	  "    vip: 10.0.0.1\n"			/* 8 */
 	  "    port: 80\n"			/* 9 */
-	  "    method: fnat\n"			/* 10 */
+	  "    method: proxy\n"			/* 10 */
 	  "    reals:\n"			/* 11 */
 	  "      - address: 10.0.1.1\n"		/* 12 */
 	  "      - address: 10.0.1.1\n"		/* 13 */
@@ -902,7 +929,7 @@ static const struct bad_case bad_cases[] = {
 	  "    port: 80\n"			/* 17 */
 	  "    colour: red\n",			/* 18 */
 	  { "3: unknown mode 'fast' (expected native, generic or tc)",
-	    "5: bad udp '30' " NO_DUR, "10: method 'fnat' is not supported yet (expected dr, tun, gue, dscp)",
+	    "5: bad udp '30' " NO_DUR, "10: method 'proxy' is not supported yet (expected dr, tun, gue, dscp, nat, fnat)",
 	    "13: duplicate real 10.0.1.1:80 (first defined at line 12)",
 	    "14: real: missing key 'address'",
 	    "15: service 'web' has no reals (expected at least one real)",
