@@ -18,6 +18,17 @@ static __always_inline int dscp_fix_l4(void *data, void *data_end, const struct 
 
 	if (!l4)
 		return -1;
+	if (pkt->icmp_error) {
+		__u16 *check = l4 + 2;
+
+		/* ICMPv6 sums the pseudo-header; ICMP (v4) does not. */
+		if (pkt->key.family == XLB_FAMILY_V4)
+			return 0;
+		if ((void *)(check + 1) > data_end)
+			return -1;
+		*check = csum_replace(*check, from, to, size);
+		return 0;
+	}
 	if (pkt->key.proto == IPPROTO_TCP) {
 		struct tcphdr *tcp = l4;
 
@@ -52,10 +63,15 @@ static __always_inline int fwd_dscp(void *data, void *data_end, const struct pac
 
 		if ((void *)(ip + 1) > data_end)
 			return -1;
-		/* first 32-bit word: version/ihl, tos, tot_len */
-		old_word = *(__u32 *)ip;
+		/*
+		 * First 32-bit word: version/ihl, tos, tot_len. Copied, not read
+		 * through a __u32 pointer: under strict aliasing clang may reuse
+		 * the first load for the second, leaving the TOS change out of
+		 * the header checksum.
+		 */
+		__builtin_memcpy(&old_word, ip, 4);
 		ip->tos = (__u8)(dscp << 2) | (ip->tos & 0x3);
-		new_word = *(__u32 *)ip;
+		__builtin_memcpy(&new_word, ip, 4);
 		old_dst = ip->daddr;
 		new_dst = real->addr.addr[0];
 		ip->daddr = new_dst;

@@ -16,6 +16,12 @@
 #define XLB_IPPROTO_ROUTING 43
 #define XLB_IPPROTO_FRAGMENT 44
 #define XLB_IPPROTO_DSTOPTS 60
+#define XLB_IPPROTO_ICMP 1
+#define XLB_IPPROTO_ICMPV6 58
+#define ICMP_DEST_UNREACH_TYPE 3
+#define ICMP_TIME_EXCEEDED_TYPE 11
+#define ICMPV6_DEST_UNREACH_TYPE 1
+#define ICMPV6_TIME_EXCEED_TYPE 3 /* 2 (packet too big) lies between */
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
 #define TCP_FLAG_SYN 0x02
@@ -40,6 +46,7 @@ struct packet {
 	struct ethhdr *eth;
 	struct xlb_flow_key key; /* src/dst/ports/proto/family, as stored in "flows" */
 	__u8 tcp_flags;
+	__u8 icmp_error; /* an ICMP error quoting one of our flows' replies; key is that flow */
 	__u16 l3_off; /* from the frame start: the length of the L2 header */
 	__u16 l4_off;
 	__u16 ip_len; /* the IP packet's length per its header (frames may be padded) */
@@ -148,8 +155,58 @@ static __always_inline int parse_ipv6(struct cursor *c, struct packet *pkt)
 	return -PARSE_OTHER_L4;
 }
 
+/*
+ * An ICMP error sent to the VIP about a packet that left from the VIP (a
+ * real's reply, in DSR) belongs to the flow the quoted packet answered: the
+ * key becomes that flow as the client sent it, so the error can follow it to
+ * its real (path MTU discovery on the return path depends on it).
+ */
+static __always_inline int parse_icmp_error(struct cursor *c, struct packet *pkt, int proto)
+{
+	__u8 *icmp = cursor_take(c, 8);
+	__u16 *ports;
+	__u8 type, inner;
+
+	if (!icmp)
+		return PARSE_MALFORMED;
+	type = icmp[0];
+	if (proto == XLB_IPPROTO_ICMP ?
+		    type != ICMP_DEST_UNREACH_TYPE && type != ICMP_TIME_EXCEEDED_TYPE :
+		    type < ICMPV6_DEST_UNREACH_TYPE || type > ICMPV6_TIME_EXCEED_TYPE)
+		return PARSE_OTHER_L4;
+	if (pkt->key.family == XLB_FAMILY_V4) {
+		struct iphdr *ip = c->pos;
+
+		if ((void *)(ip + 1) > c->end || ip->ihl < 5 || !cursor_take(c, ip->ihl * 4))
+			return PARSE_MALFORMED;
+		inner = ip->protocol;
+		pkt->key.src.addr[0] = ip->daddr;
+		pkt->key.dst.addr[0] = ip->saddr;
+	} else {
+		struct ipv6hdr *ip6 = cursor_take(c, sizeof(*ip6));
+
+		if (!ip6)
+			return PARSE_MALFORMED;
+		inner = ip6->nexthdr;
+		__builtin_memcpy(pkt->key.src.addr, &ip6->daddr, 16);
+		__builtin_memcpy(pkt->key.dst.addr, &ip6->saddr, 16);
+	}
+	if (inner != IPPROTO_TCP && inner != IPPROTO_UDP)
+		return PARSE_OTHER_L4;
+	ports = cursor_take(c, 4);
+	if (!ports)
+		return PARSE_MALFORMED;
+	pkt->key.sport = ports[1];
+	pkt->key.dport = ports[0];
+	pkt->key.proto = inner;
+	pkt->icmp_error = 1;
+	return PARSE_OK;
+}
+
 static __always_inline int parse_l4(struct cursor *c, struct packet *pkt, int proto)
 {
+	if (proto == XLB_IPPROTO_ICMP || proto == XLB_IPPROTO_ICMPV6)
+		return parse_icmp_error(c, pkt, proto);
 	if (proto == IPPROTO_TCP) {
 		struct tcphdr *tcp = c->pos;
 

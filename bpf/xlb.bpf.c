@@ -111,7 +111,15 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 	}
 
 	flow = bpf_map_lookup_elem(&flows, &pkt->key);
-	if (flow) {
+	if (pkt->icmp_error) {
+		/* Never a new flow; nat/fnat would need the quoted packet rewritten too. */
+		real = flow ? flow_real(flow) : NULL;
+		if (!real || svc->method == XLB_METHOD_NAT || svc->method == XLB_METHOD_FNAT) {
+			count(XLB_CNT_PASS_ICMP_NO_FLOW);
+			return VERDICT_PASS;
+		}
+		count(XLB_CNT_ICMP_TO_REAL);
+	} else if (flow) {
 		real = flow_real(flow);
 		if (real)
 			flow->last_seen_ns = bpf_ktime_get_ns();

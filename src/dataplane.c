@@ -57,6 +57,8 @@ static const char *const dp_counter_names[XLB_CNT__COUNT] = {
 	[XLB_CNT_NAT_REPLY] = "nat_reply",
 	[XLB_CNT_NAT_REPLY_TO_STACK] = "nat_reply_to_stack",
 	[XLB_CNT_FNAT_NO_PORT] = "fnat_no_port",
+	[XLB_CNT_ICMP_TO_REAL] = "icmp_to_real",
+	[XLB_CNT_PASS_ICMP_NO_FLOW] = "pass_icmp_no_flow",
 };
 
 const char *dataplane_counter_name(enum xlb_counter c)

@@ -184,6 +184,8 @@ enum xlb_counter {
 	XLB_CNT_NAT_REPLY, /* nat/fnat replies rewritten back to the VIP */
 	XLB_CNT_NAT_REPLY_TO_STACK, /* ...whose next hop the kernel has to resolve first */
 	XLB_CNT_FNAT_NO_PORT, /* fnat: no free local port for a new flow: dropped */
+	XLB_CNT_ICMP_TO_REAL, /* ICMP errors about a flow's replies, sent on to its real */
+	XLB_CNT_PASS_ICMP_NO_FLOW, /* ...quoting no known flow, or a nat/fnat flow: passed */
 	XLB_CNT__COUNT,
 };
 

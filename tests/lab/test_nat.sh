@@ -92,4 +92,19 @@ for i in "${LAB_REALS[@]}"; do
 		lab_fail "r$i access log: $from_local requests from the LB's local address, $from_client from the client (expected all from $LOCAL4/$LOCAL6)"
 done
 lab_pass "fnat: every real's access log shows only the LB's local address; fnat_no_port=$(counter fnat_no_port)"
+
+# Hairpin: r1 calls the VIP itself. With fnat the VIP must not be local on the
+# real (then the call would never leave it); every connection, also the ones
+# the LB gives to r1, must be answered.
+lab_exec r1 ip addr del "$LAB_VIP4/32" dev lo
+lab_exec r1 ip addr del "$LAB_VIP6/128" dev lo
+for url in "$(lab_vip_url 4 /)" "$(lab_vip_url 6 /)"; do
+	# -f: only a 200 prints its body, the name of the real that answered
+	got=$(lab_exec r1 bash -c 'for i in $(seq 30); do curl -sf -g --max-time 3 "$1"; done' _ "$url" |
+		awk 'NF { n[$1]++ } END { for (k in n) printf "%s=%d ", k, n[k] }')
+	total=$(awk '{ for (i = 1; i <= NF; i++) { split($i, a, "="); t += a[2] } } END { print t + 0 }' <<<"$got")
+	[ "$total" -eq 30 ] || lab_fail "hairpin from r1 to $url: $total of 30 answered 200 ($got)"
+	[[ $got == *r1=* ]] || lab_fail "hairpin from r1 to $url: r1 never served itself ($got)"
+	lab_pass "hairpin: r1 -> $url through fnat: 30/30 answered ($got)"
+done
 lab_stop_xlbd || lab_fail "xlbd exited with status $LAB_XLBD_STATUS"
