@@ -14,6 +14,7 @@
 #define ICMP_DEST_UNREACH 3
 #define ICMP_FRAG_NEEDED 4
 #define ICMPV6_PKT_TOOBIG 2
+#define ICMP4_DF 0x4000 /* the quoted packet's Don't Fragment bit */
 #ifndef IPPROTO_ICMPV6
 #define IPPROTO_ICMPV6 58
 #endif
@@ -69,7 +70,9 @@ static __always_inline int icmp4_too_big(struct xdp_md *ctx, __u16 l2_len, __u16
 	if (l2_len != 14 && l2_len != 18)
 		return -1;
 	quoted = data + l2_len;
-	if ((void *)(quoted + 1) > data_end || quoted->ihl != 5)
+	/* Options would not fit the fixed quote; DF clear asks for fragmentation, not ICMP. */
+	if ((void *)(quoted + 1) > data_end || quoted->ihl != 5 ||
+	    !(quoted->frag_off & bpf_htons(ICMP4_DF)))
 		return -1;
 	src = quoted->saddr;
 	dst = quoted->daddr;
