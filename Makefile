@@ -9,27 +9,27 @@ BPFTOOL   ?= bpftool
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 
-PKGS      := libbpf yaml-0.1 json-c libmnl
+PKGS      := libbpf yaml-0.1 json-c libmnl openssl
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
              -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -mcpu=v3 \
+BPF_CFLAGS := -O2 -g -Wall -Werror -fno-strict-aliasing -target bpf -mcpu=v3 \
               -I/usr/include/x86_64-linux-gnu -Iinclude -I$(BUILD)
 
 LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
-BPF_HDRS  := $(wildcard bpf/*.h) include/xlb/xlb_types.h
+BPF_HDRS  := $(wildcard bpf/*.h) include/xlb/xlb_types.h include/xlb/xlb_rs.h
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PKT_SRCS  := $(wildcard tests/bpf/test_*.c)
 PKT_BINS  := $(PKT_SRCS:tests/bpf/%.c=$(BUILD)/tests/%)
 
-BINS      := $(BUILD)/xlbd $(BUILD)/xlbctl
-BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/xdp_pass.bpf.o
+BINS      := $(BUILD)/xlbd $(BUILD)/xlbctl $(BUILD)/xlb-rs
+BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/xdp_pass.bpf.o $(BUILD)/xlb_rs.bpf.o
 
 .PHONY: all deps test test-unit test-bpf test-lab demo install clean format
 all: $(BINS) $(BPF_OBJS) $(UNIT_BINS) $(PKT_BINS)
@@ -67,6 +67,17 @@ $(BUILD)/xlbd: $(BUILD)/obj/src/main.o $(BUILD)/libxlb.a
 $(BUILD)/xlbctl: $(BUILD)/obj/tools/xlbctl.o
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# xlb-rs, the real-server helper: its own BPF skeleton, the CLI split in tools/xlb_rs_*.c.
+RS_OBJS   := $(patsubst %.c,%.o,$(wildcard tools/xlb_rs_*.c))
+$(BUILD)/obj/tools/xlb-rs.o $(RS_OBJS:%=$(BUILD)/obj/%) $(RS_OBJS:%=$(BUILD)/san/%): $(BUILD)/xlb_rs.skel.h
+
+$(BUILD)/xlb-rs: $(BUILD)/obj/tools/xlb-rs.o $(RS_OBJS:%=$(BUILD)/obj/%) $(BUILD)/obj/src/addr.o
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/test_pkt_rs: tests/bpf/test_pkt_rs.c tests/bpf/pktbuild.h $(RS_OBJS:%=$(BUILD)/san/%) $(BUILD)/san/src/addr.o $(BUILD)/xlb_rs.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -Itools $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcmocka
+
 # Tests run under AddressSanitizer and UndefinedBehaviorSanitizer.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxlb-san.a
 	@mkdir -p $(@D)
@@ -90,6 +101,7 @@ demo: deps
 install: all
 	install -D -m 0755 $(BUILD)/xlbd $(DESTDIR)$(PREFIX)/sbin/xlbd
 	install -D -m 0755 $(BUILD)/xlbctl $(DESTDIR)$(PREFIX)/sbin/xlbctl
+	install -D -m 0755 $(BUILD)/xlb-rs $(DESTDIR)$(PREFIX)/sbin/xlb-rs
 	install -D -m 0644 etc/xlbd.service $(DESTDIR)/etc/systemd/system/xlbd.service
 	test -e $(DESTDIR)/etc/xlb/xlb.yaml || \
 		install -D -m 0644 etc/xlb.yaml $(DESTDIR)/etc/xlb/xlb.yaml

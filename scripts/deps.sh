@@ -6,9 +6,11 @@ set -euo pipefail
 pkgs=(
 	# build
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-	libyaml-dev libjson-c-dev libmnl-dev libcmocka-dev
+	libyaml-dev libjson-c-dev libmnl-dev libcmocka-dev libssl-dev
 	# lab and demo
-	iproute2 ethtool nginx-light curl wrk apache2-utils procps iputils-ping jq
+	iproute2 ethtool nginx-light curl wrk apache2-utils procps iputils-ping jq tcpdump nftables
+	# xlb-rs decap lab: crafts and captures raw frames
+	python3
 )
 
 missing=()
