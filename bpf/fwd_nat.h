@@ -108,14 +108,19 @@ static __always_inline int nat_rewrite(void *data, void *data_end, const struct 
 	    nat_set_addr(dst_field, data_end, daddr, pkt->key.family, ip_check, l4c))
 		return -1;
 
-	/* Both ports share one 32-bit word: one checksum update for both. */
+	/*
+	 * Both ports share one 32-bit word: one checksum update for both. The
+	 * word is copied, not read through a __u32 pointer: under strict
+	 * aliasing clang reuses the first load for the second after the __u16
+	 * stores, and the port change never reaches the checksum.
+	 */
 	ports = l4;
-	old_ports = *ports;
+	__builtin_memcpy(&old_ports, ports, 4);
 	if (sport)
 		((__u16 *)ports)[0] = sport;
 	if (dport)
 		((__u16 *)ports)[1] = dport;
-	new_ports = *ports;
+	__builtin_memcpy(&new_ports, ports, 4);
 	if (l4c && old_ports != new_ports)
 		*l4c = csum_replace(*l4c, &old_ports, &new_ports, 4);
 	if (l4c && !*l4c && pkt->key.proto == IPPROTO_UDP)

@@ -100,6 +100,11 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 		struct xlb_nat_rev *rev;
 
 		if (nat_active() && (rev = bpf_map_lookup_elem(&nat_rev, &pkt->key))) {
+			/* An ICMP error from a real: its quote would need rewriting too. */
+			if (pkt->icmp_error) {
+				count(XLB_CNT_PASS_ICMP_NO_FLOW);
+				return VERDICT_PASS;
+			}
 			plan->reply = 1;
 			plan->rev = *rev;
 			plan->family = pkt->key.family;
@@ -268,14 +273,26 @@ int xlb_xdp(struct xdp_md *ctx)
 	}
 
 	if (plan.reply) {
-		int ifindex = reply_rewrite(ctx, data, data_end, &pkt, &plan, ctx->ingress_ifindex);
+		struct ethhdr *eth = data;
+		__u8 macs[12];
+		int ifindex, act;
 
+		if ((void *)(eth + 1) > data_end)
+			return XDP_DROP;
+		__builtin_memcpy(macs, eth, sizeof(macs));
+		ifindex = reply_rewrite(ctx, data, data_end, &pkt, &plan, ctx->ingress_ifindex);
 		if (ifindex <= 0)
 			return ifindex ? XDP_DROP : XDP_PASS;
 		if ((__u32)ifindex == ctx->ingress_ifindex)
 			return XDP_TX;
-		/* Not an interface of ours: the kernel can still forward it. */
-		return bpf_redirect_map(&tx_ports, ifindex, XDP_PASS);
+		/*
+		 * Not an interface of ours: the kernel can still forward it, but
+		 * only a frame still addressed to us (else it is PACKET_OTHERHOST).
+		 */
+		act = bpf_redirect_map(&tx_ports, ifindex, XDP_PASS);
+		if (act == XDP_PASS)
+			__builtin_memcpy(eth, macs, sizeof(macs));
+		return act;
 	}
 
 	if (plan_encapsulates(&plan)) {
