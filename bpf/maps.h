@@ -75,6 +75,22 @@ struct {
 	__uint(max_entries, XLB_MAX_SERVICES);
 } svc_stats SEC(".maps");
 
+/* See struct xlb_conns: the data plane's side. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_conns);
+	__uint(max_entries, XLB_MAX_REALS);
+} real_conns SEC(".maps");
+
+/* See struct xlb_conns: the sweeper's side, read here by the schedulers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_conns);
+	__uint(max_entries, XLB_MAX_REALS);
+} real_conns_swept SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);

@@ -19,6 +19,7 @@
 #include "fwd_dscp.h"
 #include "fwd_encap.h"
 #include "fwd_nat.h"
+#include "conn_state.h"
 #include "icmp_too_big.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -44,6 +45,31 @@ static __always_inline struct xlb_real *flow_real(struct xlb_flow *flow)
 	if (!real || real->gen != flow->real_gen || !(real->flags & XLB_REAL_F_ACTIVE))
 		return NULL;
 	return real;
+}
+
+/* Follows the flow's TCP state; the compare-and-swap makes one CPU count each change. */
+static __always_inline void flow_track(struct xlb_flow *flow, const struct packet *pkt)
+{
+	__u32 cur = flow->state;
+	__u32 next = conn_next_state(cur, pkt->key.proto, pkt->tcp_flags);
+
+	flow->last_seen_ns = bpf_ktime_get_ns();
+	if (next != cur && __sync_val_compare_and_swap(&flow->state, cur, next) == cur)
+		conn_count_move(flow->real_id, cur, next);
+}
+
+/* A flow leaving its real (gone, reused, or removed): its count leaves too. */
+static __always_inline void flow_uncount_stale(struct xlb_flow *flow)
+{
+	__u32 real_id = flow->real_id;
+	struct xlb_real *old = bpf_map_lookup_elem(&reals, &real_id);
+	__u32 cur = flow->state;
+
+	/* A reused id's counts were reset for its new owner: nothing to undo. */
+	if (!old || old->gen != flow->real_gen)
+		return;
+	if (cur != XLB_FS_NONE && __sync_val_compare_and_swap(&flow->state, cur, XLB_FS_NONE) == cur)
+		conn_count_move(real_id, cur, XLB_FS_NONE);
 }
 
 static __always_inline __u8 inner_tos(void *data, void *data_end, const struct packet *pkt)
@@ -126,10 +152,12 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 		count(XLB_CNT_ICMP_TO_REAL);
 	} else if (flow) {
 		real = flow_real(flow);
-		if (real)
-			flow->last_seen_ns = bpf_ktime_get_ns();
-		else
+		if (real) {
+			flow_track(flow, pkt);
+		} else {
 			count(XLB_CNT_FLOW_STALE_REAL);
+			flow_uncount_stale(flow);
+		}
 	} else if (pkt->key.proto == IPPROTO_TCP && !tcp_is_syn(pkt)) {
 		count(XLB_CNT_FLOW_MIDSTREAM);
 	}
@@ -158,7 +186,10 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 		}
 		plan->nat_src = new.nat_addr;
 		plan->nat_sport = new.nat_port;
-		bpf_map_update_elem(&flows, &pkt->key, &new, BPF_ANY);
+		new.state = conn_next_state(XLB_FS_NONE, pkt->key.proto, pkt->tcp_flags);
+		/* A stale flow is replaced; a brand-new one must not race another CPU's. */
+		if (bpf_map_update_elem(&flows, &pkt->key, &new, flow ? BPF_EXIST : BPF_NOEXIST) == 0)
+			conn_count_move(real_id, XLB_FS_NONE, new.state);
 		count(XLB_CNT_NEW_FLOW);
 		new_flow = true;
 	} else {

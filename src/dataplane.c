@@ -400,6 +400,115 @@ int dataplane_globals_put(struct dataplane *dp, const struct xlb_globals *g)
 	return dp_update(dp->skel->maps.globals, &zero, sizeof(zero), g, sizeof(*g));
 }
 
+int dataplane_conns_get(struct dataplane *dp, uint32_t real_id, struct xlb_conns *bpf_side,
+			struct xlb_conns *swept)
+{
+	int err = bpf_map__lookup_elem(dp->skel->maps.real_conns, &real_id, sizeof(real_id),
+				       bpf_side, sizeof(*bpf_side), 0);
+
+	if (!err)
+		err = bpf_map__lookup_elem(dp->skel->maps.real_conns_swept, &real_id,
+					   sizeof(real_id), swept, sizeof(*swept), 0);
+	return err;
+}
+
+int dataplane_conns_swept_put(struct dataplane *dp, uint32_t real_id, const struct xlb_conns *swept)
+{
+	return dp_update(dp->skel->maps.real_conns_swept, &real_id, sizeof(real_id), swept,
+			 sizeof(*swept));
+}
+
+int dataplane_conns_reset(struct dataplane *dp, uint32_t real_id)
+{
+	struct xlb_conns zero = {};
+	int err = dp_update(dp->skel->maps.real_conns, &real_id, sizeof(real_id), &zero,
+			    sizeof(zero));
+
+	return err ? err : dataplane_conns_swept_put(dp, real_id, &zero);
+}
+
+int dataplane_real_get(struct dataplane *dp, uint32_t id, struct xlb_real *real)
+{
+	return bpf_map__lookup_elem(dp->skel->maps.reals, &id, sizeof(id), real, sizeof(*real), 0);
+}
+
+#define DP_SWEEP_BATCH 4096
+
+long dataplane_flows_sweep(struct dataplane *dp,
+			   bool (*fn)(const struct xlb_flow_key *key, const struct xlb_flow *flow,
+				      void *arg),
+			   void *arg)
+{
+	int fd = bpf_map__fd(dp->skel->maps.flows);
+	struct xlb_flow_key *keys = calloc(DP_SWEEP_BATCH, sizeof(*keys));
+	struct xlb_flow *vals = calloc(DP_SWEEP_BATCH, sizeof(*vals));
+	struct xlb_flow_key batch_pos;
+	bool first = true;
+	long seen = 0;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Deletions wait until the walk is done: deleting under a batch cursor skips entries. */
+	struct xlb_flow_key *doomed = NULL;
+	__u64 *doomed_seen = NULL;
+	size_t ndoomed = 0, cap = 0;
+
+	for (;;) {
+		__u32 count = DP_SWEEP_BATCH;
+		int ret = bpf_map_lookup_batch(fd, first ? NULL : &batch_pos, &batch_pos, keys, vals,
+					       &count, NULL);
+
+		if (ret < 0 && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		first = false;
+		for (__u32 i = 0; i < count; i++) {
+			seen++;
+			if (!fn(&keys[i], &vals[i], arg))
+				continue;
+			if (ndoomed == cap) {
+				size_t ncap = cap ? cap * 2 : 1024;
+				struct xlb_flow_key *grown = realloc(doomed, ncap * sizeof(*doomed));
+				__u64 *grown_seen = grown ? realloc(doomed_seen, ncap * sizeof(__u64)) : NULL;
+
+				if (grown)
+					doomed = grown;
+				if (!grown_seen)
+					continue;
+				doomed_seen = grown_seen;
+				cap = ncap;
+			}
+			doomed_seen[ndoomed] = vals[i].last_seen_ns;
+			doomed[ndoomed++] = keys[i];
+		}
+		if (ret < 0)
+			break; /* ENOENT: that was the last batch */
+	}
+	for (size_t i = 0; i < ndoomed; i++) {
+		struct xlb_flow now;
+
+		/* A packet since the walk brought it back to life: keep it. */
+		if (bpf_map_lookup_elem(fd, &doomed[i], &now) == 0 &&
+		    now.last_seen_ns == doomed_seen[i])
+			bpf_map_delete_elem(fd, &doomed[i]);
+	}
+	free(doomed);
+	free(doomed_seen);
+out:
+	free(keys);
+	free(vals);
+	return err ? err : seen;
+}
+
+int dataplane_nat_rev_del(struct dataplane *dp, const struct xlb_flow_key *key)
+{
+	return bpf_map__delete_elem(dp->skel->maps.nat_rev, key, sizeof(*key), 0);
+}
+
 int dataplane_txport_add(struct dataplane *dp, int ifindex)
 {
 	uint32_t key = ifindex, val = ifindex;

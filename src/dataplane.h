@@ -44,6 +44,23 @@ int dataplane_fnat_locals_put(struct dataplane *dp, uint32_t svc_id,
 int dataplane_fnat_locals_del(struct dataplane *dp, uint32_t svc_id);
 int dataplane_globals_put(struct dataplane *dp, const struct xlb_globals *g);
 int dataplane_txport_add(struct dataplane *dp, int ifindex);
+
+/* The data plane's and the sweeper's sides of a real's connection counts. */
+int dataplane_conns_get(struct dataplane *dp, uint32_t real_id, struct xlb_conns *bpf_side,
+			struct xlb_conns *swept);
+int dataplane_conns_swept_put(struct dataplane *dp, uint32_t real_id, const struct xlb_conns *swept);
+/* Zeroes both sides: for an id given to a new real. */
+int dataplane_conns_reset(struct dataplane *dp, uint32_t real_id);
+int dataplane_real_get(struct dataplane *dp, uint32_t id, struct xlb_real *real);
+/*
+ * Calls @fn for every flow, read in batches. @fn returns true to delete the
+ * flow. Returns the number of flows seen, or negative errno.
+ */
+long dataplane_flows_sweep(struct dataplane *dp,
+			   bool (*fn)(const struct xlb_flow_key *key, const struct xlb_flow *flow,
+				      void *arg),
+			   void *arg);
+int dataplane_nat_rev_del(struct dataplane *dp, const struct xlb_flow_key *key);
 int dataplane_txport_del(struct dataplane *dp, int ifindex);
 
 int dataplane_stats_read(struct dataplane *dp, enum dp_stats_map which, uint32_t id,

@@ -121,14 +121,30 @@ struct xlb_flow_key {
 	__u16 pad;
 };
 
+/*
+ * A flow's connection state as the LB sees it: only client -> VIP packets for
+ * the DSR methods, so like IPVS's "input only" table. ESTABLISHED counts as
+ * an active connection of its real; every other state as inactive.
+ */
+enum xlb_flow_state {
+	XLB_FS_NONE = 0, /* not counted anywhere (being created or already expired) */
+	XLB_FS_SYN, /* SYN seen, no ACK yet */
+	XLB_FS_EST, /* ACK after SYN, or a mid-stream pickup */
+	XLB_FS_FIN, /* FIN seen */
+	XLB_FS_CLOSE, /* RST seen */
+	XLB_FS_UDP,
+	XLB_FS__COUNT,
+};
+
 struct xlb_flow {
 	__u32 real_id;
 	__u32 real_gen;
 	__u32 svc_id;
-	__u16 nat_port; /* fnat: our source port toward the real, network order */
-	__u16 pad;
+	__u32 state; /* enum xlb_flow_state; 32 bits for compare-and-swap */
 	__u64 last_seen_ns; /* bpf_ktime_get_ns() of the last packet */
 	struct xlb_addr nat_addr; /* fnat: our source address toward the real */
+	__u16 nat_port; /* fnat: our source port toward the real, network order */
+	__u16 pad[3];
 };
 
 /*
@@ -155,6 +171,17 @@ struct xlb_fnat_locals {
 struct xlb_globals {
 	__u32 nat_services; /* services with nat or fnat: replies need a nat_rev lookup */
 	__u32 pad;
+};
+
+/*
+ * Connection counts per real. "real_conns" is changed only by the data plane
+ * (atomic adds on state changes); "real_conns_swept" only by xlbd's sweeper
+ * (what it expired). A real's counts are the difference, so neither side
+ * ever overwrites the other's updates.
+ */
+struct xlb_conns {
+	__s64 active;
+	__s64 inactive;
 };
 
 /* Per-CPU counters for services and reals ("svc_stats", "real_stats"). */

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The flow sweeper. Each pass walks the flow table once: flows idle longer
+ * than their state's timeout (flows.timeouts) are deleted with their nat
+ * reply entries, flows of reals that are gone are deleted, and the survivors
+ * are tallied per real. The tally is the truth: the sweeper's side of the
+ * counts (real_conns_swept) is set so that data plane side minus it equals
+ * the tally. That also repairs what LRU evictions and races left behind, so
+ * ActiveConn/InActConn, and the schedulers reading them, are exact as of
+ * every pass.
+ */
+#include "sweeper.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+struct sweep_ctx {
+	struct model *m;
+	uint64_t now_ns;
+	const uint32_t *gen_by_id; /* 0: no such real */
+	struct real **real_by_id;
+	const uint8_t *method_by_svc;
+	struct xlb_conns *tally;
+	struct sweep_result *res;
+};
+
+static uint64_t sweep_timeout_ns(const struct flow_timeouts *t, uint32_t state)
+{
+	uint32_t ms;
+
+	switch (state) {
+	case XLB_FS_EST:
+		ms = t->tcp_established_ms;
+		break;
+	case XLB_FS_FIN:
+	case XLB_FS_CLOSE:
+		ms = t->tcp_fin_ms;
+		break;
+	case XLB_FS_UDP:
+		ms = t->udp_ms;
+		break;
+	default:
+		ms = t->tcp_syn_ms;
+	}
+	return (uint64_t)ms * 1000000ull;
+}
+
+/* The reply entry a nat/fnat flow created, so it leaves with the flow. */
+static void sweep_nat_rev(struct sweep_ctx *c, const struct xlb_flow_key *key,
+			  const struct xlb_flow *flow)
+{
+	uint8_t method = c->method_by_svc[flow->svc_id % XLB_MAX_SERVICES];
+	const struct real *r = c->real_by_id[flow->real_id];
+	struct xlb_flow_key rkey = {
+		.sport = htons(r->cfg.port),
+		.proto = key->proto,
+		.family = key->family,
+	};
+
+	if (method != XLB_METHOD_NAT && method != XLB_METHOD_FNAT)
+		return;
+	net_addr_to_xlb(&r->cfg.addr, &rkey.src);
+	if (method == XLB_METHOD_NAT) {
+		rkey.dst = key->src;
+		rkey.dport = key->sport;
+	} else {
+		rkey.dst = flow->nat_addr;
+		rkey.dport = flow->nat_port;
+	}
+	dataplane_nat_rev_del(c->m->dp, &rkey);
+}
+
+static bool sweep_one(const struct xlb_flow_key *key, const struct xlb_flow *flow, void *arg)
+{
+	struct sweep_ctx *c = arg;
+	uint32_t id = flow->real_id;
+
+	if (id >= XLB_MAX_REALS || !c->gen_by_id[id] || c->gen_by_id[id] != flow->real_gen) {
+		c->res->stale++;
+		return true;
+	}
+	if (c->now_ns > flow->last_seen_ns &&
+	    c->now_ns - flow->last_seen_ns > sweep_timeout_ns(&c->m->cfg.timeouts, flow->state)) {
+		sweep_nat_rev(c, key, flow);
+		c->res->expired++;
+		return true;
+	}
+	if (flow->state == XLB_FS_EST)
+		c->tally[id].active++;
+	else if (flow->state != XLB_FS_NONE)
+		c->tally[id].inactive++;
+	return false;
+}
+
+int sweeper_run(struct model *m, uint64_t now_ns, struct sweep_result *res)
+{
+	uint32_t *gen_by_id = calloc(XLB_MAX_REALS, sizeof(*gen_by_id));
+	struct real **real_by_id = calloc(XLB_MAX_REALS, sizeof(*real_by_id));
+	struct xlb_conns *tally = calloc(XLB_MAX_REALS, sizeof(*tally));
+	uint8_t method_by_svc[XLB_MAX_SERVICES] = { 0 };
+	struct sweep_ctx c = {
+		.m = m,
+		.now_ns = now_ns,
+		.gen_by_id = gen_by_id,
+		.real_by_id = real_by_id,
+		.method_by_svc = method_by_svc,
+		.tally = tally,
+		.res = res,
+	};
+	long seen;
+	int err = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!gen_by_id || !real_by_id || !tally) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < m->nservices; i++) {
+		struct service *s = &m->services[i];
+
+		method_by_svc[s->id] = s->cfg.method;
+		for (size_t j = 0; j < s->nreals; j++) {
+			gen_by_id[s->reals[j].id] = s->reals[j].gen;
+			real_by_id[s->reals[j].id] = &s->reals[j];
+		}
+	}
+	seen = dataplane_flows_sweep(m->dp, sweep_one, &c);
+	if (seen < 0) {
+		err = (int)seen;
+		goto out;
+	}
+	res->flows = seen;
+	for (size_t i = 0; i < m->nservices; i++) {
+		struct service *s = &m->services[i];
+
+		for (size_t j = 0; j < s->nreals; j++) {
+			uint32_t id = s->reals[j].id;
+			struct xlb_conns bpf_side, swept, want;
+
+			if (dataplane_conns_get(m->dp, id, &bpf_side, &swept))
+				continue;
+			want.active = bpf_side.active - tally[id].active;
+			want.inactive = bpf_side.inactive - tally[id].inactive;
+			if (want.active != swept.active || want.inactive != swept.inactive)
+				dataplane_conns_swept_put(m->dp, id, &want);
+		}
+	}
+out:
+	free(gen_by_id);
+	free(real_by_id);
+	free(tally);
+	return err;
+}
