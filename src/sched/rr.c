@@ -20,5 +20,8 @@ static size_t sched_rr_build_ring(const struct sched_real *reals, size_t n, uint
 const struct sched_ops sched_rr_ops = {
 	.name = "rr",
 	.kind = XLB_SCHED_KIND_RING,
+	.cls = SCHED_CLASS_RING,
+	.dataplane_ready = true,
 	.build_ring = sched_rr_build_ring,
+	.pick = sched_ring_pick,
 };

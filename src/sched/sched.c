@@ -1,25 +1,146 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The table of schedulers: adding one means a file and a line here. */
+/* The table of schedulers (adding one means a file and a line here) and shared helpers. */
 #include "sched.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 static const struct sched_ops *const sched_table[SCHED__COUNT] = {
-	[SCHED_RR] = &sched_rr_ops,
-	[SCHED_WRR] = &sched_wrr_ops,
+	[SCHED_RR] = &sched_rr_ops,	  [SCHED_WRR] = &sched_wrr_ops,
+	[SCHED_LC] = &sched_lc_ops,	  [SCHED_WLC] = &sched_wlc_ops,
+	[SCHED_SED] = &sched_sed_ops,	  [SCHED_NQ] = &sched_nq_ops,
+	[SCHED_SH] = &sched_sh_ops,	  [SCHED_DH] = &sched_dh_ops,
+	[SCHED_MH] = &sched_mh_ops,	  [SCHED_LBLC] = &sched_lblc_ops,
+	[SCHED_LBLCR] = &sched_lblcr_ops, [SCHED_FO] = &sched_fo_ops,
+	[SCHED_OVF] = &sched_ovf_ops,	  [SCHED_TWOS] = &sched_twos_ops,
 };
 
-const struct sched_ops *sched_get(enum sched_id id)
+const struct sched_ops *sched_get_any(enum sched_id id)
 {
 	if ((unsigned)id >= SCHED__COUNT)
 		return NULL;
 	return sched_table[id];
 }
 
-int sched_lookup(const char *name)
+int sched_lookup_any(const char *name)
 {
 	for (int i = 0; i < SCHED__COUNT; i++)
 		if (sched_table[i] && strcmp(sched_table[i]->name, name) == 0)
 			return i;
 	return -1;
+}
+
+/*
+ * Config, model and ctl see only what the data plane runs: config then
+ * refuses the rest by name ("not supported yet") and lists only these.
+ */
+const struct sched_ops *sched_get(enum sched_id id)
+{
+	const struct sched_ops *ops = sched_get_any(id);
+
+	return ops && ops->dataplane_ready ? ops : NULL;
+}
+
+int sched_lookup(const char *name)
+{
+	int id = sched_lookup_any(name);
+
+	return id >= 0 && sched_table[id]->dataplane_ready ? id : -1;
+}
+
+/* The kernel's hash_32(): multiply by the 32-bit golden ratio, keep the top bits. */
+uint32_t sched_hash_32(uint32_t val, unsigned int bits)
+{
+	return (uint32_t)(val * 0x61C88647u) >> (32 - bits);
+}
+
+static inline uint32_t sched_rol32(uint32_t w, unsigned int s)
+{
+	return (w << s) | (w >> (32 - s));
+}
+
+/* The kernel's jhash_1word() (Bob Jenkins' lookup3 final mix on one word). */
+uint32_t sched_jhash_1word(uint32_t a, uint32_t initval)
+{
+	uint32_t b, c;
+
+	initval += 0xdeadbeefu + (1u << 2);
+	a += initval;
+	b = initval;
+	c = initval;
+	c ^= b;
+	c -= sched_rol32(b, 14);
+	a ^= c;
+	a -= sched_rol32(c, 11);
+	b ^= a;
+	b -= sched_rol32(a, 25);
+	c ^= b;
+	c -= sched_rol32(b, 16);
+	a ^= c;
+	a -= sched_rol32(c, 4);
+	b ^= a;
+	b -= sched_rol32(a, 14);
+	c ^= b;
+	c -= sched_rol32(b, 24);
+	return c;
+}
+
+/*
+ * IPVS folds an IPv6 address by XOR of its words; an IPv4 address has zero
+ * in words 1..3 here, so one expression serves both families.
+ */
+uint32_t sched_addr_fold(const struct xlb_addr *addr)
+{
+	return ntohl(addr->addr[0] ^ addr->addr[1] ^ addr->addr[2] ^ addr->addr[3]);
+}
+
+uint64_t sched_conn_overhead(const struct sched_real *r)
+{
+	return ((uint64_t)r->active << 8) + r->inactive;
+}
+
+int sched_find_real(const struct sched_real *reals, size_t n, uint32_t real_id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (reals[i].real_id == real_id)
+			return (int)i;
+	return -1;
+}
+
+/* splitmix64: tiny, passes BigCrush, and any seed (even 0) is fine. */
+void sched_rand_seed(struct sched_rand *r, uint64_t seed)
+{
+	r->state = seed;
+}
+
+uint32_t sched_rand_u32(struct sched_rand *r)
+{
+	uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (uint32_t)((z ^ (z >> 31)) >> 32);
+}
+
+/*
+ * Lemire's multiply-shift, as the kernel's get_random_u32_below() minus its
+ * rejection step: the bias is below ceil / 2^32, and bpf_get_prandom_u32()
+ * can be reduced the same way without a loop.
+ */
+uint64_t sched_rand_below(uint32_t r, uint64_t ceil)
+{
+	return (uint64_t)(((sched_u128)r * ceil) >> 32);
+}
+
+int sched_ring_pick(const struct sched_real *reals, size_t n, struct sched_ctx *ctx)
+{
+	int i;
+
+	if (!ctx || !ctx->table || !ctx->cursor)
+		return -EINVAL;
+	if (!ctx->table_len)
+		return -ENOENT;
+	i = sched_find_real(reals, n, ctx->table[(*ctx->cursor)++ % ctx->table_len]);
+	return i >= 0 ? i : -ENOENT;
 }

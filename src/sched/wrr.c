@@ -89,5 +89,8 @@ static size_t sched_wrr_build_ring(const struct sched_real *reals, size_t n, uin
 const struct sched_ops sched_wrr_ops = {
 	.name = "wrr",
 	.kind = XLB_SCHED_KIND_RING,
+	.cls = SCHED_CLASS_RING,
+	.dataplane_ready = true,
 	.build_ring = sched_wrr_build_ring,
+	.pick = sched_ring_pick,
 };

@@ -178,11 +178,11 @@ static void add_service(struct fixture *f, uint32_t svc_id, uint8_t family, cons
 	put_ring(f, &key, svc_id, 0, sched, reals, n, flags);
 }
 
-static const struct sched_real tcp4_reals[] = { { 1, 1, true }, { 2, 1, true }, { 3, 1, true } };
-static const struct sched_real udp4_reals[] = { { 11, 1, true }, { 12, 1, true } };
-static const struct sched_real tcp6_reals[] = { { 21, 1, true }, { 22, 1, true }, { 23, 1, true } };
-static const struct sched_real empty_reals[] = { { 41, 1, false } };
-static const struct sched_real wrr_reals[] = { { 31, 3, true }, { 32, 2, true }, { 33, 1, true } };
+static const struct sched_real tcp4_reals[] = { SCHED_REAL(1, 1, true), SCHED_REAL(2, 1, true), SCHED_REAL(3, 1, true) };
+static const struct sched_real udp4_reals[] = { SCHED_REAL(11, 1, true), SCHED_REAL(12, 1, true) };
+static const struct sched_real tcp6_reals[] = { SCHED_REAL(21, 1, true), SCHED_REAL(22, 1, true), SCHED_REAL(23, 1, true) };
+static const struct sched_real empty_reals[] = { SCHED_REAL(41, 1, false) };
+static const struct sched_real wrr_reals[] = { SCHED_REAL(31, 3, true), SCHED_REAL(32, 2, true), SCHED_REAL(33, 1, true) };
 
 /* Every test starts from a freshly loaded program: cursors, flows and stats at zero. */
 static int setup(void **state)
@@ -1019,7 +1019,7 @@ static void test_empty_ring_drops(void **state)
 /* A ring naming an id the reals map lacks is a bug upstream; drop, do not forward. */
 static void test_ring_names_missing_real(void **state)
 {
-	static const struct sched_real ghost[] = { { 99, 1, true } };
+	static const struct sched_real ghost[] = { SCHED_REAL(99, 1, true) };
 	struct fixture *f = *state;
 	struct xlb_service_key key = svc_key(XLB_FAMILY_V4, VIP4, 80, IPPROTO_TCP);
 	uint64_t before[XLB_CNT__COUNT], delta[XLB_CNT__COUNT] = { 0 };
@@ -1038,7 +1038,7 @@ static void test_ring_names_missing_real(void **state)
 
 static void test_real_deleted(void **state)
 {
-	static const struct sched_real without_1[] = { { 2, 1, true }, { 3, 1, true } };
+	static const struct sched_real without_1[] = { SCHED_REAL(2, 1, true), SCHED_REAL(3, 1, true) };
 	struct fixture *f = *state;
 	struct xlb_service_key key = svc_key(XLB_FAMILY_V4, VIP4, 80, IPPROTO_TCP);
 	uint64_t before[XLB_CNT__COUNT], delta[XLB_CNT__COUNT] = { 0 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The rr and wrr ring builders: the order in which the data plane hands out new flows. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,8 @@
 #include "sched/sched.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* a real with id, weight and usable set, the rest zero */
+#define R(id, w, ok) SCHED_REAL(id, w, ok)
 
 static uint32_t ring[XLB_RING_MAX];
 
@@ -58,7 +61,7 @@ static void test_lookup(void **state)
 
 static void test_rr_config_order(void **state)
 {
-	static const struct sched_real reals[] = { { 7, 1, true }, { 3, 5, true }, { 9, 100, true } };
+	static const struct sched_real reals[] = { R(7, 1, true), R(3, 5, true), R(9, 100, true) };
 	static const uint32_t want[] = { 7, 3, 9 };
 
 	(void)state;
@@ -70,11 +73,11 @@ static void test_rr_config_order(void **state)
 static void test_rr_skips_drained_and_unusable(void **state)
 {
 	static const struct sched_real reals[] = {
-		{ 1, 1, true }, { 2, 0, true }, /* draining: keeps flows, gets no new ones */
-		{ 3, 1, false }, /* MAC unknown */
-		{ 4, 2, true },
+		R(1, 1, true), R(2, 0, true), /* draining: keeps flows, gets no new ones */
+		R(3, 1, false), /* MAC unknown */
+		R(4, 2, true),
 	};
-	static const struct sched_real none[] = { { 1, 0, true }, { 2, 1, false } };
+	static const struct sched_real none[] = { R(1, 0, true), R(2, 1, false) };
 	static const uint32_t want[] = { 1, 4 };
 
 	(void)state;
@@ -86,7 +89,7 @@ static void test_rr_skips_drained_and_unusable(void **state)
 
 static void test_rr_ring_bound(void **state)
 {
-	static const struct sched_real reals[] = { { 1, 1, true }, { 2, 1, true }, { 3, 1, true } };
+	static const struct sched_real reals[] = { R(1, 1, true), R(2, 1, true), R(3, 1, true) };
 	static const uint32_t want[] = { 1, 2 };
 
 	(void)state;
@@ -109,23 +112,23 @@ static void test_wrr_ipvs_sequence(void **state)
 		size_t want_len;
 	} cases[] = {
 		/* cw 4: A; cw 3: A B; cw 2: A B C; cw 1: A B C */
-		{ "4,3,2", { { 1, 4, true }, { 2, 3, true }, { 3, 2, true } }, 3,
+		{ "4,3,2", { R(1, 4, true), R(2, 3, true), R(3, 2, true) }, 3,
 		  { 1, 1, 2, 1, 2, 3, 1, 2, 3 }, 9 },
 		/* cw 3: A; cw 2: A B; cw 1: A B C */
-		{ "3,2,1", { { 1, 3, true }, { 2, 2, true }, { 3, 1, true } }, 3,
+		{ "3,2,1", { R(1, 3, true), R(2, 2, true), R(3, 1, true) }, 3,
 		  { 1, 1, 2, 1, 2, 3 }, 6 },
 		/* gcd 2: cw 6, 4, 2, the same period of 6 as 3,2,1 */
-		{ "6,4,2", { { 1, 6, true }, { 2, 4, true }, { 3, 2, true } }, 3,
+		{ "6,4,2", { R(1, 6, true), R(2, 4, true), R(3, 2, true) }, 3,
 		  { 1, 1, 2, 1, 2, 3 }, 6 },
 		/* gcd 50: cw 100, 50 */
-		{ "100,50", { { 1, 100, true }, { 2, 50, true } }, 2, { 1, 1, 2 }, 3 },
+		{ "100,50", { R(1, 100, true), R(2, 50, true) }, 2, { 1, 1, 2 }, 3 },
 		/* gcd 5: equal weights degrade to rr */
-		{ "5,5,5", { { 1, 5, true }, { 2, 5, true }, { 3, 5, true } }, 3, { 1, 2, 3 }, 3 },
+		{ "5,5,5", { R(1, 5, true), R(2, 5, true), R(3, 5, true) }, 3, { 1, 2, 3 }, 3 },
 		/* the heaviest real last: cw 3: C; cw 2: B C; cw 1: A B C */
-		{ "1,2,3", { { 1, 1, true }, { 2, 2, true }, { 3, 3, true } }, 3,
+		{ "1,2,3", { R(1, 1, true), R(2, 2, true), R(3, 3, true) }, 3,
 		  { 3, 2, 3, 1, 2, 3 }, 6 },
 		/* weight 0 and unusable reals are not scanned: 2,1 over ids 1 and 4 */
-		{ "2,0,-,1", { { 1, 2, true }, { 2, 0, true }, { 3, 9, false }, { 4, 1, true } }, 4,
+		{ "2,0,-,1", { R(1, 2, true), R(2, 0, true), R(3, 9, false), R(4, 1, true) }, 4,
 		  { 1, 1, 4 }, 3 },
 	};
 
@@ -138,7 +141,7 @@ static void test_wrr_ipvs_sequence(void **state)
 
 static void test_wrr_nothing_usable(void **state)
 {
-	static const struct sched_real reals[] = { { 1, 0, true }, { 2, 3, false } };
+	static const struct sched_real reals[] = { R(1, 0, true), R(2, 3, false) };
 
 	(void)state;
 	assert_int_equal(build(SCHED_WRR, reals, ARRAY_SIZE(reals), XLB_RING_MAX), 0);
@@ -180,11 +183,11 @@ static void check_scaled(const char *what, const struct sched_real *reals, size_
 static void test_wrr_scaled_to_ring(void **state)
 {
 	/* coprime weights: period 1751, ring 100 */
-	static const struct sched_real small[] = { { 1, 1001, true }, { 2, 500, true },
-						   { 3, 250, true } };
+	static const struct sched_real small[] = { R(1, 1001, true), R(2, 500, true),
+						   R(3, 250, true) };
 	/* period 15012 over the real ring size, with a real too light for a whole slot */
-	static const struct sched_real big[] = { { 1, 10007, true }, { 2, 5003, true },
-						 { 3, 2, true } };
+	static const struct sched_real big[] = { R(1, 10007, true), R(2, 5003, true),
+						 R(3, 2, true) };
 	struct sched_real many[40];
 
 	(void)state;
@@ -200,8 +203,8 @@ static void test_wrr_scaled_to_ring(void **state)
 /* A period that fits is used as is: no scaling, exact shares. */
 static void test_wrr_exact_when_fits(void **state)
 {
-	static const struct sched_real reals[] = { { 1, 2000, true }, { 2, 1000, true },
-						   { 3, 1, true } };
+	static const struct sched_real reals[] = { R(1, 2000, true), R(2, 1000, true),
+						   R(3, 1, true) };
 	unsigned int got[3] = { 0 };
 	size_t len;
 
@@ -217,6 +220,88 @@ static void test_wrr_exact_when_fits(void **state)
 	assert_int_equal(got[2], 1);
 }
 
+/*
+ * The table: every IPVS scheduler, each with what its class needs. Only
+ * what the data plane runs is visible to sched_get()/sched_lookup(), so
+ * config keeps listing "rr, wrr" and refusing the rest by name.
+ */
+static void test_table(void **state)
+{
+	static const char *const names[SCHED__COUNT] = {
+		"rr", "wrr", "lc",   "wlc", "sed", "nq", "sh",
+		"dh", "mh",  "lblc", "lblcr", "fo", "ovf", "twos",
+	};
+
+	(void)state;
+	for (int i = 0; i < SCHED__COUNT; i++) {
+		const struct sched_ops *ops = sched_get_any((enum sched_id)i);
+
+		assert_non_null(ops);
+		assert_string_equal(ops->name, names[i]);
+		assert_int_equal(sched_lookup_any(names[i]), i);
+		assert_non_null(ops->pick);
+		switch (ops->cls) {
+		case SCHED_CLASS_RING:
+			assert_non_null(ops->build_ring);
+			assert_null(ops->build_table);
+			break;
+		case SCHED_CLASS_TABLE:
+			assert_non_null(ops->build_table);
+			assert_true(ops->table_size > 0);
+			assert_null(ops->build_ring);
+			break;
+		case SCHED_CLASS_CONN:
+		case SCHED_CLASS_LOCALITY:
+			assert_null(ops->build_ring);
+			assert_null(ops->build_table);
+			break;
+		default:
+			fail_msg("%s: unknown class %d", ops->name, ops->cls);
+		}
+		/* today the data plane runs the ring schedulers only */
+		assert_int_equal(ops->dataplane_ready, ops->cls == SCHED_CLASS_RING);
+		if (ops->dataplane_ready) {
+			assert_ptr_equal(sched_get((enum sched_id)i), ops);
+			assert_int_equal(sched_lookup(names[i]), i);
+		} else {
+			assert_null(sched_get((enum sched_id)i));
+			assert_int_equal(sched_lookup(names[i]), -1);
+		}
+	}
+	assert_null(sched_get_any(SCHED__COUNT));
+	assert_int_equal(sched_lookup_any("fancy"), -1);
+	assert_int_equal(sched_lookup("fancy"), -1);
+}
+
+/* rr and wrr picks: the ring walked with a cursor, as the data plane does. */
+static void test_ring_pick(void **state)
+{
+	static const struct sched_real reals[] = { R(31, 3, true), R(32, 2, true),
+						   R(33, 1, true), R(34, 5, false) };
+	static const char want[] = "AABABCAABABC";
+	const struct sched_ops *ops = sched_get(SCHED_WRR);
+	struct sched_ctx ctx = { .table = ring, .cursor = &(uint64_t){ 0 } };
+
+	(void)state;
+	ctx.table_len = ops->build_ring(reals, ARRAY_SIZE(reals), ring, XLB_RING_MAX);
+	assert_int_equal(ctx.table_len, 6);
+	for (size_t i = 0; i < sizeof(want) - 1; i++)
+		assert_int_equal(ops->pick(reals, ARRAY_SIZE(reals), &ctx), want[i] - 'A');
+	assert_int_equal(*ctx.cursor, 12);
+
+	ops = sched_get(SCHED_RR);
+	*ctx.cursor = 0;
+	ctx.table_len = ops->build_ring(reals, ARRAY_SIZE(reals), ring, XLB_RING_MAX);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(ops->pick(reals, ARRAY_SIZE(reals), &ctx), (int)(i % 3));
+
+	ctx.table_len = 0;
+	assert_int_equal(ops->pick(reals, ARRAY_SIZE(reals), &ctx), -ENOENT);
+	ctx.cursor = NULL;
+	assert_int_equal(ops->pick(reals, ARRAY_SIZE(reals), &ctx), -EINVAL);
+	assert_int_equal(ops->pick(reals, ARRAY_SIZE(reals), NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +313,8 @@ int main(void)
 		cmocka_unit_test(test_wrr_nothing_usable),
 		cmocka_unit_test(test_wrr_scaled_to_ring),
 		cmocka_unit_test(test_wrr_exact_when_fits),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_ring_pick),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
