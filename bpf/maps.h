@@ -53,6 +53,14 @@ struct {
 	__uint(max_entries, 65536);
 } nat_rev SEC(".maps");
 
+/* Sized like flows by xlbd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_persist_key);
+	__type(value, struct xlb_persist);
+	__uint(max_entries, 65536);
+} persist SEC(".maps");
+
 /* A hash: replacing a service's address list is atomic. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

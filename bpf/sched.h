@@ -1,19 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* New-flow scheduling in the data plane: the seam xlbd's schedulers feed. */
+/*
+ * New-flow scheduling in the data plane, mirroring the userspace reference in
+ * src/sched/ (which the packet tests compare against):
+ * - ring (rr, wrr): xlbd computes the order, one atomic increment picks;
+ * - hash (sh, dh): xlbd computes the 256-bucket table with IPVS's fill and
+ *   fallback already applied, one hash picks;
+ * - count-based (lc, wlc, sed, nq, fo, ovf): the ring lists the candidates
+ *   (usable, weight > 0, config order) and bpf_loop scans their connection
+ *   counts as IPVS does, first real winning ties.
+ */
 #ifndef XLB_BPF_SCHED_H
 #define XLB_BPF_SCHED_H
 
 #include "maps.h"
+#include "parse.h"
 
-/*
- * Ring schedulers (rr, wrr): xlbd computes the order of reals, the data plane
- * takes the next entry with one atomic increment. Returns 0 and the real id,
- * or -1 when the service has no real for new flows.
- */
-static __always_inline int sched_ring_pick(const struct xlb_service *svc, __u32 *real_id)
+static __always_inline struct xlb_ring *sched_ring(const struct xlb_service *svc)
 {
 	__u32 slot = svc->svc_id * 2 + (svc->ring_slot & 1);
-	struct xlb_ring *ring = bpf_map_lookup_elem(&sched_rings, &slot);
+
+	return bpf_map_lookup_elem(&sched_rings, &slot);
+}
+
+static __always_inline int sched_ring_pick(const struct xlb_service *svc, __u32 *real_id)
+{
+	struct xlb_ring *ring = sched_ring(svc);
 	__u32 svc_id = svc->svc_id;
 	__u64 *cursor, n;
 	__u64 len, idx;
@@ -36,13 +47,154 @@ static __always_inline int sched_ring_pick(const struct xlb_service *svc, __u32 
 	return 0;
 }
 
-static __always_inline int sched_pick(const struct xlb_service *svc, __u32 *real_id)
+/* The kernel's hash_32() and IPVS's address fold (ntohl of the XOR of the words). */
+static __always_inline __u32 sched_hash_32(__u32 val, __u32 bits)
+{
+	return (val * 0x61C88647u) >> (32 - bits);
+}
+
+static __always_inline __u32 sched_addr_fold(const struct xlb_addr *a)
+{
+	return bpf_ntohl(a->addr[0] ^ a->addr[1] ^ a->addr[2] ^ a->addr[3]);
+}
+
+static __always_inline int sched_hash_pick(const struct xlb_service *svc,
+					   const struct packet *pkt, __u32 *real_id)
+{
+	struct xlb_ring *ring = sched_ring(svc);
+	__u32 h, id;
+
+	if (!ring || ring->len != (1u << XLB_SCHED_TAB_BITS))
+		return -1;
+	if (svc->sched_kind == XLB_SCHED_KIND_HASH_DST) {
+		h = sched_hash_32(sched_addr_fold(&pkt->key.dst), XLB_SCHED_TAB_BITS);
+	} else {
+		__u32 port = svc->sched_flags & XLB_SCHED_F_PORT ? bpf_ntohs(pkt->key.sport) : 0;
+
+		h = sched_hash_32(port + sched_addr_fold(&pkt->key.src), XLB_SCHED_TAB_BITS);
+	}
+	h &= (1u << XLB_SCHED_TAB_BITS) - 1;
+	id = ring->real_ids[h];
+	if (id == XLB_SCHED_NO_REAL)
+		return -1;
+	*real_id = id;
+	return 0;
+}
+
+struct conn_scan {
+	__u32 slot; /* sched_rings index */
+	__u32 len;
+	__u32 kind;
+	__u32 best_id;
+	__u64 best_load; /* the kind's overhead (or weight, for fo/ovf) */
+	__u64 best_weight;
+	bool found;
+};
+
+/* A real's counts: the data plane's side minus what the sweeper expired. */
+static __always_inline void conn_counts(__u32 id, __u64 *active, __u64 *inactive)
+{
+	struct xlb_conns *c = bpf_map_lookup_elem(&real_conns, &id);
+	struct xlb_conns *s = bpf_map_lookup_elem(&real_conns_swept, &id);
+	__s64 a = 0, i = 0;
+
+	if (c && s) {
+		a = c->active - s->active;
+		i = c->inactive - s->inactive;
+	}
+	*active = a > 0 ? a : 0;
+	*inactive = i > 0 ? i : 0;
+}
+
+static long conn_scan_one(__u32 i, void *arg)
+{
+	struct conn_scan *s = arg;
+	struct xlb_ring *ring = bpf_map_lookup_elem(&sched_rings, &s->slot);
+	struct xlb_real *real;
+	__u64 active, inactive, load, w;
+	__u32 id;
+	bool better;
+
+	if (!ring || i >= s->len || i >= XLB_RING_MAX)
+		return 1;
+	id = ring->real_ids[i];
+	real = bpf_map_lookup_elem(&reals, &id);
+	if (!real || !real->weight)
+		return 0;
+	w = real->weight;
+	conn_counts(id, &active, &inactive);
+
+	switch (s->kind) {
+	case XLB_SCHED_KIND_LC:
+		load = (active << 8) + inactive;
+		better = !s->found || load < s->best_load;
+		w = 1;
+		break;
+	case XLB_SCHED_KIND_WLC:
+		load = (active << 8) + inactive;
+		/* load/w < best_load/best_w, without division */
+		better = !s->found || load * s->best_weight < s->best_load * w;
+		break;
+	case XLB_SCHED_KIND_NQ:
+		if (active == 0) {
+			s->best_id = id;
+			s->found = true;
+			return 1; /* an idle real: take it, look no further */
+		}
+		/* fall through: otherwise as sed */
+	case XLB_SCHED_KIND_SED:
+		load = active + 1;
+		better = !s->found || load * s->best_weight < s->best_load * w;
+		break;
+	case XLB_SCHED_KIND_OVF:
+		if (active > w)
+			return 0;
+		/* fall through: the heaviest real not yet full */
+	case XLB_SCHED_KIND_FO:
+		load = w;
+		better = !s->found || w > s->best_weight;
+		break;
+	default:
+		return 1;
+	}
+	if (better) {
+		s->best_id = id;
+		s->best_load = load;
+		s->best_weight = w;
+		s->found = true;
+	}
+	return 0;
+}
+
+static __always_inline int sched_conn_pick(const struct xlb_service *svc, __u32 *real_id)
+{
+	struct xlb_ring *ring = sched_ring(svc);
+	struct conn_scan s = {
+		.slot = svc->svc_id * 2 + (svc->ring_slot & 1),
+		.kind = svc->sched_kind,
+	};
+
+	if (!ring || ring->len == 0 || ring->len > XLB_RING_MAX)
+		return -1;
+	s.len = ring->len;
+	bpf_loop(s.len, conn_scan_one, &s, 0);
+	if (!s.found)
+		return -1;
+	*real_id = s.best_id;
+	return 0;
+}
+
+static __always_inline int sched_pick(const struct xlb_service *svc, const struct packet *pkt,
+				      __u32 *real_id)
 {
 	switch (svc->sched_kind) {
 	case XLB_SCHED_KIND_RING:
 		return sched_ring_pick(svc, real_id);
+	case XLB_SCHED_KIND_HASH_SRC:
+	case XLB_SCHED_KIND_HASH_DST:
+		return sched_hash_pick(svc, pkt, real_id);
 	default:
-		return -1;
+		return sched_conn_pick(svc, real_id);
 	}
 }
 

@@ -58,6 +58,56 @@ static __always_inline void flow_track(struct xlb_flow *flow, const struct packe
 		conn_count_move(flow->real_id, cur, next);
 }
 
+/*
+ * Persistence: the client's real if it opened a connection to the service
+ * within the persistence time and that real still takes new flows; the
+ * entry's clock restarts with every new connection that uses it.
+ */
+static __always_inline int persist_pick(const struct xlb_service *svc, const struct packet *pkt,
+					__u32 *real_id)
+{
+	struct xlb_persist_key key = {
+		.client = pkt->key.src,
+		.svc_id = svc->svc_id,
+		.family = pkt->key.family,
+	};
+	struct xlb_persist *p = bpf_map_lookup_elem(&persist, &key);
+	__u64 now = bpf_ktime_get_ns();
+	struct xlb_real *real;
+	__u32 id;
+
+	if (!p || now - p->last_ns > (__u64)svc->persistence_ms * 1000000)
+		return -1;
+	id = p->real_id;
+	real = bpf_map_lookup_elem(&reals, &id);
+	/* Gone, reused, removed or drained: the client is scheduled afresh. */
+	if (!real || real->gen != p->real_gen || !(real->flags & XLB_REAL_F_ACTIVE) ||
+	    !real->weight)
+		return -1;
+	p->last_ns = now;
+	*real_id = id;
+	count(XLB_CNT_PERSIST_HIT);
+	return 0;
+}
+
+static __always_inline void persist_remember(const struct xlb_service *svc,
+					     const struct packet *pkt, __u32 real_id,
+					     const struct xlb_real *real)
+{
+	struct xlb_persist_key key = {
+		.client = pkt->key.src,
+		.svc_id = svc->svc_id,
+		.family = pkt->key.family,
+	};
+	struct xlb_persist val = {
+		.real_id = real_id,
+		.real_gen = real->gen,
+		.last_ns = bpf_ktime_get_ns(),
+	};
+
+	bpf_map_update_elem(&persist, &key, &val, BPF_ANY);
+}
+
 /* A flow leaving its real (gone, reused, or removed): its count leaves too. */
 static __always_inline void flow_uncount_stale(struct xlb_flow *flow)
 {
@@ -165,7 +215,9 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 	if (!real) {
 		struct xlb_flow new = {};
 
-		if (sched_pick(svc, &real_id) < 0) {
+		bool persisted = svc->persistence_ms && persist_pick(svc, pkt, &real_id) == 0;
+
+		if (!persisted && sched_pick(svc, pkt, &real_id) < 0) {
 			count(XLB_CNT_DROP_NO_REAL);
 			return VERDICT_DROP;
 		}
@@ -174,6 +226,8 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 			count(XLB_CNT_DROP_BAD_REAL);
 			return VERDICT_DROP;
 		}
+		if (svc->persistence_ms && !persisted)
+			persist_remember(svc, pkt, real_id, real);
 		new.real_id = real_id;
 		new.real_gen = real->gen;
 		new.svc_id = svc->svc_id;

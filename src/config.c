@@ -564,8 +564,9 @@ static void config_parse_flows(struct config_ctx *ctx, yaml_node_t *n, struct xl
 		config_parse_timeouts(ctx, slots[FK_TIMEOUTS].val, &cfg->timeouts);
 }
 
-enum { RK_ADDRESS, RK_PORT, RK_WEIGHT, RK__COUNT };
-static const char *const config_real_keys[RK__COUNT] = { "address", "port", "weight" };
+enum { RK_ADDRESS, RK_PORT, RK_WEIGHT, RK_CHECK_ADDRESS, RK_CHECK_PORT, RK__COUNT };
+static const char *const config_real_keys[RK__COUNT] = { "address", "port", "weight",
+							 "check_address", "check_port" };
 
 /* @dsr: the service forwards by direct server return (dr, tun, gue, dscp): the
  * real answers the client itself, from the VIP's port, so ports cannot change. */
@@ -605,6 +606,7 @@ static void config_parse_real(struct config_ctx *ctx, yaml_node_t *n,
 	}
 	if (slots[RK_WEIGHT].val && config_uint(ctx, slots[RK_WEIGHT].val, "weight", 0, 65535, &v))
 		r->weight = (uint32_t)v;
+	health_config_parse_real(ctx, slots[RK_CHECK_ADDRESS].val, slots[RK_CHECK_PORT].val, r);
 }
 
 static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, yaml_node_t *list,
@@ -661,10 +663,10 @@ static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, ya
 }
 
 enum { SK_NAME, SK_VIP, SK_PORT, SK_PROTOCOL, SK_METHOD, SK_SCHEDULER, SK_PERSISTENCE, SK_REALS,
-       SK_DSCP, SK_GUE_PORT, SK_LOCAL_ADDRESSES, SK__COUNT };
+       SK_DSCP, SK_GUE_PORT, SK_LOCAL_ADDRESSES, SK_HEALTH, SK_SORRY, SK_QUORUM, SK__COUNT };
 static const char *const config_service_keys[SK__COUNT] = {
 	"name", "vip", "port", "protocol", "method", "scheduler", "persistence", "reals",
-	"dscp", "gue_port", "local_addresses",
+	"dscp", "gue_port", "local_addresses", "health", "sorry", "quorum",
 };
 
 #define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp, nat, fnat"
@@ -857,10 +859,11 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 	if (slots[SK_SCHEDULER].val)
 		config_parse_scheduler(ctx, slots[SK_SCHEDULER].val, svc);
 	if (slots[SK_PERSISTENCE].val &&
-	    config_duration(ctx, slots[SK_PERSISTENCE].val, "persistence", &ms) && ms)
-		config_err(ctx, config_line(slots[SK_PERSISTENCE].val),
-			   "persistence is not supported yet (expected 0s)");
+	    config_duration(ctx, slots[SK_PERSISTENCE].val, "persistence", &ms))
+		svc->persistence_ms = ms;
 	config_parse_reals(ctx, n, slots[SK_REALS].val, svc, config_method_dsr(svc->method));
+	health_config_parse_service(ctx, slots[SK_HEALTH].val, slots[SK_SORRY].val,
+				    slots[SK_QUORUM].val, config_method_dsr(svc->method), svc);
 }
 
 static const char *config_proto_name(uint8_t proto)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "health/health_config.h"
 
 #define CONFIG_NAME_MAX 64
 #define CONFIG_PATH_MAX 256
@@ -38,6 +39,8 @@ struct real_config {
 	struct net_addr addr;
 	uint16_t port; /* host order; defaults to the service port */
 	uint32_t weight; /* 0 = drain */
+	struct net_addr check_addr; /* family 0: health checks go to addr */
+	uint16_t check_port; /* 0: the health block's port, else port */
 	int line;
 };
 
@@ -55,6 +58,9 @@ struct service_config {
 	size_t nlocal_addrs;
 	struct real_config *reals;
 	size_t nreals;
+	struct health_config health;
+	struct health_sorry sorry; /* sorry.addr.family 0: none */
+	uint32_t quorum; /* healthy reals the service needs (1 by default) */
 	int line;
 };
 

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "health/health_json.h"
 #include "log.h"
 #include "sched/sched.h"
 
@@ -99,6 +100,21 @@ static json_object *ctl_stats_json(struct dataplane *dp, enum dp_stats_map which
 	return o;
 }
 
+/* ActiveConn / InActConn as ipvsadm shows them: data plane side minus swept. */
+static void ctl_conns_json(json_object *o, struct dataplane *dp, uint32_t real_id)
+{
+	struct xlb_conns bpf_side, swept;
+	int64_t active = 0, inactive = 0;
+
+	if (dataplane_conns_get(dp, real_id, &bpf_side, &swept) == 0) {
+		active = bpf_side.active - swept.active;
+		inactive = bpf_side.inactive - swept.inactive;
+	}
+	json_object_object_add(o, "active_conns", json_object_new_int64(active < 0 ? 0 : active));
+	json_object_object_add(o, "inactive_conns",
+			       json_object_new_int64(inactive < 0 ? 0 : inactive));
+}
+
 static json_object *ctl_real_json(struct model *m, const struct real *r)
 {
 	json_object *o = json_object_new_object();
@@ -119,6 +135,7 @@ static json_object *ctl_real_json(struct model *m, const struct real *r)
 	if (r->ifindex && if_indextoname(r->ifindex, ifname))
 		json_object_object_add(o, "ifname", json_object_new_string(ifname));
 	json_object_object_add(o, "stats", ctl_stats_json(m->dp, DP_STATS_REAL, r->id));
+	ctl_conns_json(o, m->dp, r->id);
 	return o;
 }
 
@@ -146,9 +163,14 @@ json_object *ctl_list_json(struct model *m)
 		json_object_object_add(o, "scheduler",
 				       json_object_new_string(sched_get(s->cfg.sched)->name));
 		json_object_object_add(o, "stats", ctl_stats_json(m->dp, DP_STATS_SERVICE, s->id));
-		for (size_t j = 0; j < s->nreals; j++)
-			json_object_array_add(reals, ctl_real_json(m, &s->reals[j]));
+		for (size_t j = 0; j < s->nreals; j++) {
+			json_object *r = ctl_real_json(m, &s->reals[j]);
+
+			health_json_real(r, m, s, &s->reals[j]);
+			json_object_array_add(reals, r);
+		}
 		json_object_object_add(o, "reals", reals);
+		health_json_service(o, s);
 		json_object_array_add(services, o);
 	}
 	json_object_object_add(root, "services", services);
@@ -157,6 +179,7 @@ json_object *ctl_list_json(struct model *m)
 		json_object_object_add(counters, dataplane_counter_name(c),
 				       json_object_new_uint64(cnt[c]));
 	json_object_object_add(root, "counters", counters);
+	health_json_stats(root, m->health);
 	return root;
 }
 

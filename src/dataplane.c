@@ -59,6 +59,7 @@ static const char *const dp_counter_names[XLB_CNT__COUNT] = {
 	[XLB_CNT_FNAT_NO_PORT] = "fnat_no_port",
 	[XLB_CNT_ICMP_TO_REAL] = "icmp_to_real",
 	[XLB_CNT_PASS_ICMP_NO_FLOW] = "pass_icmp_no_flow",
+	[XLB_CNT_PERSIST_HIT] = "persist_hit",
 };
 
 const char *dataplane_counter_name(enum xlb_counter c)
@@ -158,6 +159,8 @@ int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **o
 		err = bpf_map__set_max_entries(dp->skel->maps.flows, max_flows);
 		if (!err)
 			err = bpf_map__set_max_entries(dp->skel->maps.nat_rev, max_flows);
+		if (!err)
+			err = bpf_map__set_max_entries(dp->skel->maps.persist, max_flows);
 		if (err)
 			goto fail;
 	}
@@ -176,7 +179,8 @@ int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **o
 			if (map == dp->skel->maps.tx_ports)
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
-			if (map == dp->skel->maps.flows || map == dp->skel->maps.nat_rev) {
+			if (map == dp->skel->maps.flows || map == dp->skel->maps.nat_rev ||
+			    map == dp->skel->maps.persist) {
 				err = dp_check_pinned_flows(path, bpf_map__max_entries(map));
 				if (err)
 					goto fail;

@@ -9,14 +9,17 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "ctl.h"
 #include "dataplane.h"
+#include "health/health_model.h"
 #include "log.h"
 #include "model.h"
 #include "neigh.h"
+#include "sweeper.h"
 
 #define XLBD_DEFAULT_CONFIG "/etc/xlb/xlb.yaml"
 #define XLBD_TICK_SEC 1
@@ -65,6 +68,23 @@ static void reload(struct model *m, const char *path)
 		return;
 	}
 	log_info("reloaded: %zu services", m->nservices);
+	health_sync_model(m->health, m);
+}
+
+/* Once a tick: expire idle flows, and keep connection counts exact. */
+static void sweep(struct model *m)
+{
+	struct sweep_result res;
+	struct timespec now;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &now); /* the clock of bpf_ktime_get_ns() */
+	err = sweeper_run(m, (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec, &res);
+	if (err)
+		log_warn("flow sweep failed: %s", strerror(-err));
+	else if (res.expired || res.stale)
+		log_debug("flow sweep: %ld flows, %ld expired, %ld of removed reals", res.flows,
+			  res.expired, res.stale);
 }
 
 static int epoll_add(int epfd, int fd)
@@ -91,7 +111,8 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sigfd < 0 || timerfd < 0 || epfd < 0 || timerfd_settime(timerfd, 0, &tick, NULL) < 0 ||
 	    epoll_add(epfd, sigfd) || epoll_add(epfd, timerfd) ||
-	    epoll_add(epfd, ctl_listen_fd(ctl)) || epoll_add(epfd, neigh_event_fd(neigh))) {
+	    epoll_add(epfd, ctl_listen_fd(ctl)) || epoll_add(epfd, neigh_event_fd(neigh)) ||
+	    epoll_add(epfd, health_fd(m->health))) {
 		err = -errno;
 		log_error("event loop setup: %s", strerror(errno));
 		goto out;
@@ -129,10 +150,13 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 					continue;
 				ticks++;
 				model_tick(m, ticks % XLBD_NEIGH_REFRESH_TICKS == 0);
+				sweep(m);
 			} else if (fd == ctl_listen_fd(ctl)) {
 				ctl_handle(ctl, m);
 			} else if (fd == neigh_event_fd(neigh)) {
 				neigh_process_events(neigh, model_neigh_event, m);
+			} else if (fd == health_fd(m->health)) {
+				health_process(m->health);
 			}
 		}
 	}
@@ -201,16 +225,25 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	model_init(&model, dp, neigh);
+	err = health_open(health_model_notify, &model, &model.health);
+	if (err) {
+		log_error("health checks: %s", strerror(-err));
+		goto out;
+	}
 	err = ctl_open(cfg.control_socket, &ctl);
 	if (err)
 		goto out;
 	err = model_apply(&model, &cfg);
 	if (err)
 		goto out;
+	health_sync_model(model.health, &model);
 	log_info("running: %zu services, control socket %s", model.nservices,
 		 model.cfg.control_socket);
 	err = run(&model, ctl, neigh, path);
 out:
+	/* Before the model: a check ending now must not report to a freed model. */
+	health_close(model.health);
+	model.health = NULL;
 	model_shutdown(&model);
 	config_free(&cfg);
 	ctl_close(ctl);

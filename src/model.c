@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "iface.h"
 #include "log.h"
@@ -74,7 +75,28 @@ const char *real_state_name(const struct real *r)
 {
 	if (r->problem)
 		return "unreachable";
+	if (r->health_down)
+		return "down";
 	return r->mac_known ? "up" : "no-mac";
+}
+
+uint64_t model_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Restarts the "for how long" clock when what xlbctl shows for @r changes. */
+static void model_note_state(struct real *r)
+{
+	const char *now = real_state_name(r);
+
+	if (r->shown_state && strcmp(r->shown_state, now) == 0)
+		return;
+	r->shown_state = now;
+	r->since_ms = model_now_ms();
 }
 
 static void model_recover_one(uint32_t id, const struct xlb_real *real, void *arg)
@@ -217,7 +239,48 @@ static void model_resolve_real(struct model *m, const struct service *s, struct 
 
 static bool real_usable(const struct real *r)
 {
-	return !r->problem && r->mac_known;
+	return !r->problem && r->mac_known && !r->health_down;
+}
+
+/* The sorry server takes new flows only while no other real can. */
+static bool model_in_ring(const struct service *s, const struct real *r)
+{
+	if (!r->sorry)
+		return real_usable(r);
+	return s->sorry_active && real_usable(r);
+}
+
+/* Counts healthy reals; logs quorum and sorry-server changes once each. */
+static void model_update_quorum(struct service *s)
+{
+	char buf[NET_ADDR_STRLEN];
+	const struct real *sorry = NULL;
+	uint32_t healthy = 0;
+	bool up;
+
+	for (size_t i = 0; i < s->nreals; i++) {
+		if (s->reals[i].sorry)
+			sorry = &s->reals[i];
+		else if (real_usable(&s->reals[i]) && s->reals[i].cfg.weight)
+			healthy++;
+	}
+	up = healthy >= s->cfg.quorum;
+	if (s->quorum_known && up != s->quorum_up)
+		log_msg(up ? LOG_LVL_INFO : LOG_LVL_WARN,
+			"service %s: quorum %s (%u healthy reals, %u needed)", s->cfg.name,
+			up ? "met" : "lost", healthy, s->cfg.quorum);
+	s->healthy = healthy;
+	s->quorum_up = up;
+	s->quorum_known = true;
+	if (sorry && (healthy == 0) != s->sorry_active) {
+		s->sorry_active = healthy == 0;
+		log_warn("service %s: %s", s->cfg.name,
+			 s->sorry_active ? "no real is usable; new flows go to the sorry server" :
+					   "reals are usable again; the sorry server gets no new flows");
+		if (s->sorry_active)
+			log_info("service %s: sorry server %s", s->cfg.name,
+				 net_addr_str(&sorry->cfg.addr, buf, sizeof(buf)));
+	}
 }
 
 static int model_write_real(struct model *m, const struct service *s, const struct real *r)
@@ -225,11 +288,15 @@ static int model_write_real(struct model *m, const struct service *s, const stru
 	const struct iface *ifc = model_find_iface(m, r->ifindex);
 	struct xlb_real val = {
 		.gen = r->gen,
-		.flags = XLB_REAL_F_ACTIVE,
+		/* Without ACTIVE its existing flows are rescheduled (flow_real()). */
+		.flags = r->health_down && s->cfg.health.on_failure == HEALTH_ON_FAILURE_REMOVE ?
+				 0 :
+				 XLB_REAL_F_ACTIVE,
 		.ifindex = r->ifindex,
 		.svc_id = s->id,
 		.port = htons(r->cfg.port),
 		.family = net_addr_xlb_family(&r->cfg.addr),
+		.weight = r->cfg.weight,
 	};
 
 	net_addr_to_xlb(&r->cfg.addr, &val.addr);
@@ -258,11 +325,12 @@ static int model_write_service(struct model *m, struct service *s)
 	ring = calloc(1, sizeof(*ring));
 	if (!ring)
 		return -ENOMEM;
+	model_update_quorum(s);
 	for (size_t i = 0; i < s->nreals; i++)
 		sreals[i] = (struct sched_real){ .real_id = s->reals[i].id,
 						 .weight = s->reals[i].cfg.weight,
-						 .usable = real_usable(&s->reals[i]) };
-	ring->len = ops->build_ring(sreals, s->nreals, ring->real_ids, XLB_RING_MAX);
+						 .usable = model_in_ring(s, &s->reals[i]) };
+	ring->len = sched_dataplane_ring(ops, sreals, s->nreals, 0, ring->real_ids, XLB_RING_MAX);
 	err = dataplane_ring_put(m->dp, s->id * 2 + slot, ring);
 	free(ring);
 	if (err)
@@ -274,6 +342,7 @@ static int model_write_service(struct model *m, struct service *s)
 	val.method = s->cfg.method;
 	val.dscp = s->cfg.dscp;
 	val.gue_port = htons(s->cfg.gue_port);
+	val.persistence_ms = s->cfg.persistence_ms;
 	val.sched_kind = ops->kind;
 	val.ring_slot = slot;
 	err = dataplane_service_put(m->dp, &key, &val);
@@ -332,6 +401,30 @@ static int model_sync_attachments(struct model *m, struct iface *ifaces, size_t 
 	return 0;
 }
 
+/* The sorry server as one more real of the service. */
+static bool model_sorry_config(const struct service_config *sc, struct real_config *rc)
+{
+	if (!sc->sorry.addr.family)
+		return false;
+	memset(rc, 0, sizeof(*rc));
+	rc->addr = sc->sorry.addr;
+	rc->port = sc->sorry.port;
+	rc->weight = 1;
+	rc->line = sc->sorry.line;
+	return true;
+}
+
+/* Health state carries over with the real unless its service stopped checking it. */
+static void model_real_health_init(const struct service_config *sc, struct real *r, bool sorry)
+{
+	r->sorry = sorry;
+	if (sorry || sc->health.kind == HEALTH_NONE) {
+		r->health_down = false;
+		r->health_known = false;
+	}
+	model_note_state(r);
+}
+
 /* Builds the new services with ids carried over from the running (or pinned) state. */
 static int model_build_services(struct model *m, const struct xlb_config *cfg,
 				struct service **out)
@@ -373,9 +466,25 @@ static int model_build_services(struct model *m, const struct xlb_config *cfg,
 		if (fresh)
 			dataplane_stats_reset(m->dp, DP_STATS_SERVICE, s->id);
 
-		s->nreals = sc->nreals;
-		for (size_t j = 0; j < sc->nreals; j++) {
-			const struct real_config *rc = &sc->reals[j];
+		if (old) {
+			s->quorum_up = old->quorum_up;
+			s->quorum_known = old->quorum_known;
+			s->sorry_active = old->sorry_active;
+		}
+		struct real_config sorry_rc;
+		bool has_sorry = model_sorry_config(sc, &sorry_rc);
+
+		if (has_sorry) {
+			struct real *grown = realloc(s->reals, (sc->nreals + 1) * sizeof(*s->reals));
+
+			if (!grown)
+				goto nomem;
+			s->reals = grown;
+			memset(&s->reals[sc->nreals], 0, sizeof(*s->reals));
+		}
+		s->nreals = sc->nreals + has_sorry;
+		for (size_t j = 0; j < s->nreals; j++) {
+			const struct real_config *rc = j < sc->nreals ? &sc->reals[j] : &sorry_rc;
 			struct real *r = &s->reals[j];
 			struct real *old_real = service_find_real(old, rc);
 			struct recovered_real *rec;
@@ -393,8 +502,10 @@ static int model_build_services(struct model *m, const struct xlb_config *cfg,
 				r->id = id;
 				r->gen = m->next_gen++;
 				dataplane_stats_reset(m->dp, DP_STATS_REAL, r->id);
+				dataplane_conns_reset(m->dp, r->id);
 			}
 			r->cfg = *rc;
+			model_real_health_init(sc, r, j >= sc->nreals);
 		}
 	}
 	*out = services;
@@ -470,6 +581,7 @@ int model_apply(struct model *m, struct xlb_config *cfg)
 
 		for (size_t j = 0; j < s->nreals; j++) {
 			model_resolve_real(m, s, &s->reals[j]);
+			model_note_state(&s->reals[j]);
 			err = model_write_real(m, s, &s->reals[j]);
 			if (err)
 				log_error("service %s: cannot write real: %s", s->cfg.name, strerror(-err));
@@ -504,11 +616,41 @@ static void model_real_changed(struct model *m, struct service *s, struct real *
 {
 	char buf[NET_ADDR_STRLEN];
 
+	model_note_state(r);
 	log_info("service %s: real %s is %s%s%s", s->cfg.name,
 		 net_addr_str(&r->cfg.addr, buf, sizeof(buf)), real_state_name(r),
 		 r->problem ? ": " : "", r->problem ? r->problem : "");
 	model_write_real(m, s, r);
 	model_write_service(m, s);
+}
+
+void model_set_real_health(struct model *m, uint32_t svc_id, uint32_t real_id, bool up,
+			   const char *reason)
+{
+	for (size_t i = 0; i < m->nservices; i++) {
+		struct service *s = &m->services[i];
+
+		if (s->id != svc_id)
+			continue;
+		for (size_t j = 0; j < s->nreals; j++) {
+			struct real *r = &s->reals[j];
+
+			if (r->id != real_id || r->sorry)
+				continue;
+			r->health_known = true;
+			if (!up && reason)
+				snprintf(r->health_reason, sizeof(r->health_reason), "%s", reason);
+			if (r->health_down == !up)
+				return;
+			/* The health checker has logged the transition with its reason. */
+			r->health_down = !up;
+			r->health_transitions++;
+			model_note_state(r);
+			model_write_real(m, s, r);
+			model_write_service(m, s);
+			return;
+		}
+	}
 }
 
 void model_neigh_event(const struct net_addr *addr, int ifindex, const uint8_t *mac, void *arg)

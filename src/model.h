@@ -21,6 +21,13 @@ struct real {
 	uint8_t mac[6]; /* the next hop's */
 	bool mac_known;
 	const char *problem; /* why it cannot take new flows; NULL when it can */
+	bool sorry; /* the service's sorry server: in the ring only while no other real is usable */
+	bool health_down; /* failed its health check: no new flows (existing: see on_failure) */
+	bool health_known; /* a check result arrived since its check started */
+	uint32_t health_transitions;
+	char health_reason[64]; /* reason of the last failed check, "" if none */
+	const char *shown_state; /* real_state_name() since since_ms */
+	uint64_t since_ms; /* CLOCK_MONOTONIC ms of the last change of real_state_name() */
 };
 
 struct service {
@@ -28,7 +35,11 @@ struct service {
 	uint32_t id;
 	uint16_t ring_slot;
 	struct real *reals;
-	size_t nreals;
+	size_t nreals; /* with the sorry server, last, if there is one */
+	uint32_t healthy; /* usable reals, the sorry server not counted */
+	bool quorum_up; /* healthy >= cfg.quorum; later: withdraw the VIP when false */
+	bool quorum_known;
+	bool sorry_active; /* no real is usable and new flows go to the sorry server */
 };
 
 struct iface {
@@ -56,6 +67,7 @@ struct model {
 	struct recovered_real *recovered;
 	size_t nrecovered;
 	bool applied_once;
+	struct health_ctx *health; /* health checks, for the control socket; may be NULL */
 };
 
 /* Reads what a previous xlbd left in the pinned maps, so ids (and flows) carry over. */
@@ -75,5 +87,13 @@ void model_tick(struct model *m, bool refresh_all);
 void model_shutdown(struct model *m);
 
 const char *real_state_name(const struct real *r);
+/*
+ * The health checks' verdict on a real, keyed by ids that survive reloads:
+ * down takes it out of the ring (and, with on_failure remove, makes its
+ * existing flows reschedule); up puts it back. @reason: why it went down.
+ */
+void model_set_real_health(struct model *m, uint32_t svc_id, uint32_t real_id, bool up,
+			   const char *reason);
+uint64_t model_now_ms(void);
 
 #endif /* XLB_MODEL_H */

@@ -117,13 +117,47 @@ static const char *forward_name(const char *method)
 	return method;
 }
 
+/* "12.3s", "4m05s", "3h02m", "2d07h": time in a state, short enough for a column. */
+static const char *duration(double s, char *buf, size_t len)
+{
+	long long t = (long long)s;
+
+	if (s < 60)
+		snprintf(buf, len, "%.1fs", s);
+	else if (t < 3600)
+		snprintf(buf, len, "%lldm%02llds", t / 60, t % 60);
+	else if (t < 86400)
+		snprintf(buf, len, "%lldh%02lldm", t / 3600, t % 3600 / 60);
+	else
+		snprintf(buf, len, "%lldd%02lldh", t / 86400, t % 86400 / 3600);
+	return buf;
+}
+
+/* "http: status 503" while down, "http" while up (with the last failure, if any). */
+static void print_health(json_object *r)
+{
+	json_object *h = jget(r, "health");
+	const char *reason = jstr(h, "reason");
+
+	if (jget(r, "sorry"))
+		printf("  sorry server");
+	if (!h)
+		return;
+	if (strcmp(jstr(h, "state"), "down") == 0)
+		printf("  %s: %s", jstr(h, "check"), reason);
+	else if (*reason)
+		printf("  %s %s (last failure: %s)", jstr(h, "check"), jstr(h, "state"), reason);
+	else
+		printf("  %s %s", jstr(h, "check"), jstr(h, "state"));
+}
+
 static int cmd_list(const struct xlbctl_opts *opts, json_object *reply)
 {
 	json_object *services = jget(reply, "services");
 	char ep[80];
 
 	printf("Prot LocalAddress:Port Scheduler Method (Name)\n");
-	printf("  -> RemoteAddress:Port           Forward Weight State       Packets      Bytes NewFlows\n");
+	printf("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn State       Packets      Bytes NewFlows  For     Check\n");
 	for (size_t i = 0; services && i < json_object_array_length(services); i++) {
 		json_object *s = json_object_array_get_idx(services, i);
 		json_object *reals = jget(s, "reals");
@@ -133,17 +167,38 @@ static int cmd_list(const struct xlbctl_opts *opts, json_object *reply)
 		for (char *p = proto; *p; p++)
 			*p = (char)(*p - 'a' + 'A');
 		endpoint(ep, sizeof(ep), jstr(s, "vip"), jint(s, "port"));
-		printf("%-4s %s %s %s (%s)\n", proto, ep, jstr(s, "scheduler"), jstr(s, "method"),
+		printf("%-4s %s %s %s (%s)", proto, ep, jstr(s, "scheduler"), jstr(s, "method"),
 		       jstr(s, "name"));
+		if (jget(s, "health"))
+			printf("  check %s every %lldms rise %lld fall %lld on_failure %s",
+			       jstr(jget(s, "health"), "check"),
+			       (long long)jint(jget(s, "health"), "interval_ms"),
+			       (long long)jint(jget(s, "health"), "rise"),
+			       (long long)jint(jget(s, "health"), "fall"),
+			       jstr(jget(s, "health"), "on_failure"));
+		if (jget(s, "quorum"))
+			printf("  quorum %lld/%lld %s", (long long)jint(jget(s, "quorum"), "healthy"),
+			       (long long)jint(jget(s, "quorum"), "min"),
+			       json_object_get_boolean(jget(jget(s, "quorum"), "up")) ? "met" :
+											  "LOST");
+		printf("\n");
 		for (size_t j = 0; reals && j < json_object_array_length(reals); j++) {
 			json_object *r = json_object_array_get_idx(reals, j);
 			json_object *st = jget(r, "stats");
 
 			endpoint(ep, sizeof(ep), jstr(r, "address"), jint(r, "port"));
-			printf("  -> %-28s %-7s %-6lld %-11s %8lld %10lld %8lld", ep,
+			printf("  -> %-28s %-7s %-6lld %-10lld %-9lld %-11s %8lld %10lld %8lld", ep,
 			       forward_name(jstr(s, "method")), (long long)jint(r, "weight"),
+			       (long long)jint(r, "active_conns"), (long long)jint(r, "inactive_conns"),
 			       jstr(r, "state"), (long long)jint(st, "packets"),
 			       (long long)jint(st, "bytes"), (long long)jint(st, "new_flows"));
+			if (jget(r, "for_s")) {
+				char d[48];
+
+				printf("  %-7s", duration(json_object_get_double(jget(r, "for_s")), d,
+							  sizeof(d)));
+			}
+			print_health(r);
 			if (*jstr(r, "problem"))
 				printf("  (%s)", jstr(r, "problem"));
 			printf("\n");

@@ -47,8 +47,22 @@ enum xlb_method {
  * just walks it with an atomic cursor).
  */
 enum xlb_sched_kind {
-	XLB_SCHED_KIND_RING = 0,
+	XLB_SCHED_KIND_RING = 0, /* rr, wrr: ring[cursor++ % len] */
+	XLB_SCHED_KIND_HASH_SRC, /* sh: table[hash_32(fold(saddr) [+ sport], 8)] */
+	XLB_SCHED_KIND_HASH_DST, /* dh: table[hash_32(fold(daddr), 8)] */
+	/* count-based: the ring lists the candidates, scanned with their counts */
+	XLB_SCHED_KIND_LC,
+	XLB_SCHED_KIND_WLC,
+	XLB_SCHED_KIND_SED,
+	XLB_SCHED_KIND_NQ,
+	XLB_SCHED_KIND_FO,
+	XLB_SCHED_KIND_OVF,
 };
+
+#define XLB_SCHED_F_PORT (1u << 0) /* sh: hash the source port too */
+/* sh/dh tables have 2^8 buckets, as IPVS's */
+#define XLB_SCHED_TAB_BITS 8
+#define XLB_SCHED_NO_REAL 0xffffffffu
 
 /*
  * An address of either family. IPv4 lives in addr[0] (network order), the
@@ -75,8 +89,27 @@ struct xlb_service {
 	__u8 sched_kind; /* enum xlb_sched_kind */
 	__u16 ring_slot; /* which of the service's two ring slots is live */
 	__u8 dscp; /* method dscp: the DSCP that tells the real which VIP */
-	__u8 pad;
+	__u8 sched_flags; /* XLB_SCHED_F_* */
 	__u16 gue_port; /* method gue: outer UDP destination port, network order */
+	__u32 persistence_ms; /* 0: off; else a client sticks to its real this long */
+};
+
+/*
+ * BPF map "persist" (LRU hash), for services with persistence (IPVS -p): a
+ * client address's real, across all its connections and ports, until it has
+ * opened no new connection for the service's persistence time.
+ */
+struct xlb_persist_key {
+	struct xlb_addr client;
+	__u32 svc_id;
+	__u8 family;
+	__u8 pad[3];
+};
+
+struct xlb_persist {
+	__u32 real_id;
+	__u32 real_gen;
+	__u64 last_ns; /* the last new connection that used it */
 };
 
 /*
@@ -107,7 +140,7 @@ struct xlb_real {
 	struct xlb_addr src_addr; /* tun/gue: outer source, the LB's address toward the real */
 	__u16 mtu; /* of the egress interface: encapsulation must fit */
 	__u16 pad2;
-	__u32 pad3;
+	__u32 weight; /* count-based schedulers compare load / weight */
 };
 
 /* BPF map "flows" (LRU hash): one entry per client flow. */
@@ -213,6 +246,7 @@ enum xlb_counter {
 	XLB_CNT_FNAT_NO_PORT, /* fnat: no free local port for a new flow: dropped */
 	XLB_CNT_ICMP_TO_REAL, /* ICMP errors about a flow's replies, sent on to its real */
 	XLB_CNT_PASS_ICMP_NO_FLOW, /* ...quoting no known flow, or a nat/fnat flow: passed */
+	XLB_CNT_PERSIST_HIT, /* new flows sent to a client's persistent real */
 	XLB_CNT__COUNT,
 };
 

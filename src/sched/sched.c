@@ -144,3 +144,32 @@ int sched_ring_pick(const struct sched_real *reals, size_t n, struct sched_ctx *
 	i = sched_find_real(reals, n, ctx->table[(*ctx->cursor)++ % ctx->table_len]);
 	return i >= 0 ? i : -ENOENT;
 }
+
+size_t sched_dataplane_ring(const struct sched_ops *ops, const struct sched_real *reals, size_t n,
+			    uint32_t flags, uint32_t *ring, size_t ring_max)
+{
+	size_t len = 0;
+
+	switch (ops->cls) {
+	case SCHED_CLASS_RING:
+		return ops->build_ring(reals, n, ring, ring_max);
+	case SCHED_CLASS_TABLE: {
+		uint32_t table[SCHED_SH_TAB_SIZE];
+
+		if (ops->table_size != SCHED_SH_TAB_SIZE || ring_max < SCHED_SH_TAB_SIZE ||
+		    ops->build_table(reals, n, table, SCHED_SH_TAB_SIZE) ||
+		    sched_table_resolve(reals, n, table, SCHED_SH_TAB_SIZE, flags, ring))
+			return 0;
+		for (size_t h = 0; h < SCHED_SH_TAB_SIZE; h++)
+			if (ring[h] != SCHED_NO_REAL)
+				return SCHED_SH_TAB_SIZE;
+		return 0;
+	}
+	default:
+		/* IPVS skips overloaded (here: unusable) reals and those of weight 0. */
+		for (size_t i = 0; i < n && len < ring_max; i++)
+			if (reals[i].usable && reals[i].weight > 0)
+				ring[len++] = reals[i].real_id;
+		return len;
+	}
+}

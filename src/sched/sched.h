@@ -173,6 +173,14 @@ struct sched_ops {
 };
 
 /* Schedulers the data plane runs (dataplane_ready), as config accepts them. */
+/*
+ * What the data plane reads for a service in its ring slot: the ring itself
+ * (rr, wrr), the resolved 256-bucket table (sh, dh), or the candidates in
+ * config order (count-based). Returns the length; 0: no real for new flows.
+ */
+size_t sched_dataplane_ring(const struct sched_ops *ops, const struct sched_real *reals, size_t n,
+			    uint32_t flags, uint32_t *ring, size_t ring_max);
+
 const struct sched_ops *sched_get(enum sched_id id);
 /* Returns the id for @name if the data plane runs it, or -1. */
 int sched_lookup(const char *name);

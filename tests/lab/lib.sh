@@ -450,7 +450,7 @@ lab_write_config() {
 	local file=$1
 	shift
 	local mode=native family=4 sched=rr reals="${LAB_REALS[*]}" weights="" port=80 kv
-	local method=dr dscp=10 locals4="" locals6="" 
+	local method=dr dscp=10 locals4="" locals6="" timeouts="" persistence="" 
 	for kv in "$@"; do
 		case $kv in
 		mode=*) mode=${kv#*=} ;;
@@ -463,6 +463,8 @@ lab_write_config() {
 		dscp=*) dscp=${kv#*=} ;;
 		locals4=*) locals4=${kv#*=} ;;
 		locals6=*) locals6=${kv#*=} ;;
+		timeouts=*) timeouts=${kv#*=} ;;
+		persistence=*) persistence=${kv#*=} ;;
 		*)
 			echo "lab_write_config: unknown option '$kv'" >&2
 			return 2
@@ -481,6 +483,10 @@ lab_write_config() {
 		echo "    mode: $mode"
 		echo "control_socket: $LABTMP/xlb.sock"
 		echo "bpf_pin_dir: $LAB_BPFFS/xlb"
+		if [ -n "$timeouts" ]; then
+			echo "flows:"
+			echo "  timeouts: {$timeouts}"
+		fi
 		echo "services:"
 		local fam k
 		for fam in 4 6; do
@@ -493,6 +499,7 @@ lab_write_config() {
 			echo "    protocol: tcp"
 			echo "    method: $method"
 			echo "    scheduler: $sched"
+			[ -z "$persistence" ] || echo "    persistence: $persistence"
 			[ "$method" != dscp ] || echo "    dscp: $dscp"
 			if [ "$method" = fnat ]; then
 				if [ "$fam" = 4 ]; then echo "    local_addresses: [$locals4]"; else echo "    local_addresses: [$locals6]"; fi
@@ -776,4 +783,113 @@ lab_check_attached() {
 		x=tc
 	fi
 	[ "$x" = "$mode" ] || lab_fail "LB eth0: expected attachment '$mode', found '$x' (ip link: $(head -1 <<<"$link" | tr -s ' '); tc ingress: ${tcf:-none})"
+}
+
+# ---------------------------------------------------------------- health checks
+
+# lab_nginx_health I: gives real I's nginx a health endpoint on :8080. GET
+# /health answers 200 with the contents of $LABTMP/rI/health.txt ("alive")
+# or 503 while $LABTMP/rI/health.503 exists; lab_health_set flips them.
+lab_nginx_health() {
+	local i=$1 dir=$LABTMP/r$1
+	printf 'alive\n' >"$dir/health.txt"
+	rm -f "$dir/health.503"
+	cat >"$dir/health.conf" <<HEOF
+    server {
+        listen 0.0.0.0:8080;
+        listen [::]:8080 ipv6only=on;
+        location = /health {
+            if (-f $dir/health.503) { return 503 "busy\n"; }
+            default_type text/plain;
+            alias $dir/health.txt;
+        }
+    }
+HEOF
+	_lab_nginx_health_conf "$i"
+	lab_exec "r$i" nginx -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -s reload ||
+		lab_fail "nginx on r$i did not reload"
+	lab_wait_for 5 _lab_health_answers "$i" || lab_fail "nginx on r$i: no /health on :8080"
+}
+
+# The generated nginx.conf with the health server (if any) before its last brace.
+_lab_nginx_health_conf() {
+	local i=$1 dir=$LABTMP/r$1
+	{
+		_lab_nginx_conf "$i" "$dir" | sed '$d'
+		[ -f "$dir/health.conf" ] && cat "$dir/health.conf"
+		echo "}"
+	} >"$dir/nginx.conf"
+}
+
+_lab_health_answers() {
+	lab_exec "r$1" curl -s --max-time 2 -o /dev/null "http://$(lab_real_ip4 "$1"):8080/health"
+}
+
+# lab_health_set I ok|503|TEXT: what real I's /health says from now on.
+lab_health_set() {
+	local dir=$LABTMP/r$1
+	case $2 in
+	ok) rm -f "$dir/health.503"; printf 'alive\n' >"$dir/health.txt" ;;
+	503) touch "$dir/health.503" ;;
+	*) rm -f "$dir/health.503"; printf '%s\n' "$2" >"$dir/health.txt" ;;
+	esac
+}
+
+# lab_stop_nginx I: stops real I's nginx (fast shutdown) and waits until it is gone.
+lab_stop_nginx() {
+	lab_kill_pid "${LAB_NGINX_PID[$1]}" 5 nginx
+}
+
+# lab_start_nginx I: starts real I's nginx again (with its health server, if it had one).
+lab_start_nginx() {
+	local i=$1 dir=$LABTMP/r$1
+	_lab_nginx_health_conf "$i"
+	rm -f "$dir/nginx.pid"
+	lab_exec "r$i" nginx -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" ||
+		lab_fail "nginx did not start on r$i (see $dir/error.log)"
+	lab_wait_for 5 test -s "$dir/nginx.pid" || lab_fail "nginx on r$i wrote no pid file"
+	LAB_NGINX_PID[$i]=$(<"$dir/nginx.pid")
+}
+
+# lab_real_json SERVICE ADDRESS: that real's object from `xlbctl --json list`.
+lab_real_json() {
+	lab_ctl_json | jq -c --arg s "$1" --arg a "$2" \
+		'.services[] | select(.name == $s) | .reals[] | select(.address == $a)'
+}
+
+# lab_real_state_is SERVICE ADDRESS STATE: the real's state is STATE (up, down, ...).
+lab_real_state_is() {
+	[ "$(lab_real_json "$1" "$2" | jq -r .state)" = "$3" ]
+}
+
+# lab_wait_state_ms SECONDS SERVICE ADDRESS STATE: polls every 20 ms; prints the
+# milliseconds it took, fails (return 1) after SECONDS.
+lab_wait_state_ms() {
+	local secs=$1 t0 deadline
+	shift
+	t0=$(_lab_now_us)
+	deadline=$((t0 + secs * 1000000))
+	while ! lab_real_state_is "$@" 2>/dev/null; do
+		[ "$(_lab_now_us)" -ge "$deadline" ] && return 1
+		sleep 0.02
+	done
+	echo $((($(_lab_now_us) - t0) / 1000))
+}
+
+# lab_wrk_bg OUT DURATION URL: wrk (20 connections, 2 threads) in the client in
+# the background; lab_wrk_wait OUT waits for it and prints its error summary.
+lab_wrk_bg() {
+	lab_bg client "$1" wrk -c 20 -t 2 -d "$2" --timeout 2s "$3"
+	LAB_WRK_PID=$LAB_BG_LAST
+}
+
+lab_wrk_wait() {
+	local out=$1 reqs errs non2xx
+	lab_wait_for 60 _lab_pid_dead "$LAB_WRK_PID" || lab_fail "wrk did not end"
+	wait "$LAB_WRK_PID" 2>/dev/null || true
+	reqs=$(awk '/requests in/ { print $1 }' "$out")
+	errs=$(grep 'Socket errors' "$out" | sed 's/^ *Socket errors: *//')
+	non2xx=$(awk '/Non-2xx/ { print $NF }' "$out")
+	[ -n "$reqs" ] || lab_fail "wrk printed no summary: $(tr '\n' ' ' <"$out")"
+	echo "${reqs} requests, socket errors: ${errs:-none}, non-2xx: ${non2xx:-0}"
 }

@@ -403,7 +403,8 @@ struct bad_case {
 	const char *want[10];
 };
 
-#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses"
+#define SCHEDS "rr, wrr, lc, wlc, sed, nq, sh, dh, fo, ovf"
+#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum"
 #define NO_DUR "(expected a duration with a unit: ms, s, m, h)"
 #define NO_ADDR "(expected an IPv4 or IPv6 address)"
 #define NO_PORT "(expected an integer 1..65535)"
@@ -439,7 +440,7 @@ static const struct bad_case bad_cases[] = {
 	  { "7: unknown key 'prot' in service (expected one of: " SVC_KEYS ")" } },
 	{ "unknown real key",
 	  HEAD WEB "        wieght: 2\n",
-	  { "9: unknown key 'wieght' in real (expected one of: address, port, weight)" } },
+	  { "9: unknown key 'wieght' in real (expected one of: address, port, weight, check_address, check_port)" } },
 	{ "repeated key",
 	  HEAD "services:\n"
 	       "  - name: web\n"
@@ -628,15 +629,15 @@ static const struct bad_case bad_cases[] = {
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n",
 	  { "7: bad persistence '300' " NO_DUR } },
-	{ "persistence not supported",
+	{ "persistence too long",
 	  HEAD "services:\n"
 	       "  - name: web\n"
 	       "    vip: 10.0.0.1\n"
 	       "    port: 80\n"
-	       "    persistence: 300s\n"
+	       "    persistence: 1200h\n"
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n",
-	  { "7: persistence is not supported yet (expected 0s)" } },
+	  { "7: bad persistence '1200h' (expected at most 1193h)" } },
 
 	/* integers */
 	{ "bad ports",
@@ -780,7 +781,7 @@ static const struct bad_case bad_cases[] = {
 	       "  - name: web\n"
 	       "    vip: 10.0.0.1\n"
 	       "    port: 80\n"
-	       "    scheduler: wlc\n"
+	       "    scheduler: mh\n"
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n"
 	       "  - name: web2\n"
@@ -789,8 +790,8 @@ static const struct bad_case bad_cases[] = {
 	       "    scheduler: fancy\n"
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n",
-	  { "7: scheduler 'wlc' is not supported yet (expected rr, wrr)",
-	    "13: unknown scheduler 'fancy' (expected rr, wrr)" } },
+	  { "7: scheduler 'mh' is not supported yet (expected " SCHEDS ")",
+	    "13: unknown scheduler 'fancy' (expected " SCHEDS ")" } },
 	{ "bad protocol and mode",
 	  "interfaces:\n"
 	  "  - name: eth0\n"

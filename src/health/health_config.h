@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A service's health: block as plain data, and its parser (health_config.c). */
+#ifndef XLB_HEALTH_CONFIG_H
+#define XLB_HEALTH_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+enum health_kind {
+	HEALTH_NONE = 0,
+	HEALTH_ICMP,
+	HEALTH_ARP,
+	HEALTH_TCP,
+	HEALTH_TCP_HALF_OPEN,
+	HEALTH_HTTP,
+	HEALTH_HTTPS,
+	HEALTH_UDP,
+	HEALTH_DNS,
+	HEALTH_SCRIPT,
+	HEALTH__COUNT,
+};
+
+enum health_on_failure {
+	HEALTH_ON_FAILURE_REMOVE = 0, /* out of the ring, existing flows rescheduled */
+	HEALTH_ON_FAILURE_WEIGHT0,    /* out of the ring, existing flows stay */
+};
+
+#define HEALTH_DEFAULT_INTERVAL_MS 2000
+#define HEALTH_DEFAULT_TIMEOUT_MS 1000
+#define HEALTH_DEFAULT_RISE 2
+#define HEALTH_DEFAULT_FALL 3
+#define HEALTH_MIN_INTERVAL_MS 50
+#define HEALTH_RISE_FALL_MAX 100
+
+/* Room for each string key, NUL included. */
+#define HEALTH_PATH_MAX 256
+#define HEALTH_HOST_MAX 256
+#define HEALTH_MATCH_MAX 256 /* expect_body, expect */
+#define HEALTH_SEND_MAX 512
+#define HEALTH_DNS_NAME_MAX 254
+#define HEALTH_COMMAND_MAX 1024
+
+struct health_config {
+	uint8_t kind;	    /* enum health_kind */
+	uint8_t on_failure; /* enum health_on_failure */
+	uint8_t rise;
+	uint8_t fall;
+	bool verify_tls;
+	uint16_t port;		/* 0: the real's check_port, else its port */
+	uint16_t expect_status; /* 0: any 2xx or 3xx */
+	uint32_t interval_ms;
+	uint32_t timeout_ms;
+	char path[HEALTH_PATH_MAX];
+	char host[HEALTH_HOST_MAX]; /* "": the check address */
+	char expect_body[HEALTH_MATCH_MAX];
+	char send[HEALTH_SEND_MAX];
+	char expect[HEALTH_MATCH_MAX];
+	char dns_name[HEALTH_DNS_NAME_MAX];
+	char command[HEALTH_COMMAND_MAX];
+	int line; /* of the health: key, 0 when absent */
+};
+
+/* A service's sorry server: gets new flows only while no real is usable. */
+struct health_sorry {
+	struct net_addr addr; /* family 0: none */
+	uint16_t port;
+	int line;
+};
+
+/* "none", "icmp", ... as written in the config. */
+const char *health_kind_name(unsigned int kind);
+const char *health_on_failure_name(unsigned int on_failure);
+/* Fills the defaults of a service without a health: block (check: none). */
+void health_config_defaults(struct health_config *hc);
+
+struct config_ctx;
+struct yaml_node_s;
+struct service_config;
+struct real_config;
+/*
+ * Parses a service's health:, sorry: and quorum: keys (each NULL when
+ * absent) into @svc, after its reals, reporting problems through @ctx as
+ * FILE:LINE messages. @dsr: the method cannot change ports.
+ */
+void health_config_parse_service(struct config_ctx *ctx, struct yaml_node_s *health,
+				 struct yaml_node_s *sorry, struct yaml_node_s *quorum, bool dsr,
+				 struct service_config *svc);
+/* A real's check_address: and check_port: keys (each NULL when absent). */
+void health_config_parse_real(struct config_ctx *ctx, struct yaml_node_s *check_address,
+			      struct yaml_node_s *check_port, struct real_config *r);
+
+#endif /* XLB_HEALTH_CONFIG_H */

@@ -1,0 +1,1103 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Each scheduler's new-flow pick in the XDP program against its userspace reference. */
+#include <errno.h>
+#include <net/if.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pktbuild.h"
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
+#include "dataplane.h"
+#include "log.h"
+#include "sched/sched.h"
+
+/*
+ * Every case is a 3-real service on one svc_id. For each pick the test
+ * writes what xlbd would (the reals, the ring slot from
+ * sched_dataplane_ring() with the same sched_real array, the service
+ * flipped to that slot), sets the reals' connection counts in real_conns
+ * and real_conns_swept, sends the SYN of a new flow, and compares the real
+ * whose MAC the frame leaves with to reals[ops->pick()] of the reference on
+ * the same inputs. Disagreements are printed with their inputs and counted;
+ * a test fails at its end if there was any.
+ */
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define NREALS 3
+#define SVC_ID 7
+#define VIP4 "10.0.0.100"
+#define VIP6 "2001:db8::100"
+#define VPORT 80
+/* bpf_pick(): a verdict or side effect that is no pick (see f->why); SCHED_NO_REAL: a drop */
+#define PICK_ODD 0xfffffffeu
+
+/* Config order differs from id order, so index/id mix-ups show. */
+static const uint32_t real_ids[NREALS] = { 17, 5, 42 };
+
+static const uint8_t CLIENT_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xc1, 0x01 };
+static const uint8_t LB_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x1b, 0x01 };
+static const uint8_t EGRESS_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
+
+struct fixture {
+	struct dataplane *dp;
+	int prog_fd;
+	uint32_t ifindex; /* ingress of every run and the reals' egress: XDP_TX */
+	int conns_fd, flows_fd, cursor_fd;
+	struct xlb_ring *ring;
+	struct xlb_service svc; /* as last written */
+	uint16_t slot; /* the service's live ring slot */
+	uint32_t seq; /* makes client tuples unique */
+	unsigned int picks, disagreements;
+	char why[256]; /* what made bpf_pick() return PICK_ODD */
+};
+
+/* A new flow as both sides see it: addresses and ports as on the wire. */
+struct client {
+	uint8_t family; /* XLB_FAMILY_V4 or XLB_FAMILY_V6 */
+	struct sched_flow fl;
+};
+
+/* What each real received over a run of picks, for the summary lines. */
+struct tally {
+	unsigned int picks, to[NREALS], none;
+};
+
+static uint32_t ip4(const char *s)
+{
+	uint32_t a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		abort();
+	return a;
+}
+
+static struct xlb_addr xaddr(uint8_t family, const char *s)
+{
+	struct xlb_addr a = { 0 };
+
+	if (family == XLB_FAMILY_V4)
+		a.addr[0] = ip4(s);
+	else if (inet_pton(AF_INET6, s, a.addr) != 1)
+		abort();
+	return a;
+}
+
+static void real_mac(uint32_t id, uint8_t mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x52;
+	mac[2] = id >> 24;
+	mac[3] = id >> 16;
+	mac[4] = id >> 8;
+	mac[5] = id;
+}
+
+static uint32_t mac_real(const uint8_t mac[6])
+{
+	if (mac[0] != 0x02 || mac[1] != 0x52)
+		return 0;
+	return (uint32_t)mac[2] << 24 | (uint32_t)mac[3] << 16 | (uint32_t)mac[4] << 8 | mac[5];
+}
+
+static int real_index(uint32_t id)
+{
+	for (int i = 0; i < NREALS; i++)
+		if (real_ids[i] == id)
+			return i;
+	return -1;
+}
+
+static const char *sched_label(enum sched_id sched, uint32_t flags)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", sched_get_any(sched)->name,
+		 flags & SCHED_F_PORT ? "+port" : "", flags & SCHED_F_FALLBACK ? "+fallback" : "");
+	return buf;
+}
+
+/* ---- the program and its maps ---- */
+
+/* The fd of the program's map @name; the dataplane API has no getter for every map. */
+static int prog_map_fd(int prog_fd, const char *name)
+{
+	uint32_t ids[32];
+	struct bpf_prog_info info = { .nr_map_ids = ARRAY_SIZE(ids),
+				      .map_ids = (uint64_t)(uintptr_t)ids };
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -1;
+	for (uint32_t i = 0; i < info.nr_map_ids && i < ARRAY_SIZE(ids); i++) {
+		struct bpf_map_info mi = { 0 };
+		uint32_t mlen = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0 && strcmp(mi.name, name) == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	int err;
+
+	if (!f)
+		return -1;
+	f->conns_fd = f->flows_fd = f->cursor_fd = -1;
+	*state = f;
+	f->ring = calloc(1, sizeof(*f->ring));
+	f->ifindex = if_nametoindex("lo");
+	if (!f->ring || !f->ifindex)
+		return -1;
+	err = dataplane_open(NULL, 4096, &f->dp);
+	if (err) {
+		print_error("dataplane_open: %s\n", strerror(-err));
+		return -1;
+	}
+	f->prog_fd = dataplane_prog_fd(f->dp, false);
+	f->conns_fd = prog_map_fd(f->prog_fd, "real_conns");
+	f->flows_fd = prog_map_fd(f->prog_fd, "flows");
+	f->cursor_fd = prog_map_fd(f->prog_fd, "sched_cursor");
+	if (f->conns_fd < 0 || f->flows_fd < 0 || f->cursor_fd < 0) {
+		print_error("cannot find the real_conns, flows and sched_cursor maps\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (!f)
+		return 0;
+	if (f->conns_fd >= 0)
+		close(f->conns_fd);
+	if (f->flows_fd >= 0)
+		close(f->flows_fd);
+	if (f->cursor_fd >= 0)
+		close(f->cursor_fd);
+	if (f->dp)
+		dataplane_close(f->dp);
+	free(f->ring);
+	free(f);
+	return 0;
+}
+
+static struct xlb_service_key svc_key(uint8_t family, const struct xlb_addr *vip)
+{
+	struct xlb_service_key k = { .vip = *vip, .port = htons(VPORT), .proto = IPPROTO_TCP,
+				     .family = family };
+
+	return k;
+}
+
+/*
+ * What xlbd writes for a service: every real (weight from config, usable or
+ * not), the idle ring slot from sched_dataplane_ring(), then the service
+ * flipped to it, here under both VIPs. Returns the ring length.
+ */
+static uint32_t configure(struct fixture *f, enum sched_id sched, uint32_t flags,
+			  const struct sched_real *reals)
+{
+	const struct sched_ops *ops = sched_get(sched);
+	uint16_t slot = f->slot ^ 1;
+	struct xlb_addr v4 = xaddr(XLB_FAMILY_V4, VIP4), v6 = xaddr(XLB_FAMILY_V6, VIP6);
+	struct xlb_service_key k4 = svc_key(XLB_FAMILY_V4, &v4), k6 = svc_key(XLB_FAMILY_V6, &v6);
+
+	assert_non_null(ops); /* offered to config: the data plane runs it */
+	assert_ptr_equal(ops, sched_get_any(sched));
+	for (int i = 0; i < NREALS; i++) {
+		struct xlb_real r = {
+			.gen = 1000 + reals[i].real_id,
+			.flags = XLB_REAL_F_ACTIVE,
+			.ifindex = f->ifindex,
+			.svc_id = SVC_ID,
+			.port = htons(VPORT),
+			.family = XLB_FAMILY_V4,
+			.weight = reals[i].weight,
+		};
+
+		assert_int_equal(reals[i].real_id, real_ids[i]);
+		r.addr.addr[0] = htonl(0x0a000200 + reals[i].real_id);
+		real_mac(reals[i].real_id, r.dst_mac);
+		memcpy(r.src_mac, EGRESS_MAC, 6);
+		assert_int_equal(dataplane_real_put(f->dp, reals[i].real_id, &r), 0);
+	}
+	memset(f->ring, 0, sizeof(*f->ring));
+	f->ring->len = (uint32_t)sched_dataplane_ring(ops, reals, NREALS, flags, f->ring->real_ids,
+						      XLB_RING_MAX);
+	assert_int_equal(dataplane_ring_put(f->dp, SVC_ID * 2 + slot, f->ring), 0);
+	f->svc = (struct xlb_service){
+		.svc_id = SVC_ID,
+		.flags = XLB_SVC_F_ACTIVE,
+		.method = XLB_METHOD_DR,
+		.sched_kind = ops->kind,
+		.ring_slot = slot,
+		.sched_flags = flags & SCHED_F_PORT ? XLB_SCHED_F_PORT : 0,
+	};
+	assert_int_equal(dataplane_service_put(f->dp, &k4, &f->svc), 0);
+	assert_int_equal(dataplane_service_put(f->dp, &k6, &f->svc), 0);
+	f->slot = slot;
+	return f->ring->len;
+}
+
+/*
+ * A real's counts as the scheduler sees them are real_conns - real_conns_swept:
+ * the data plane's side is written as the reals' counts plus @swept.
+ */
+static void set_counts(struct fixture *f, const struct sched_real *reals,
+		       const struct xlb_conns *swept)
+{
+	for (int i = 0; i < NREALS; i++) {
+		struct xlb_conns sw = swept ? swept[i] : (struct xlb_conns){ 0 };
+		struct xlb_conns c = { .active = (int64_t)reals[i].active + sw.active,
+				       .inactive = (int64_t)reals[i].inactive + sw.inactive };
+		uint32_t id = reals[i].real_id;
+
+		assert_int_equal(bpf_map_update_elem(f->conns_fd, &id, &c, BPF_ANY), 0);
+		assert_int_equal(dataplane_conns_swept_put(f->dp, id, &sw), 0);
+	}
+}
+
+static void read_conns(struct fixture *f, uint32_t id, struct xlb_conns *c)
+{
+	assert_int_equal(bpf_map_lookup_elem(f->conns_fd, &id, c), 0);
+}
+
+static void set_cursor(struct fixture *f, uint64_t v)
+{
+	uint32_t k = SVC_ID;
+
+	assert_int_equal(bpf_map_update_elem(f->cursor_fd, &k, &v, BPF_ANY), 0);
+}
+
+static uint64_t get_cursor(struct fixture *f)
+{
+	uint32_t k = SVC_ID;
+	uint64_t v;
+
+	assert_int_equal(bpf_map_lookup_elem(f->cursor_fd, &k, &v), 0);
+	return v;
+}
+
+/* ---- frames ---- */
+
+static void build_syn(struct pkt *p, const struct client *c)
+{
+	pkt_init(p);
+	if (c->family == XLB_FAMILY_V4) {
+		pkt_eth(p, LB_MAC, CLIENT_MAC, ETH_P_IP);
+		pkt_ipv4(p, c->fl.saddr.addr[0], c->fl.daddr.addr[0], IPPROTO_TCP);
+	} else {
+		pkt_eth(p, LB_MAC, CLIENT_MAC, ETH_P_IPV6);
+		pkt_ipv6(p, (const struct in6_addr *)c->fl.saddr.addr,
+			 (const struct in6_addr *)c->fl.daddr.addr, IPPROTO_TCP);
+	}
+	pkt_tcp(p, ntohs(c->fl.sport), ntohs(c->fl.dport), PKT_TCP_SYN);
+	pkt_finish(p);
+}
+
+/* A client of the VIP, unique per call: family alternates with @v6. */
+static struct client next_client(struct fixture *f, bool v6)
+{
+	uint32_t n = f->seq++;
+	struct client c = { .family = v6 ? XLB_FAMILY_V6 : XLB_FAMILY_V4 };
+
+	if (v6) {
+		c.fl.saddr = xaddr(XLB_FAMILY_V6, "2001:db8:1::");
+		c.fl.saddr.addr[3] = htonl(n / 50000 + 1);
+		c.fl.daddr = xaddr(XLB_FAMILY_V6, VIP6);
+	} else {
+		c.fl.saddr.addr[0] = htonl(0x0a010000 + n / 50000 + 1);
+		c.fl.daddr = xaddr(XLB_FAMILY_V4, VIP4);
+	}
+	c.fl.sport = htons(10000 + n % 50000);
+	c.fl.dport = htons(VPORT);
+	return c;
+}
+
+static struct xlb_flow_key flow_key(const struct client *c)
+{
+	struct xlb_flow_key k = { .src = c->fl.saddr, .dst = c->fl.daddr, .sport = c->fl.sport,
+				  .dport = c->fl.dport, .proto = IPPROTO_TCP,
+				  .family = c->family };
+
+	return k;
+}
+
+static void counters(struct fixture *f, uint64_t c[XLB_CNT__COUNT])
+{
+	assert_int_equal(dataplane_counters_read(f->dp, c), 0);
+}
+
+static uint32_t xdp_run(struct fixture *f, const struct pkt *in, struct pkt *out)
+{
+	uint8_t buf[PKT_MAX] = { 0 };
+	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = f->ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .data_size_in = in->len,
+		    .data_out = buf, .data_size_out = sizeof(buf), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	memcpy(buf, in->buf, in->len);
+	if (bpf_prog_test_run_opts(f->prog_fd, &opts))
+		fail_msg("bpf_prog_test_run_opts: %s", strerror(errno));
+	*out = *in;
+	out->len = opts.data_size_out;
+	memcpy(out->buf, buf, out->len);
+	return opts.retval;
+}
+
+/*
+ * Sends @c's SYN. Returns the real it was forwarded to, SCHED_NO_REAL for
+ * a drop counted as drop_no_real, or PICK_ODD with f->why set for anything
+ * else: another verdict or counter, a frame changed beyond its MACs, no flow
+ * entry for the real, or a count change other than one new inactive
+ * connection (SYN state) on the chosen real. The flow entry is deleted so
+ * every pick is a new flow; counts are left as the data plane made them.
+ */
+static uint32_t bpf_pick(struct fixture *f, const struct client *c)
+{
+	uint64_t before[XLB_CNT__COUNT], after[XLB_CNT__COUNT];
+	struct xlb_conns cb[NREALS], ca[NREALS];
+	struct xlb_flow_key key = flow_key(c);
+	struct xlb_flow flow;
+	struct pkt in, out, want;
+	uint32_t verdict, id;
+	int idx;
+
+	f->why[0] = 0;
+	f->picks++;
+	build_syn(&in, c);
+	for (int i = 0; i < NREALS; i++)
+		read_conns(f, real_ids[i], &cb[i]);
+	counters(f, before);
+	verdict = xdp_run(f, &in, &out);
+	counters(f, after);
+	for (int i = 0; i < NREALS; i++)
+		read_conns(f, real_ids[i], &ca[i]);
+
+	if (verdict == XDP_DROP) {
+		if (after[XLB_CNT_DROP_NO_REAL] - before[XLB_CNT_DROP_NO_REAL] != 1 ||
+		    after[XLB_CNT_NEW_FLOW] != before[XLB_CNT_NEW_FLOW]) {
+			snprintf(f->why, sizeof(f->why),
+				 "XDP_DROP with drop_no_real +%llu, drop_bad_real +%llu, "
+				 "new_flow +%llu",
+				 (unsigned long long)(after[XLB_CNT_DROP_NO_REAL] -
+						      before[XLB_CNT_DROP_NO_REAL]),
+				 (unsigned long long)(after[XLB_CNT_DROP_BAD_REAL] -
+						      before[XLB_CNT_DROP_BAD_REAL]),
+				 (unsigned long long)(after[XLB_CNT_NEW_FLOW] -
+						      before[XLB_CNT_NEW_FLOW]));
+			return PICK_ODD;
+		}
+		if (bpf_map_lookup_elem(f->flows_fd, &key, &flow) == 0) {
+			snprintf(f->why, sizeof(f->why), "XDP_DROP left a flow entry");
+			return PICK_ODD;
+		}
+		if (memcmp(cb, ca, sizeof(cb))) {
+			snprintf(f->why, sizeof(f->why), "XDP_DROP changed connection counts");
+			return PICK_ODD;
+		}
+		return SCHED_NO_REAL;
+	}
+	if (verdict != XDP_TX) {
+		snprintf(f->why, sizeof(f->why), "verdict %u, want XDP_TX or XDP_DROP", verdict);
+		return PICK_ODD;
+	}
+	id = mac_real(out.buf);
+	idx = real_index(id);
+	if (idx < 0) {
+		snprintf(f->why, sizeof(f->why), "XDP_TX to dst MAC %02x:%02x:%02x:%02x:%02x:%02x",
+			 out.buf[0], out.buf[1], out.buf[2], out.buf[3], out.buf[4], out.buf[5]);
+		return PICK_ODD;
+	}
+	pkt_expect_dr(&want, &in, out.buf, EGRESS_MAC);
+	if (out.len != want.len || memcmp(out.buf, want.buf, out.len)) {
+		snprintf(f->why, sizeof(f->why), "real %u: frame differs beyond its MACs", id);
+		return PICK_ODD;
+	}
+	if (after[XLB_CNT_NEW_FLOW] - before[XLB_CNT_NEW_FLOW] != 1 ||
+	    after[XLB_CNT_DROP_NO_REAL] != before[XLB_CNT_DROP_NO_REAL]) {
+		snprintf(f->why, sizeof(f->why), "real %u: new_flow +%llu, drop_no_real +%llu", id,
+			 (unsigned long long)(after[XLB_CNT_NEW_FLOW] - before[XLB_CNT_NEW_FLOW]),
+			 (unsigned long long)(after[XLB_CNT_DROP_NO_REAL] -
+					      before[XLB_CNT_DROP_NO_REAL]));
+		return PICK_ODD;
+	}
+	if (bpf_map_lookup_elem(f->flows_fd, &key, &flow) || flow.real_id != id ||
+	    flow.state != XLB_FS_SYN) {
+		snprintf(f->why, sizeof(f->why), "real %u: no SYN-state flow entry naming it", id);
+		return PICK_ODD;
+	}
+	assert_int_equal(bpf_map_delete_elem(f->flows_fd, &key), 0);
+	for (int i = 0; i < NREALS; i++) {
+		int64_t da = ca[i].active - cb[i].active, di = ca[i].inactive - cb[i].inactive;
+
+		if (da != 0 || di != (i == idx)) {
+			snprintf(f->why, sizeof(f->why),
+				 "real %u: real %u's counts moved by active %+lld, inactive %+lld",
+				 id,
+				 real_ids[i], (long long)da, (long long)di);
+			return PICK_ODD;
+		}
+	}
+	return id;
+}
+
+/*
+ * The reference: reals[ops->pick()] with the table from ops->build_table
+ * (sh, dh) or the ring from ops->build_ring and @cursor (rr, wrr).
+ */
+static uint32_t ref_pick(enum sched_id sched, uint32_t flags, const struct sched_real *reals,
+			 const struct client *c, uint64_t *cursor)
+{
+	const struct sched_ops *ops = sched_get_any(sched);
+	uint32_t table[SCHED_SH_TAB_SIZE];
+	uint32_t *ring = NULL;
+	struct sched_ctx ctx = { .flow = &c->fl, .flags = flags, .cursor = cursor };
+	int i;
+
+	switch (ops->cls) {
+	case SCHED_CLASS_TABLE:
+		assert_true(ops->table_size <= ARRAY_SIZE(table));
+		assert_int_equal(ops->build_table(reals, NREALS, table, ops->table_size), 0);
+		ctx.table = table;
+		ctx.table_len = ops->table_size;
+		break;
+	case SCHED_CLASS_RING:
+		ring = calloc(XLB_RING_MAX, sizeof(*ring));
+		assert_non_null(ring);
+		ctx.table_len = ops->build_ring(reals, NREALS, ring, XLB_RING_MAX);
+		ctx.table = ring;
+		break;
+	default:
+		break;
+	}
+	i = ops->pick(reals, NREALS, &ctx);
+	free(ring);
+	if (i == -ENOENT)
+		return SCHED_NO_REAL;
+	if (i < 0 || i >= NREALS)
+		fail_msg("%s reference pick returned %d", ops->name, i);
+	return reals[i].real_id;
+}
+
+static const char *pick_str(uint32_t id, char *buf, size_t len)
+{
+	if (id == SCHED_NO_REAL)
+		snprintf(buf, len, "no real (drop)");
+	else if (id == PICK_ODD)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "real %u (index %d)", id, real_index(id));
+	return buf;
+}
+
+static void addr_str(uint8_t family, const struct xlb_addr *a, char *buf, size_t len)
+{
+	inet_ntop(family == XLB_FAMILY_V4 ? AF_INET : AF_INET6, a->addr, buf, (socklen_t)len);
+}
+
+/* Prints the inputs of a disagreement and counts it. */
+static void disagree(struct fixture *f, const char *desc, enum sched_id sched, uint32_t flags,
+		     const struct sched_real *reals, const struct xlb_conns *swept,
+		     const struct client *c, const char *ref_what, uint32_t ref, uint32_t got)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], rb[48], gb[48];
+
+	f->disagreements++;
+	if (f->disagreements > 40) {
+		if (f->disagreements == 41)
+			print_error("(further disagreements not printed)\n");
+		return;
+	}
+	addr_str(c->family, &c->fl.saddr, s, sizeof(s));
+	addr_str(c->family, &c->fl.daddr, d, sizeof(d));
+	print_error("DISAGREE %s [%s]: ring len %u\n", sched_label(sched, flags), desc,
+		    f->ring->len);
+	for (int i = 0; i < NREALS; i++)
+		print_error("  real %u: weight %u %s active %u inactive %u (swept %lld/%lld)\n",
+			    reals[i].real_id, reals[i].weight,
+			    reals[i].usable ? "usable" : "UNUSABLE", reals[i].active,
+			    reals[i].inactive, swept ? (long long)swept[i].active : 0,
+			    swept ? (long long)swept[i].inactive : 0);
+	print_error("  flow %s:%u -> %s:%u\n", s, ntohs(c->fl.sport), d, ntohs(c->fl.dport));
+	print_error("  %s: %s; BPF: %s%s%s\n", ref_what, pick_str(ref, rb, sizeof(rb)),
+		    pick_str(got, gb, sizeof(gb)), f->why[0] ? ": " : "", f->why);
+}
+
+static void tally_add(struct tally *t, uint32_t id)
+{
+	int i = real_index(id);
+
+	t->picks++;
+	if (i >= 0)
+		t->to[i]++;
+	else
+		t->none++;
+}
+
+static void tally_print(const char *what, const struct tally *t)
+{
+	printf("  %-48s %4u picks: index 0 %5u, 1 %5u, 2 %5u, no real %5u\n", what, t->picks,
+	       t->to[0], t->to[1], t->to[2], t->none);
+}
+
+/* One pick, both sides; returns the BPF's answer. */
+static uint32_t check_pick(struct fixture *f, const char *desc, enum sched_id sched,
+			   uint32_t flags, const struct sched_real *reals,
+			   const struct xlb_conns *swept, const struct client *c, uint64_t *cursor,
+			   struct tally *t)
+{
+	uint32_t ref = ref_pick(sched, flags, reals, c, cursor);
+	uint32_t got = bpf_pick(f, c);
+
+	if (got != ref)
+		disagree(f, desc, sched, flags, reals, swept, c, "reference", ref, got);
+	if (t)
+		tally_add(t, ref);
+	return got;
+}
+
+static void finish(struct fixture *f)
+{
+	if (f->disagreements)
+		fail_msg("%u of %u picks disagree with the reference", f->disagreements, f->picks);
+}
+
+/* ---- count-based schedulers: hand-worked cases ---- */
+
+#define OK true
+#define DOWN false
+/* One real: weight, usable, active, inactive; ids come from real_ids[] by position. */
+#define R(w, ok, a, i) { .weight = (w), .usable = (ok), .active = (a), .inactive = (i) }
+
+struct conn_case {
+	enum sched_id sched;
+	const char *desc;
+	struct sched_real reals[NREALS];
+	struct xlb_conns swept[NREALS];
+	int want; /* worked out by hand from IPVS's rule: index, or -1 for none */
+};
+
+static const struct conn_case conn_cases[] = {
+	{ SCHED_LC, "all idle: first", { R(1, OK, 0, 0), R(1, OK, 0, 0), R(1, OK, 0, 0) }, {}, 0 },
+	{ SCHED_LC, "tie at overhead 512: first",
+	  { R(1, OK, 2, 0), R(1, OK, 1, 256), R(1, OK, 3, 0) }, {}, 0 },
+	{ SCHED_LC, "least overhead 255",
+	  { R(1, OK, 1, 0), R(3, OK, 0, 255), R(2, OK, 0, 300) }, {}, 1 },
+	{ SCHED_LC, "weights other than 0 ignored",
+	  { R(5, OK, 0, 10), R(1, OK, 0, 9), R(1, OK, 0, 9) }, {}, 1 },
+	{ SCHED_LC, "idle weight-0 real skipped",
+	  { R(0, OK, 0, 0), R(1, OK, 1, 0), R(2, OK, 0, 300) }, {}, 1 },
+	{ SCHED_LC, "idle unusable real skipped",
+	  { R(1, OK, 5, 0), R(1, DOWN, 0, 0), R(1, OK, 0, 1000) }, {}, 2 },
+	{ SCHED_LC, "active costs 256 inactive",
+	  { R(1, OK, 1, 0), R(1, OK, 0, 257), R(1, OK, 0, 256) }, {}, 0 },
+	{ SCHED_LC, "sweeper's expiries subtracted",
+	  { R(1, OK, 0, 5), R(1, OK, 0, 3), R(1, OK, 0, 4) },
+	  { { 100, 100 }, { 0, 0 }, { 7, 7 } },
+	  1 },
+	{ SCHED_LC, "all drained", { R(0, OK, 0, 0), R(0, OK, 0, 0), R(0, OK, 0, 0) }, {}, -1 },
+	{ SCHED_LC, "all unusable",
+	  { R(1, DOWN, 0, 0), R(1, DOWN, 0, 0), R(1, DOWN, 0, 0) }, {}, -1 },
+
+	{ SCHED_WLC, "weights 1,2,3 at equal load",
+	  { R(1, OK, 1, 0), R(2, OK, 1, 0), R(3, OK, 1, 0) }, {}, 2 },
+	{ SCHED_WLC, "exact tie 100/1 = 200/2 = 400/4: first",
+	  { R(1, OK, 0, 100), R(2, OK, 0, 200), R(4, OK, 0, 400) }, {}, 0 },
+	{ SCHED_WLC, "idle weight-0 real never picked",
+	  { R(0, OK, 0, 0), R(1, OK, 0, 10), R(2, OK, 0, 30) }, {}, 1 },
+	{ SCHED_WLC, "idle unusable real skipped",
+	  { R(5, DOWN, 0, 0), R(1, OK, 0, 2), R(3, OK, 0, 5) }, {}, 2 },
+	{ SCHED_WLC, "near tie 10/3 > 3/1 < 7/2",
+	  { R(3, OK, 0, 10), R(1, OK, 0, 3), R(2, OK, 0, 7) }, {}, 1 },
+	{ SCHED_WLC, "all idle: first", { R(1, OK, 0, 0), R(5, OK, 0, 0), R(3, OK, 0, 0) }, {}, 0 },
+	{ SCHED_WLC, "large counts and weights",
+	  { R(65535, OK, 1000000, 0), R(1, OK, 0, 1000), R(100, OK, 10, 0) }, {}, 2 },
+	{ SCHED_WLC, "sweeper's expiries subtracted",
+	  { R(1, OK, 1, 0), R(1, OK, 0, 200), R(1, OK, 2, 0) },
+	  { { 0, 0 }, { 50, 50 }, { 0, 0 } },
+	  1 },
+
+	{ SCHED_SED, "inactive ignored",
+	  { R(1, OK, 0, 1000), R(1, OK, 1, 0), R(1, OK, 0, 0) }, {}, 0 },
+	{ SCHED_SED, "idle heavy beats idle light",
+	  { R(1, OK, 0, 0), R(5, OK, 0, 0), R(2, OK, 0, 0) }, {}, 1 },
+	{ SCHED_SED, "exact tie (a+1)/w = 2: first",
+	  { R(2, OK, 3, 0), R(1, OK, 1, 0), R(3, OK, 5, 0) }, {}, 0 },
+	{ SCHED_SED, "weight 0 skipped, tie keeps the earlier",
+	  { R(0, OK, 0, 0), R(2, OK, 3, 0), R(1, OK, 1, 0) }, {}, 1 },
+	{ SCHED_SED, "unusable skipped",
+	  { R(4, DOWN, 0, 0), R(1, OK, 2, 0), R(2, OK, 4, 0) }, {}, 2 },
+	{ SCHED_SED, "all drained", { R(0, OK, 0, 0), R(0, OK, 0, 0), R(0, OK, 0, 0) }, {}, -1 },
+
+	{ SCHED_NQ, "idle light real beats busy heavy ones",
+	  { R(5, OK, 2, 0), R(5, OK, 3, 0), R(1, OK, 0, 0) }, {}, 2 },
+	{ SCHED_NQ, "first idle wins", { R(1, OK, 1, 0), R(1, OK, 0, 0), R(3, OK, 0, 0) }, {}, 1 },
+	{ SCHED_NQ, "idle but drained: sed over the rest",
+	  { R(0, OK, 0, 0), R(1, OK, 1, 0), R(2, OK, 1, 0) }, {}, 2 },
+	{ SCHED_NQ, "idle but unusable: sed over the rest",
+	  { R(3, DOWN, 0, 0), R(1, OK, 2, 0), R(3, OK, 5, 0) }, {}, 2 },
+	{ SCHED_NQ, "no idle, exact tie: first",
+	  { R(1, OK, 1, 0), R(2, OK, 3, 0), R(3, OK, 5, 0) }, {}, 0 },
+	{ SCHED_NQ, "idle: no active, inactive ignored",
+	  { R(1, OK, 1, 0), R(1, OK, 0, 1000), R(1, OK, 1, 0) }, {}, 1 },
+	{ SCHED_NQ, "idle once the sweeper's expiries are subtracted",
+	  { R(1, OK, 1, 0), R(1, OK, 0, 0), R(1, OK, 2, 0) }, { { 0, 0 }, { 5, 0 }, { 0, 0 } }, 1 },
+	{ SCHED_NQ, "all unusable",
+	  { R(1, DOWN, 0, 0), R(1, DOWN, 0, 0), R(1, DOWN, 0, 0) }, {}, -1 },
+
+	{ SCHED_FO, "highest weight", { R(1, OK, 0, 0), R(3, OK, 0, 0), R(2, OK, 0, 0) }, {}, 1 },
+	{ SCHED_FO, "tie: first", { R(3, OK, 0, 0), R(1, OK, 0, 0), R(3, OK, 0, 0) }, {}, 0 },
+	{ SCHED_FO, "highest unusable",
+	  { R(5, DOWN, 0, 0), R(2, OK, 0, 0), R(4, OK, 0, 0) }, {}, 2 },
+	{ SCHED_FO, "highest drained", { R(0, OK, 0, 0), R(2, OK, 0, 0), R(2, OK, 0, 0) }, {}, 1 },
+	{ SCHED_FO, "counts ignored",
+	  { R(1, OK, 0, 0), R(3, OK, 1000, 1000), R(2, OK, 0, 0) }, {}, 1 },
+	{ SCHED_FO, "large weights",
+	  { R(65534, OK, 0, 0), R(65535, OK, 0, 0), R(1, OK, 0, 0) }, {}, 1 },
+	{ SCHED_FO, "all drained", { R(0, OK, 0, 0), R(0, OK, 0, 0), R(0, OK, 0, 0) }, {}, -1 },
+
+	{ SCHED_OVF, "heaviest with room",
+	  { R(3, OK, 0, 0), R(5, OK, 0, 0), R(2, OK, 0, 0) }, {}, 1 },
+	{ SCHED_OVF, "heaviest full overflows",
+	  { R(3, OK, 0, 0), R(5, OK, 6, 0), R(2, OK, 0, 0) }, {}, 0 },
+	{ SCHED_OVF, "at exactly its weight still takes one",
+	  { R(3, OK, 0, 0), R(5, OK, 5, 0), R(2, OK, 0, 0) }, {}, 1 },
+	{ SCHED_OVF, "tie: first", { R(4, OK, 0, 0), R(4, OK, 0, 0), R(1, OK, 0, 0) }, {}, 0 },
+	{ SCHED_OVF, "tie, first full", { R(4, OK, 5, 0), R(4, OK, 4, 0), R(1, OK, 0, 0) }, {}, 1 },
+	{ SCHED_OVF, "all full", { R(1, OK, 2, 0), R(2, OK, 3, 0), R(3, OK, 4, 0) }, {}, -1 },
+	{ SCHED_OVF, "weight 0 and unusable skipped",
+	  { R(0, OK, 0, 0), R(9, DOWN, 0, 0), R(1, OK, 1, 0) }, {}, 2 },
+	{ SCHED_OVF, "inactive not counted",
+	  { R(2, OK, 2, 1000), R(1, OK, 0, 0), R(1, OK, 0, 0) }, {}, 0 },
+	{ SCHED_OVF, "full after the sweeper's expiries",
+	  { R(2, OK, 3, 0), R(1, OK, 0, 0), R(1, OK, 0, 0) }, { { 7, 0 }, { 0, 0 }, { 0, 0 } }, 1 },
+};
+
+static void with_ids(struct sched_real *dst, const struct sched_real *src)
+{
+	for (int i = 0; i < NREALS; i++) {
+		dst[i] = src[i];
+		dst[i].real_id = real_ids[i];
+	}
+}
+
+static void test_conn_cases(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int ref_off = 0;
+
+	for (size_t k = 0; k < ARRAY_SIZE(conn_cases); k++) {
+		const struct conn_case *cc = &conn_cases[k];
+		struct sched_real reals[NREALS];
+		uint32_t want = cc->want < 0 ? SCHED_NO_REAL : real_ids[cc->want];
+
+		with_ids(reals, cc->reals);
+		configure(f, cc->sched, 0, reals);
+		for (int fam = 0; fam < 2; fam++) {
+			struct client c = next_client(f, fam);
+			uint32_t ref = ref_pick(cc->sched, 0, reals, &c, NULL);
+
+			/* the reference itself, against the hand-worked answer */
+			if (ref != want) {
+				char rb[48], wb[48];
+
+				print_error("REFERENCE %s [%s]: %s, worked out by hand: %s\n",
+					    sched_label(cc->sched, 0), cc->desc,
+					    pick_str(ref, rb, sizeof(rb)),
+					    pick_str(want, wb, sizeof(wb)));
+				ref_off++;
+			}
+			set_counts(f, reals, cc->swept);
+			check_pick(f, cc->desc, cc->sched, 0, reals, cc->swept, &c, NULL, NULL);
+		}
+	}
+	printf("  %zu hand-worked cases x {IPv4, IPv6}: %u picks, %u disagreements\n",
+	       ARRAY_SIZE(conn_cases), f->picks, f->disagreements);
+	if (ref_off)
+		fail_msg("%u reference picks differ from the hand-worked answers", ref_off);
+	finish(f);
+}
+
+/* ---- count-based schedulers: randomized rounds ---- */
+
+static const enum sched_id conn_scheds[] = { SCHED_LC, SCHED_WLC, SCHED_SED,
+					     SCHED_NQ, SCHED_FO,  SCHED_OVF };
+
+struct regime {
+	const char *desc;
+	unsigned int rounds;
+	uint32_t max_weight, max_active, max_inactive, max_swept;
+};
+
+/*
+ * Wide counts as the issue asks; narrow ones for ties, idle (nq) and full
+ * (ovf) reals; large ones for weights up to config's 65535 and a million
+ * connections (the products the comparisons make).
+ */
+static const struct regime regimes[] = {
+	{ "weights 0..5, counts 0..1000", 300, 5, 1000, 1000, 50 },
+	{ "weights 0..5, counts 0..6", 300, 5, 6, 3, 3 },
+	{ "weights 0..65535, counts 0..1e6", 100, 65535, 1000000, 1000000, 1000 },
+};
+
+#define PICKS_PER_ROUND 3
+
+static uint32_t rand_upto(struct sched_rand *r, uint32_t max)
+{
+	return (uint32_t)sched_rand_below(sched_rand_u32(r), (uint64_t)max + 1);
+}
+
+/*
+ * Each round: random reals and counts, then PICKS_PER_ROUND SYNs without
+ * resetting, the reference accounting each one as the data plane does (one
+ * more inactive connection on the chosen real).
+ */
+static void test_conn_random(void **state)
+{
+	struct fixture *f = *state;
+	struct sched_rand rnd;
+
+	sched_rand_seed(&rnd, 0x5eed0001);
+	for (size_t s = 0; s < ARRAY_SIZE(conn_scheds); s++) {
+		enum sched_id sched = conn_scheds[s];
+		unsigned int before = f->disagreements;
+		struct tally t = { 0 };
+
+		for (size_t g = 0; g < ARRAY_SIZE(regimes); g++) {
+			const struct regime *rg = &regimes[g];
+
+			for (unsigned int round = 0; round < rg->rounds; round++) {
+				struct sched_real reals[NREALS];
+				struct xlb_conns swept[NREALS];
+				bool with_swept = sched_rand_u32(&rnd) & 1;
+				char desc[96];
+
+				for (int i = 0; i < NREALS; i++) {
+					reals[i] = (struct sched_real){
+						.real_id = real_ids[i],
+						.weight = rand_upto(&rnd, rg->max_weight),
+						.usable = rand_upto(&rnd, 4) != 0,
+						.active = rand_upto(&rnd, rg->max_active),
+						.inactive = rand_upto(&rnd, rg->max_inactive),
+					};
+					swept[i] = (struct xlb_conns){ 0 };
+					if (with_swept) {
+						swept[i].active = rand_upto(&rnd, rg->max_swept);
+						swept[i].inactive = rand_upto(&rnd, rg->max_swept);
+					}
+				}
+				configure(f, sched, 0, reals);
+				set_counts(f, reals, swept);
+				for (int p = 0; p < PICKS_PER_ROUND; p++) {
+					struct client c = next_client(f, (round + p) & 1);
+					uint32_t got;
+					int i;
+
+					snprintf(desc, sizeof(desc), "%s, round %u, pick %d",
+						 rg->desc, round, p);
+					got = check_pick(f, desc, sched, 0, reals, swept, &c, NULL,
+							 &t);
+					/* both sides go on from the data plane's choice */
+					i = real_index(got);
+					if (i >= 0)
+						reals[i].inactive++;
+					else if (got != SCHED_NO_REAL)
+						set_counts(f, reals, swept);
+				}
+			}
+		}
+		tally_print(sched_get_any(sched)->name, &t);
+		if (f->disagreements != before)
+			printf("  %s: %u disagreements\n", sched_get_any(sched)->name,
+			       f->disagreements - before);
+	}
+	finish(f);
+}
+
+/* The data plane clamps a real whose sweeper side is ahead (a racing expiry) to 0. */
+static void test_conn_swept_ahead(void **state)
+{
+	struct fixture *f = *state;
+
+	for (size_t s = 0; s < ARRAY_SIZE(conn_scheds); s++) {
+		enum sched_id sched = conn_scheds[s];
+		/* real 1 reads 0 - 3 active, 0 - 500 inactive in the maps: idle, as here */
+		struct sched_real reals[NREALS] = {
+			{ .real_id = real_ids[0], .weight = 2, .usable = true, .active = 1,
+			  .inactive = 5 },
+			{ .real_id = real_ids[1], .weight = 2, .usable = true },
+			{ .real_id = real_ids[2], .weight = 1, .usable = true, .active = 1,
+			  .inactive = 2 },
+		};
+		struct xlb_conns swept[NREALS] = { { 0, 0 }, { 3, 500 }, { 0, 0 } };
+		struct client c = next_client(f, false);
+		uint32_t ref = ref_pick(sched, 0, reals, &c, NULL), got;
+		uint32_t id = real_ids[1];
+		struct xlb_conns zero = { 0 };
+
+		configure(f, sched, 0, reals);
+		set_counts(f, reals, swept);
+		/* the data plane's side below the sweeper's */
+		assert_int_equal(bpf_map_update_elem(f->conns_fd, &id, &zero, BPF_ANY), 0);
+		got = bpf_pick(f, &c);
+		if (got != ref)
+			disagree(f, "sweeper ahead of the data plane", sched, 0, reals, swept, &c,
+				 "reference (counts clamped to 0)", ref, got);
+	}
+	finish(f);
+}
+
+/* ---- every scheduler: no real to take the flow ---- */
+
+static void test_no_real(void **state)
+{
+	static const struct {
+		enum sched_id sched;
+		uint32_t flags;
+	} all[] = {
+		{ SCHED_RR, 0 },  { SCHED_WRR, 0 }, { SCHED_LC, 0 },
+		{ SCHED_WLC, 0 }, { SCHED_SED, 0 }, { SCHED_NQ, 0 },
+		{ SCHED_FO, 0 },  { SCHED_OVF, 0 }, { SCHED_SH, 0 },
+		{ SCHED_SH, SCHED_F_PORT },	    { SCHED_SH, SCHED_F_FALLBACK },
+		{ SCHED_SH, SCHED_F_PORT | SCHED_F_FALLBACK },
+		{ SCHED_DH, 0 },
+	};
+	static const struct {
+		const char *desc;
+		struct sched_real reals[NREALS];
+	} sets[] = {
+		{ "all weight 0", { R(0, OK, 0, 0), R(0, OK, 0, 0), R(0, OK, 0, 0) } },
+		{ "all unusable", { R(1, DOWN, 0, 0), R(3, DOWN, 0, 0), R(2, DOWN, 0, 0) } },
+		{ "weight 0 or unusable", { R(0, OK, 0, 0), R(5, DOWN, 0, 0), R(0, DOWN, 0, 0) } },
+	};
+	struct fixture *f = *state;
+	uint64_t cursor = 0;
+
+	for (size_t s = 0; s < ARRAY_SIZE(all); s++) {
+		for (size_t k = 0; k < ARRAY_SIZE(sets); k++) {
+			struct sched_real reals[NREALS];
+			uint32_t len;
+
+			with_ids(reals, sets[k].reals);
+			len = configure(f, all[s].sched, all[s].flags, reals);
+			set_counts(f, reals, NULL);
+			if (len)
+				print_error("%s [%s]: ring slot length %u, want 0\n",
+					    sched_label(all[s].sched, all[s].flags), sets[k].desc,
+					    len);
+			for (int n = 0; n < 4; n++) {
+				struct client c = next_client(f, n & 1);
+				uint32_t ref, got;
+
+				ref = ref_pick(all[s].sched, all[s].flags, reals, &c, &cursor);
+				got = bpf_pick(f, &c);
+				/* both must be "no real": a drop counted as drop_no_real */
+				if (ref != SCHED_NO_REAL || got != SCHED_NO_REAL)
+					disagree(f, sets[k].desc, all[s].sched, all[s].flags, reals,
+						 NULL, &c, "reference", ref, got);
+			}
+		}
+	}
+	finish(f);
+}
+
+/* ---- sh and dh: sweeps over many flows ---- */
+
+#define HASH_FLOWS 500
+
+struct hash_set {
+	const char *desc;
+	struct sched_real reals[NREALS];
+};
+
+static const struct hash_set hash_sets[] = {
+	{ "weights 1,1,1", { R(1, OK, 0, 0), R(1, OK, 0, 0), R(1, OK, 0, 0) } },
+	{ "weights 3,2,1", { R(3, OK, 0, 0), R(2, OK, 0, 0), R(1, OK, 0, 0) } },
+	{ "middle drained", { R(1, OK, 0, 0), R(0, OK, 0, 0), R(2, OK, 0, 0) } },
+	{ "middle unusable", { R(2, OK, 0, 0), R(1, DOWN, 0, 0), R(1, OK, 0, 0) } },
+	{ "only the middle usable", { R(1, DOWN, 0, 0), R(1, OK, 0, 0), R(1, DOWN, 0, 0) } },
+	{ "weights 200,100,50 (over 256 buckets)",
+	  { R(200, OK, 0, 0), R(100, OK, 0, 0), R(50, OK, 0, 0) } },
+	{ "drained, unusable, weight 4", { R(0, OK, 0, 0), R(3, DOWN, 0, 0), R(4, OK, 0, 0) } },
+};
+
+static void rand_addr(struct sched_rand *r, uint8_t family, struct xlb_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->addr[0] = sched_rand_u32(r);
+	if (family == XLB_FAMILY_V6) {
+		a->addr[0] = htonl(0x20010db8);
+		for (int i = 1; i < 4; i++)
+			a->addr[i] = sched_rand_u32(r);
+	}
+}
+
+static void test_sh_sweep(void **state)
+{
+	static const uint32_t flag_sets[] = { 0, SCHED_F_PORT, SCHED_F_FALLBACK,
+					      SCHED_F_PORT | SCHED_F_FALLBACK };
+	struct fixture *f = *state;
+	struct sched_rand rnd;
+
+	sched_rand_seed(&rnd, 0x5eed0002);
+	for (size_t fl = 0; fl < ARRAY_SIZE(flag_sets); fl++) {
+		for (size_t k = 0; k < ARRAY_SIZE(hash_sets); k++) {
+			const uint32_t flags = flag_sets[fl];
+			struct sched_real reals[NREALS];
+			struct tally t = { 0 };
+			char what[96];
+
+			with_ids(reals, hash_sets[k].reals);
+			configure(f, SCHED_SH, flags, reals);
+			set_counts(f, reals, NULL);
+			for (int n = 0; n < HASH_FLOWS; n++) {
+				struct client c = next_client(f, n % 4 == 3);
+
+				/* random client address and port; one client many ports too */
+				if (n % 10 != 9)
+					rand_addr(&rnd, c.family, &c.fl.saddr);
+				c.fl.sport = htons((uint16_t)(1024 + rand_upto(&rnd, 64511)));
+				check_pick(f, hash_sets[k].desc, SCHED_SH, flags, reals, NULL, &c,
+					   NULL, &t);
+			}
+			snprintf(what, sizeof(what), "%s: %s", sched_label(SCHED_SH, flags),
+				 hash_sets[k].desc);
+			tally_print(what, &t);
+		}
+	}
+	finish(f);
+}
+
+static void test_dh_sweep(void **state)
+{
+	struct fixture *f = *state;
+	struct sched_rand rnd;
+
+	sched_rand_seed(&rnd, 0x5eed0003);
+	for (size_t k = 0; k < ARRAY_SIZE(hash_sets); k++) {
+		struct sched_real reals[NREALS];
+		struct tally t = { 0 };
+		char what[96];
+
+		with_ids(reals, hash_sets[k].reals);
+		configure(f, SCHED_DH, 0, reals);
+		set_counts(f, reals, NULL);
+		for (int n = 0; n < HASH_FLOWS; n++) {
+			struct client c = next_client(f, n % 4 == 3);
+			struct xlb_service_key key;
+
+			/* one service, many destinations: each its own VIP key */
+			rand_addr(&rnd, c.family, &c.fl.daddr);
+			key = svc_key(c.family, &c.fl.daddr);
+			assert_int_equal(dataplane_service_put(f->dp, &key, &f->svc), 0);
+			check_pick(f, hash_sets[k].desc, SCHED_DH, 0, reals, NULL, &c, NULL, &t);
+			assert_int_equal(dataplane_service_del(f->dp, &key), 0);
+		}
+		snprintf(what, sizeof(what), "dh: %s", hash_sets[k].desc);
+		tally_print(what, &t);
+	}
+	finish(f);
+}
+
+/* ---- rr and wrr: the ring walked from the same cursor ---- */
+
+static void test_ring(void **state)
+{
+	static const struct {
+		enum sched_id sched;
+		const char *desc;
+		struct sched_real reals[NREALS];
+	} sets[] = {
+		{ SCHED_RR, "weights 1,1,1", { R(1, OK, 0, 0), R(1, OK, 0, 0), R(1, OK, 0, 0) } },
+		{ SCHED_RR, "weights ignored", { R(5, OK, 0, 0), R(3, OK, 0, 0), R(1, OK, 0, 0) } },
+		{ SCHED_RR, "middle drained", { R(1, OK, 0, 0), R(0, OK, 0, 0), R(1, OK, 0, 0) } },
+		{ SCHED_RR, "first unusable",
+		  { R(1, DOWN, 0, 0), R(1, OK, 0, 0), R(1, OK, 0, 0) } },
+		{ SCHED_WRR, "weights 3,2,1", { R(3, OK, 0, 0), R(2, OK, 0, 0), R(1, OK, 0, 0) } },
+		{ SCHED_WRR, "weights 5,0,2", { R(5, OK, 0, 0), R(0, OK, 0, 0), R(2, OK, 0, 0) } },
+		{ SCHED_WRR, "weights 4,unusable,2",
+		  { R(4, OK, 0, 0), R(7, DOWN, 0, 0), R(2, OK, 0, 0) } },
+		{ SCHED_WRR, "weights 1,4,4", { R(1, OK, 0, 0), R(4, OK, 0, 0), R(4, OK, 0, 0) } },
+		{ SCHED_WRR, "weights 65535,1,2 (scaled ring)",
+		  { R(65535, OK, 0, 0), R(1, OK, 0, 0), R(2, OK, 0, 0) } },
+	};
+	static const uint64_t starts[] = { 0, 1000003, UINT64_MAX - 4 };
+	struct fixture *f = *state;
+
+	for (size_t k = 0; k < ARRAY_SIZE(sets); k++) {
+		for (size_t st = 0; st < ARRAY_SIZE(starts); st++) {
+			struct sched_real reals[NREALS];
+			uint64_t cursor = starts[st];
+			struct tally t = { 0 };
+			uint32_t len, picks;
+			char desc[96];
+
+			with_ids(reals, sets[k].reals);
+			len = configure(f, sets[k].sched, 0, reals);
+			set_counts(f, reals, NULL);
+			set_cursor(f, starts[st]);
+			picks = 2 * len + 3 < 300 ? 2 * len + 3 : 300;
+			for (uint32_t n = 0; n < picks; n++) {
+				struct client c = next_client(f, n & 1);
+
+				snprintf(desc, sizeof(desc), "%s, cursor %llu + %u", sets[k].desc,
+					 (unsigned long long)starts[st], n);
+				check_pick(f, desc, sets[k].sched, 0, reals, NULL, &c, &cursor, &t);
+			}
+			if (get_cursor(f) != cursor) {
+				print_error("%s [%s]: BPF cursor %llu, reference %llu\n",
+					    sched_label(sets[k].sched, 0), sets[k].desc,
+					    (unsigned long long)get_cursor(f),
+					    (unsigned long long)cursor);
+				f->disagreements++;
+			}
+			if (st == 0) {
+				snprintf(desc, sizeof(desc), "%s: %s (ring %u)",
+					 sched_label(sets[k].sched, 0), sets[k].desc, len);
+				tally_print(desc, &t);
+			}
+		}
+	}
+	finish(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_conn_cases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conn_random, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conn_swept_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_real, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sh_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dh_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ring, setup, teardown),
+	};
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_pkt_sched: loading BPF needs root, skipping\n");
+		return 77;
+	}
+	log_set_level(LOG_LVL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
