@@ -123,7 +123,9 @@ static json_object *ctl_real_json(struct model *m, const struct real *r)
 	json_object_object_add(o, "address",
 			       json_object_new_string(net_addr_str(&r->cfg.addr, buf, sizeof(buf))));
 	json_object_object_add(o, "port", json_object_new_int(r->cfg.port));
-	json_object_object_add(o, "weight", json_object_new_int64(r->cfg.weight));
+	json_object_object_add(o, "weight", json_object_new_int64(real_weight(r)));
+	if (r->weight_set)
+		json_object_object_add(o, "weight_config", json_object_new_int64(r->cfg.weight));
 	json_object_object_add(o, "state", json_object_new_string(real_state_name(r)));
 	if (r->problem)
 		json_object_object_add(o, "problem", json_object_new_string(r->problem));
@@ -193,6 +195,22 @@ static json_object *ctl_error(const char *fmt, const char *arg)
 	return o;
 }
 
+/* {"cmd":"real_weight","service":S,"real":"ADDR[:PORT]","weight":N}; N -1: back to config */
+static json_object *ctl_real_weight(struct model *m, json_object *req)
+{
+	json_object *svc, *real, *weight;
+	char err[256];
+
+	if (!json_object_object_get_ex(req, "service", &svc) ||
+	    !json_object_object_get_ex(req, "real", &real) ||
+	    !json_object_object_get_ex(req, "weight", &weight))
+		return ctl_error("real_weight needs %s (expected service, real and weight)", "keys");
+	if (model_real_set_weight(m, json_object_get_string(svc), json_object_get_string(real),
+				  (long)json_object_get_int64(weight), err, sizeof(err)))
+		return ctl_error("%s", err);
+	return ctl_list_json(m);
+}
+
 static json_object *ctl_dispatch(struct model *m, const char *request)
 {
 	json_object *req = json_tokener_parse(request);
@@ -207,8 +225,10 @@ static json_object *ctl_dispatch(struct model *m, const char *request)
 	cmd = json_object_get_string(cmd_obj);
 	if (strcmp(cmd, "list") == 0 || strcmp(cmd, "stats") == 0)
 		reply = ctl_list_json(m);
+	else if (strcmp(cmd, "real_weight") == 0)
+		reply = ctl_real_weight(m, req);
 	else
-		reply = ctl_error("unknown command '%s' (expected list or stats)", cmd);
+		reply = ctl_error("unknown command '%s' (expected list, stats or real_weight)", cmd);
 	json_object_put(req);
 	return reply;
 }

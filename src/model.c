@@ -261,7 +261,7 @@ static void model_update_quorum(struct service *s)
 	for (size_t i = 0; i < s->nreals; i++) {
 		if (s->reals[i].sorry)
 			sorry = &s->reals[i];
-		else if (real_usable(&s->reals[i]) && s->reals[i].cfg.weight)
+		else if (real_usable(&s->reals[i]) && real_weight(&s->reals[i]))
 			healthy++;
 	}
 	up = healthy >= s->cfg.quorum;
@@ -296,7 +296,7 @@ static int model_write_real(struct model *m, const struct service *s, const stru
 		.svc_id = s->id,
 		.port = htons(r->cfg.port),
 		.family = net_addr_xlb_family(&r->cfg.addr),
-		.weight = r->cfg.weight,
+		.weight = real_weight(r),
 	};
 
 	net_addr_to_xlb(&r->cfg.addr, &val.addr);
@@ -328,7 +328,7 @@ static int model_write_service(struct model *m, struct service *s)
 	model_update_quorum(s);
 	for (size_t i = 0; i < s->nreals; i++)
 		sreals[i] = (struct sched_real){ .real_id = s->reals[i].id,
-						 .weight = s->reals[i].cfg.weight,
+						 .weight = real_weight(&s->reals[i]),
 						 .usable = model_in_ring(s, &s->reals[i]) };
 	ring->len = sched_dataplane_ring(ops, sreals, s->nreals, 0, ring->real_ids, XLB_RING_MAX);
 	err = dataplane_ring_put(m->dp, s->id * 2 + slot, ring);
@@ -717,4 +717,75 @@ void model_shutdown(struct model *m)
 	free(m->recovered);
 	config_free(&m->cfg);
 	memset(m, 0, sizeof(*m));
+}
+
+uint32_t real_weight(const struct real *r)
+{
+	return r->weight_set ? r->weight_admin : r->cfg.weight;
+}
+
+/* "ADDR" or "ADDR:PORT" / "[ADDR6]:PORT" as ipvsadm prints them. */
+static int model_parse_endpoint(const char *text, struct net_addr *addr, int *port)
+{
+	char buf[NET_ADDR_STRLEN + 8];
+	char *colon;
+
+	*port = 0;
+	snprintf(buf, sizeof(buf), "%s", text);
+	if (buf[0] == '[') {
+		char *end = strchr(buf, ']');
+
+		if (!end)
+			return -EINVAL;
+		*end = '\0';
+		if (end[1] == ':')
+			*port = atoi(end + 2);
+		return net_addr_parse(buf + 1, addr);
+	}
+	colon = strchr(buf, ':');
+	if (colon && !strchr(colon + 1, ':')) {
+		*colon = '\0';
+		*port = atoi(colon + 1);
+	}
+	return net_addr_parse(buf, addr);
+}
+
+int model_real_set_weight(struct model *m, const char *service, const char *real, long weight,
+			  char *err, size_t errlen)
+{
+	struct net_addr addr;
+	int port;
+
+	if (weight > 65535) {
+		snprintf(err, errlen, "weight %ld out of range (expected 0..65535)", weight);
+		return -EINVAL;
+	}
+	if (model_parse_endpoint(real, &addr, &port) < 0) {
+		snprintf(err, errlen, "bad real '%s' (expected ADDRESS or ADDRESS:PORT)", real);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < m->nservices; i++) {
+		struct service *s = &m->services[i];
+
+		if (strcmp(s->cfg.name, service) != 0)
+			continue;
+		for (size_t j = 0; j < s->nreals; j++) {
+			struct real *r = &s->reals[j];
+			char buf[NET_ADDR_STRLEN];
+
+			if (!net_addr_equal(&r->cfg.addr, &addr) || (port && r->cfg.port != port))
+				continue;
+			r->weight_set = weight >= 0;
+			r->weight_admin = weight >= 0 ? (uint32_t)weight : 0;
+			log_info("service %s: real %s weight %u (%s)", s->cfg.name,
+				 net_addr_str(&r->cfg.addr, buf, sizeof(buf)), real_weight(r),
+				 weight < 0 ? "config" : weight == 0 ? "drained" : "set by xlbctl");
+			model_write_real(m, s, r);
+			return model_write_service(m, s);
+		}
+		snprintf(err, errlen, "service '%s' has no real %s", service, real);
+		return -ENOENT;
+	}
+	snprintf(err, errlen, "no service '%s'", service);
+	return -ENOENT;
 }

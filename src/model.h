@@ -28,6 +28,8 @@ struct real {
 	char health_reason[64]; /* reason of the last failed check, "" if none */
 	const char *shown_state; /* real_state_name() since since_ms */
 	uint64_t since_ms; /* CLOCK_MONOTONIC ms of the last change of real_state_name() */
+	bool weight_set; /* xlbctl set the weight (or drained): weight_admin wins over cfg */
+	uint32_t weight_admin;
 };
 
 struct service {
@@ -87,6 +89,16 @@ void model_tick(struct model *m, bool refresh_all);
 void model_shutdown(struct model *m);
 
 const char *real_state_name(const struct real *r);
+/* The weight in force: set at runtime by xlbctl, else the config's. */
+uint32_t real_weight(const struct real *r);
+/*
+ * xlbctl real weight|drain|enable: @weight >= 0 sets it (0 drains: existing
+ * flows stay, no new ones), -1 returns to the config's weight. The setting
+ * survives reloads while the real stays in the config. 0 or -ENOENT / -EINVAL
+ * with @err saying why.
+ */
+int model_real_set_weight(struct model *m, const char *service, const char *real, long weight,
+			  char *err, size_t errlen);
 /*
  * The health checks' verdict on a real, keyed by ids that survive reloads:
  * down takes it out of the ring (and, with on_failure remove, makes its

@@ -22,15 +22,18 @@ struct xlbctl_opts {
 
 struct xlbctl_cmd {
 	const char *name;
+	const char *args; /* shown in --help */
 	const char *help;
+	/* The request for @argc arguments after the command name; NULL after saying why. */
+	json_object *(*request)(const char *name, int argc, char **argv);
 	int (*run)(const struct xlbctl_opts *opts, json_object *reply);
 };
 
-/* Sends {"cmd": NAME} and returns the parsed reply, or NULL after printing why. */
-static json_object *xlbctl_request(const char *socket_path, const char *cmd)
+/* Sends @req and returns the parsed reply, or NULL after printing why. */
+static json_object *xlbctl_request(const char *socket_path, json_object *req_obj)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char req[128], *buf = NULL;
+	char req[1024], *buf = NULL;
 	size_t len = 0, cap = 0;
 	json_object *reply = NULL;
 	int fd;
@@ -42,7 +45,7 @@ static json_object *xlbctl_request(const char *socket_path, const char *cmd)
 			socket_path, strerror(errno));
 		goto out;
 	}
-	snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}\n", cmd);
+	snprintf(req, sizeof(req), "%s\n", json_object_to_json_string_ext(req_obj, JSON_C_TO_STRING_PLAIN));
 	if (write(fd, req, strlen(req)) < 0) {
 		fprintf(stderr, "xlbctl: %s: %s\n", socket_path, strerror(errno));
 		goto out;
@@ -228,22 +231,75 @@ static int cmd_stats(const struct xlbctl_opts *opts, json_object *reply)
 	return 0;
 }
 
+static json_object *req_plain(const char *name, int argc, char **argv)
+{
+	json_object *req;
+
+	if (argc != 0) {
+		fprintf(stderr, "xlbctl: %s takes no arguments\n", name);
+		return NULL;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string(name));
+	return req;
+}
+
+/* real weight SERVICE REAL N | real drain SERVICE REAL | real enable SERVICE REAL */
+static json_object *req_real(const char *name, int argc, char **argv)
+{
+	json_object *req;
+	long weight;
+	char *end;
+
+	if (argc == 4 && strcmp(argv[0], "weight") == 0) {
+		weight = strtol(argv[3], &end, 10);
+		if (*end || end == argv[3] || weight < 0 || weight > 65535) {
+			fprintf(stderr, "xlbctl: bad weight '%s' (expected 0..65535)\n", argv[3]);
+			return NULL;
+		}
+	} else if (argc == 3 && strcmp(argv[0], "drain") == 0) {
+		weight = 0;
+	} else if (argc == 3 && strcmp(argv[0], "enable") == 0) {
+		weight = -1;
+	} else {
+		fprintf(stderr, "xlbctl: usage: xlbctl %s weight SERVICE REAL N | drain SERVICE REAL | "
+				"enable SERVICE REAL\n",
+			name);
+		return NULL;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("real_weight"));
+	json_object_object_add(req, "service", json_object_new_string(argv[1]));
+	json_object_object_add(req, "real", json_object_new_string(argv[2]));
+	json_object_object_add(req, "weight", json_object_new_int64(weight));
+	return req;
+}
+
 static const struct xlbctl_cmd commands[] = {
-	{ "list", "services and reals, like ipvsadm -Ln, with state and counters", cmd_list },
-	{ "stats", "per-service traffic and the data plane's counters", cmd_stats },
+	{ "list", "", "services and reals, like ipvsadm -Ln, with state and counters", req_plain,
+	  cmd_list },
+	{ "stats", "", "per-service traffic and the data plane's counters", req_plain, cmd_stats },
+	{ "real", "weight|drain|enable SERVICE REAL [N]",
+	  "set a real's weight at runtime; drain = weight 0 (its flows stay, no new ones); "
+	  "enable = back to the config's weight",
+	  req_real, cmd_list },
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: xlbctl [-s SOCKET] [--json] COMMAND\n\nCommands:\n");
+	fprintf(out, "Usage: xlbctl [-s SOCKET] [--json] COMMAND [ARGS]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %s %s\n      %s\n", commands[i].name, commands[i].args,
+			commands[i].help);
 	fprintf(out, "\nOptions:\n"
 		     "  -s, --socket PATH  xlbd's control socket (default " XLBCTL_DEFAULT_SOCKET ")\n"
 		     "  -j, --json         print xlbd's JSON reply, for scripts\n"
 		     "\nExamples:\n"
 		     "  xlbctl list\n"
-		     "  xlbctl --json list | jq '.services[].reals[].stats'\n");
+		     "  xlbctl --json list | jq '.services[].reals[].stats'\n"
+		     "  xlbctl real drain web 192.168.16.101\n"
+		     "  xlbctl real weight web 192.168.16.101:80 5\n"
+		     "  xlbctl real enable web 192.168.16.101\n");
 }
 
 int main(int argc, char **argv)
@@ -273,16 +329,22 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, argv[optind]) != 0)
 			continue;
-		json_object *reply = xlbctl_request(opts.socket_path, commands[i].name);
+		json_object *req = commands[i].request(commands[i].name, argc - optind - 1,
+						       argv + optind + 1);
+		json_object *reply;
 		int rc;
 
+		if (!req)
+			return 2;
+		reply = xlbctl_request(opts.socket_path, req);
+		json_object_put(req);
 		if (!reply)
 			return 1;
 		if (jget(reply, "error")) {

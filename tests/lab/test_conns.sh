@@ -109,6 +109,25 @@ lab_pass "drain: r1 (weight 0) got none of 30 new connections and kept its $a es
 echo go >"$LABTMP/go"
 wait "$holder" || true
 
+# The same at runtime: xlbctl drains r2, then gives it its config weight back.
+lab_ctl real drain web4 "$(lab_real_ip4 2)" >/dev/null || lab_fail "xlbctl real drain failed"
+lab_wait_for 5 config_is "wlc 0 0 1" || lab_fail "xlbctl real drain did not take: $(lab_ctl list)"
+out=$LABTMP/drain2.out
+lab_http_many 20 "$(lab_vip_url 4 /)" >"$out"
+[ "$(lab_count_of "$out" r3)" = 20 ] || lab_fail "with r1 and r2 drained, r3 should get all 20: $(lab_tally "$out" | tr '\n' ' ')"
+lab_ctl real enable web4 "$(lab_real_ip4 2)" >/dev/null || lab_fail "xlbctl real enable failed"
+lab_wait_for 5 config_is "wlc 0 2 1" || lab_fail "xlbctl real enable did not restore weight 2"
+lab_ctl real weight web4 "$(lab_real_ip4 3):80" 7 >/dev/null || lab_fail "xlbctl real weight failed"
+lab_wait_for 5 config_is "wlc 0 2 7" || lab_fail "xlbctl real weight 7 did not take"
+lab_ctl real weight web4 10.200.0.99 1 >/dev/null 2>&1 && lab_fail "xlbctl accepted a real that does not exist"
+# A runtime weight outlives a reload (the real is still in the config) until enabled.
+lab_write_config "$cfg" family=4 sched=wlc weights=1,1,1 timeouts="tcp_fin: ${FIN_S}s, tcp_syn: ${FIN_S}s"
+lab_reload_xlbd
+lab_wait_for 5 config_is "wlc 1 1 7" || lab_fail "after a reload the runtime weight 7 should stay: $(lab_ctl list)"
+lab_ctl real enable web4 "$(lab_real_ip4 3)" >/dev/null
+lab_wait_for 5 config_is "wlc 1 1 1" || lab_fail "enable after reload did not return to the config's weight"
+lab_pass "xlbctl real drain/enable/weight: drained r2 got none of 20, enable restored 2, weight 7 set and kept over a reload"
+
 # Persistence: with rr the client's 20 connections would visit every real;
 # with persistence: 30s they all stay on the first one it got.
 lab_write_config "$cfg" family=4 sched=rr persistence=30s
