@@ -53,6 +53,14 @@ struct {
 	__uint(max_entries, 65536);
 } nat_rev SEC(".maps");
 
+/* Two tables (live and being written) per mh service slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, XLB_MH_SERVICES * 2 * XLB_MH_TABLE_SIZE);
+} mh_tables SEC(".maps");
+
 /* Sized like flows by xlbd. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

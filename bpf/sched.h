@@ -81,6 +81,65 @@ static __always_inline int sched_hash_pick(const struct xlb_service *svc,
 	return 0;
 }
 
+static __always_inline __u32 rol32(__u32 w, __u32 s)
+{
+	return (w << s) | (w >> (32 - s));
+}
+
+/* The kernel's jhash_1word() (lookup3's final mix of one word). */
+static __always_inline __u32 jhash_1word(__u32 a, __u32 initval)
+{
+	__u32 b, c;
+
+	initval += 0xdeadbeefu + (1u << 2);
+	a += initval;
+	b = initval;
+	c = initval;
+	c ^= b;
+	c -= rol32(b, 14);
+	a ^= c;
+	a -= rol32(c, 11);
+	b ^= a;
+	b -= rol32(a, 25);
+	c ^= b;
+	c -= rol32(b, 16);
+	a ^= c;
+	a -= rol32(c, 4);
+	b ^= a;
+	b -= rol32(a, 14);
+	c ^= b;
+	c -= rol32(b, 24);
+	return c;
+}
+
+/*
+ * Maglev: the client's bucket in the service's table (built by xlbd from the
+ * reals' last non-zero weights, so draining or losing a real leaves the table
+ * as it is); that real if it takes new flows, else none (IPVS without the
+ * mh-fallback flag).
+ */
+static __always_inline int sched_mh_pick(const struct xlb_service *svc, const struct packet *pkt,
+					 __u32 *real_id)
+{
+	__u32 port = svc->sched_flags & XLB_SCHED_F_PORT ? bpf_ntohs(pkt->key.sport) : 0;
+	__u32 idx = svc->mh_base +
+		    jhash_1word(port + sched_addr_fold(&pkt->key.src), XLB_MH_SEED) %
+			    XLB_MH_TABLE_SIZE;
+	struct xlb_real *real;
+	__u32 *id = bpf_map_lookup_elem(&mh_tables, &idx);
+	__u32 rid;
+
+	if (!id || *id == XLB_SCHED_NO_REAL)
+		return -1;
+	rid = *id;
+	real = bpf_map_lookup_elem(&reals, &rid);
+	if (!real || !(real->flags & XLB_REAL_F_ACTIVE) || !(real->flags & XLB_REAL_F_NEW_FLOWS) ||
+	    !real->weight)
+		return -1;
+	*real_id = rid;
+	return 0;
+}
+
 struct conn_scan {
 	__u32 slot; /* sched_rings index */
 	__u32 len;
@@ -193,6 +252,8 @@ static __always_inline int sched_pick(const struct xlb_service *svc, const struc
 	case XLB_SCHED_KIND_HASH_SRC:
 	case XLB_SCHED_KIND_HASH_DST:
 		return sched_hash_pick(svc, pkt, real_id);
+	case XLB_SCHED_KIND_MH:
+		return sched_mh_pick(svc, pkt, real_id);
 	default:
 		return sched_conn_pick(svc, real_id);
 	}

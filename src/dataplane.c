@@ -358,6 +358,21 @@ int dataplane_ring_put(struct dataplane *dp, uint32_t slot, const struct xlb_rin
 	return dp_update(dp->skel->maps.sched_rings, &slot, sizeof(slot), ring, sizeof(*ring));
 }
 
+int dataplane_mh_table_put(struct dataplane *dp, uint32_t base, const uint32_t *table, uint32_t n)
+{
+	uint32_t *keys = malloc(n * sizeof(*keys));
+	__u32 count = n;
+	int err;
+
+	if (!keys)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		keys[i] = base + i;
+	err = bpf_map_update_batch(bpf_map__fd(dp->skel->maps.mh_tables), keys, table, &count, NULL);
+	free(keys);
+	return err ? -errno : 0;
+}
+
 int dataplane_real_put(struct dataplane *dp, uint32_t id, const struct xlb_real *real)
 {
 	return dp_update(dp->skel->maps.reals, &id, sizeof(id), real, sizeof(*real));

@@ -34,6 +34,8 @@ int dataplane_service_del(struct dataplane *dp, const struct xlb_service_key *ke
 int dataplane_service_get(struct dataplane *dp, const struct xlb_service_key *key,
 			  struct xlb_service *val);
 int dataplane_ring_put(struct dataplane *dp, uint32_t slot, const struct xlb_ring *ring);
+/* Writes @n buckets of a Maglev table starting at index @base of "mh_tables". */
+int dataplane_mh_table_put(struct dataplane *dp, uint32_t base, const uint32_t *table, uint32_t n);
 int dataplane_real_put(struct dataplane *dp, uint32_t id, const struct xlb_real *real);
 int dataplane_real_del(struct dataplane *dp, uint32_t id);
 /* Calls @fn for every entry of the reals map (used to recover ids on restart). */

@@ -289,9 +289,10 @@ static int model_write_real(struct model *m, const struct service *s, const stru
 	struct xlb_real val = {
 		.gen = r->gen,
 		/* Without ACTIVE its existing flows are rescheduled (flow_real()). */
-		.flags = r->health_down && s->cfg.health.on_failure == HEALTH_ON_FAILURE_REMOVE ?
-				 0 :
-				 XLB_REAL_F_ACTIVE,
+		.flags = (r->health_down && s->cfg.health.on_failure == HEALTH_ON_FAILURE_REMOVE ?
+				  0 :
+				  XLB_REAL_F_ACTIVE) |
+			 (model_in_ring(s, r) ? XLB_REAL_F_NEW_FLOWS : 0),
 		.ifindex = r->ifindex,
 		.svc_id = s->id,
 		.port = htons(r->cfg.port),
@@ -309,6 +310,37 @@ static int model_write_real(struct model *m, const struct service *s, const stru
 		val.mtu = (uint16_t)(ifc->mtu > 0xffff ? 0xffff : ifc->mtu);
 	}
 	return dataplane_real_put(m->dp, r->id, &val);
+}
+
+/*
+ * Maglev: the table into the service's idle half of its mh_tables slot. Shares
+ * follow each real's weight, or its config weight while drained, so draining
+ * or losing a real moves no other client; the data plane skips a real that
+ * takes no new flows (XLB_REAL_F_NEW_FLOWS), so every real is rewritten too.
+ */
+static int model_write_mh(struct model *m, struct service *s, struct sched_real *sreals,
+			  uint16_t half, uint32_t *base)
+{
+	const struct sched_ops *ops = sched_get(s->cfg.sched);
+	uint32_t *table = malloc(XLB_MH_TABLE_SIZE * sizeof(*table));
+	int err;
+
+	if (!table)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nreals; i++) {
+		const struct real *r = &s->reals[i];
+
+		sreals[i].last_weight = real_weight(r) ? real_weight(r) : r->cfg.weight;
+		net_addr_to_xlb(&r->cfg.addr, &sreals[i].addr);
+		sreals[i].port = htons(r->cfg.port);
+		model_write_real(m, s, r);
+	}
+	*base = ((uint32_t)s->mh_slot * 2 + half) * XLB_MH_TABLE_SIZE;
+	err = ops->build_table(sreals, s->nreals, table, XLB_MH_TABLE_SIZE);
+	if (!err)
+		err = dataplane_mh_table_put(m->dp, *base, table, XLB_MH_TABLE_SIZE);
+	free(table);
+	return err;
 }
 
 /* Rebuilds the service's ring in its idle slot, then flips the service to it. */
@@ -335,6 +367,11 @@ static int model_write_service(struct model *m, struct service *s)
 	free(ring);
 	if (err)
 		return err;
+	if (ops->kind == XLB_SCHED_KIND_MH) {
+		err = model_write_mh(m, s, sreals, slot, &val.mh_base);
+		if (err)
+			return err;
+	}
 
 	service_key(&s->cfg, &key);
 	val.svc_id = s->id;
@@ -437,7 +474,7 @@ static int model_build_services(struct model *m, const struct xlb_config *cfg,
 		const struct service_config *sc = &cfg->services[i];
 		struct service *s = &services[i];
 		struct service *old = model_find_service(m, sc);
-		struct xlb_service pinned;
+		struct xlb_service pinned = {};
 		struct xlb_service_key key;
 		bool fresh = false;
 		int id;
@@ -465,6 +502,24 @@ static int model_build_services(struct model *m, const struct xlb_config *cfg,
 		}
 		if (fresh)
 			dataplane_stats_reset(m->dp, DP_STATS_SERVICE, s->id);
+		s->mh_slot = -1;
+		if (sched_get(sc->sched)->kind == XLB_SCHED_KIND_MH) {
+			if (old && old->mh_slot >= 0) {
+				s->mh_slot = old->mh_slot;
+			} else if (!old && !fresh && pinned.sched_kind == XLB_SCHED_KIND_MH &&
+				   pinned.mh_base / (2 * XLB_MH_TABLE_SIZE) < XLB_MH_SERVICES &&
+				   !m->mh_used[pinned.mh_base / (2 * XLB_MH_TABLE_SIZE)]) {
+				s->mh_slot = (int)(pinned.mh_base / (2 * XLB_MH_TABLE_SIZE));
+			} else {
+				s->mh_slot = id_alloc(m->mh_used, XLB_MH_SERVICES);
+				if (s->mh_slot < 0) {
+					log_error("%s:%d: service %s: at most %d services can use mh",
+						  cfg->path, sc->line, sc->name, XLB_MH_SERVICES);
+					goto nospace;
+				}
+			}
+			m->mh_used[s->mh_slot] = 1;
+		}
 
 		if (old) {
 			s->quorum_up = old->quorum_up;
@@ -537,6 +592,8 @@ static void model_release_old(struct model *m, struct service *new_services, siz
 			dataplane_service_del(m->dp, &key);
 			m->svc_used[old->id] = 0;
 		}
+		if (old->mh_slot >= 0 && (!now || now->mh_slot != old->mh_slot))
+			m->mh_used[old->mh_slot] = 0;
 		for (size_t k = 0; k < old->nreals; k++) {
 			if (now && service_find_real(now, &old->reals[k].cfg))
 				continue;

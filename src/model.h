@@ -36,6 +36,7 @@ struct service {
 	struct service_config cfg; /* cfg.reals is not used: see reals */
 	uint32_t id;
 	uint16_t ring_slot;
+	int mh_slot; /* mh: its pair of tables in "mh_tables", else -1 */
 	struct real *reals;
 	size_t nreals; /* with the sorry server, last, if there is one */
 	uint32_t healthy; /* usable reals, the sorry server not counted */
@@ -64,6 +65,7 @@ struct model {
 	size_t nifaces;
 	uint8_t svc_used[XLB_MAX_SERVICES];
 	uint8_t real_used[XLB_MAX_REALS];
+	uint8_t mh_used[XLB_MH_SERVICES];
 	uint32_t next_gen;
 	/* Reals found in pinned maps at start, until the first apply adopts them. */
 	struct recovered_real *recovered;

@@ -57,7 +57,14 @@ enum xlb_sched_kind {
 	XLB_SCHED_KIND_NQ,
 	XLB_SCHED_KIND_FO,
 	XLB_SCHED_KIND_OVF,
+	/* mh: mh_tables[mh_base + jhash_1word(fold(saddr) [+ sport], seed) % 65537] */
+	XLB_SCHED_KIND_MH,
 };
+
+/* Maglev: a table of this (prime) size per mh service, at most this many services. */
+#define XLB_MH_TABLE_SIZE 65537
+#define XLB_MH_SERVICES 16
+#define XLB_MH_SEED 2654435761u
 
 #define XLB_SCHED_F_PORT (1u << 0) /* sh: hash the source port too */
 /* sh/dh tables have 2^8 buckets, as IPVS's */
@@ -92,6 +99,7 @@ struct xlb_service {
 	__u8 sched_flags; /* XLB_SCHED_F_* */
 	__u16 gue_port; /* method gue: outer UDP destination port, network order */
 	__u32 persistence_ms; /* 0: off; else a client sticks to its real this long */
+	__u32 mh_base; /* mh: index in "mh_tables" of the live table's first bucket */
 };
 
 /*
@@ -124,6 +132,8 @@ struct xlb_ring {
 };
 
 #define XLB_REAL_F_ACTIVE (1u << 0) /* present in config; existing flows may use it */
+/* it may take new flows (usable, healthy): what mh checks after its lookup */
+#define XLB_REAL_F_NEW_FLOWS (1u << 1)
 
 /* BPF map "reals", key real_id: everything needed to forward to it. */
 struct xlb_real {

@@ -38,6 +38,9 @@
  */
 #include "sched.h"
 
+_Static_assert(SCHED_MH_TAB_SIZE == XLB_MH_TABLE_SIZE && SCHED_MH_SEED1 == XLB_MH_SEED,
+	       "the data plane looks up the table userspace builds");
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -241,6 +244,8 @@ static int sched_mh_ops_pick(const struct sched_real *reals, size_t n, struct sc
 
 const struct sched_ops sched_mh_ops = {
 	.name = "mh",
+	.kind = XLB_SCHED_KIND_MH,
+	.dataplane_ready = true,
 	.cls = SCHED_CLASS_TABLE,
 	.table_size = SCHED_MH_TAB_SIZE,
 	.build_table = sched_mh_build,

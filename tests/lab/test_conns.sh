@@ -139,3 +139,23 @@ servers=$(lab_tally "$out" | tr '\n' ' ')
 [ "$(lab_tally "$out" | wc -l)" = 1 ] && [ "$(awk '$1 == 200' "$out" | wc -l)" = 20 ] ||
 	lab_fail "persistence: 20 connections from one client were served by: $servers"
 lab_pass "persistence 30s: 20 connections from one client, all to one real ($servers), persist_hit=$(lab_ctl_json | jq .counters.persist_hit)"
+
+# mh: one client address hashes to one real (ports not hashed by default),
+# and a restart of xlbd, which rebuilds the Maglev table, keeps that choice.
+lab_write_config "$cfg" family=46 sched=mh
+lab_reload_xlbd
+lab_wait_for 5 config_is "mh 1 1 1" || lab_fail "the reload to mh did not take"
+lab_wait_reals_up web6 3
+out=$LABTMP/mh.out
+lab_http_many 20 "$(lab_vip_url 4 /)" >"$out"
+first=$(lab_tally "$out" | tr '\n' ' ')
+[ "$(lab_tally "$out" | wc -l)" = 1 ] || lab_fail "mh: 20 connections from one client went to: $first"
+lab_stop_xlbd || lab_fail "xlbd exited with status $LAB_XLBD_STATUS"
+lab_start_xlbd "$cfg"
+lab_wait_reals_up web4 3
+lab_http_many 20 "$(lab_vip_url 4 /)" >"$out"
+again=$(lab_tally "$out" | tr '\n' ' ')
+[ "${again%% *}" = "${first%% *}" ] || lab_fail "mh: after a restart the client went to $again, before to $first"
+lab_http_many 20 "$(lab_vip_url 6 /)" >"$out"
+[ "$(lab_tally "$out" | wc -l)" = 1 ] || lab_fail "mh IPv6: 20 connections from one client went to: $(lab_tally "$out" | tr '\n' ' ')"
+lab_pass "mh: one client, 20 connections, one real ($first); the same after a restart; IPv6 likewise"

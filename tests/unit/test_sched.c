@@ -54,8 +54,8 @@ static void test_lookup(void **state)
 	assert_int_equal(sched_lookup("rr"), SCHED_RR);
 	assert_int_equal(sched_lookup("wrr"), SCHED_WRR);
 	assert_int_equal(sched_lookup("lc"), SCHED_LC);
-	/* locality and Maglev are not in the data plane yet */
-	assert_int_equal(sched_lookup("mh"), -1);
+	assert_int_equal(sched_lookup("mh"), SCHED_MH);
+	/* locality is not in the data plane yet */
 	assert_int_equal(sched_lookup("lblc"), -1);
 	assert_ptr_equal(sched_get(SCHED_RR), &sched_rr_ops);
 	assert_ptr_equal(sched_get(SCHED_WRR), &sched_wrr_ops);
@@ -261,9 +261,9 @@ static void test_table(void **state)
 		default:
 			fail_msg("%s: unknown class %d", ops->name, ops->cls);
 		}
-		/* the data plane runs all but Maglev, locality and twos so far */
+		/* the data plane runs all but locality and twos so far */
 		assert_int_equal(ops->dataplane_ready,
-				 i != SCHED_MH && i != SCHED_LBLC && i != SCHED_LBLCR && i != SCHED_TWOS);
+				 i != SCHED_LBLC && i != SCHED_LBLCR && i != SCHED_TWOS);
 		if (ops->dataplane_ready) {
 			assert_ptr_equal(sched_get((enum sched_id)i), ops);
 			assert_int_equal(sched_lookup(names[i]), i);
