@@ -210,6 +210,11 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 		}
 	} else if (pkt->key.proto == IPPROTO_TCP && !tcp_is_syn(pkt)) {
 		count(XLB_CNT_FLOW_MIDSTREAM);
+		/* Maglev finds the same real again; other schedulers follow the policy. */
+		if ((svc->flags & XLB_SVC_F_MIDSTREAM_DROP) && svc->sched_kind != XLB_SCHED_KIND_MH) {
+			count(XLB_CNT_DROP_MIDSTREAM);
+			return VERDICT_DROP;
+		}
 	}
 
 	if (!real) {

@@ -663,10 +663,11 @@ static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, ya
 }
 
 enum { SK_NAME, SK_VIP, SK_PORT, SK_PROTOCOL, SK_METHOD, SK_SCHEDULER, SK_PERSISTENCE, SK_REALS,
-       SK_DSCP, SK_GUE_PORT, SK_LOCAL_ADDRESSES, SK_HEALTH, SK_SORRY, SK_QUORUM, SK__COUNT };
+       SK_DSCP, SK_GUE_PORT, SK_LOCAL_ADDRESSES, SK_HEALTH, SK_SORRY, SK_QUORUM, SK_MIDSTREAM,
+       SK__COUNT };
 static const char *const config_service_keys[SK__COUNT] = {
 	"name", "vip", "port", "protocol", "method", "scheduler", "persistence", "reals",
-	"dscp", "gue_port", "local_addresses", "health", "sorry", "quorum",
+	"dscp", "gue_port", "local_addresses", "health", "sorry", "quorum", "midstream",
 };
 
 #define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp, nat, fnat"
@@ -861,6 +862,13 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 	if (slots[SK_PERSISTENCE].val &&
 	    config_duration(ctx, slots[SK_PERSISTENCE].val, "persistence", &ms))
 		svc->persistence_ms = ms;
+	if (slots[SK_MIDSTREAM].val) {
+		static const char *const policies[] = { "schedule", "drop" };
+
+		svc->midstream_drop = config_choice(ctx, slots[SK_MIDSTREAM].val, "midstream",
+						    policies, ARRAY_SIZE(policies),
+						    "schedule or drop") == 1;
+	}
 	config_parse_reals(ctx, n, slots[SK_REALS].val, svc, config_method_dsr(svc->method));
 	health_config_parse_service(ctx, slots[SK_HEALTH].val, slots[SK_SORRY].val,
 				    slots[SK_QUORUM].val, config_method_dsr(svc->method), svc);

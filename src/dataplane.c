@@ -60,6 +60,7 @@ static const char *const dp_counter_names[XLB_CNT__COUNT] = {
 	[XLB_CNT_ICMP_TO_REAL] = "icmp_to_real",
 	[XLB_CNT_PASS_ICMP_NO_FLOW] = "pass_icmp_no_flow",
 	[XLB_CNT_PERSIST_HIT] = "persist_hit",
+	[XLB_CNT_DROP_MIDSTREAM] = "drop_midstream",
 };
 
 const char *dataplane_counter_name(enum xlb_counter c)

@@ -380,6 +380,8 @@ static int model_write_service(struct model *m, struct service *s)
 	val.dscp = s->cfg.dscp;
 	val.gue_port = htons(s->cfg.gue_port);
 	val.persistence_ms = s->cfg.persistence_ms;
+	if (s->cfg.midstream_drop)
+		val.flags |= XLB_SVC_F_MIDSTREAM_DROP;
 	val.sched_kind = ops->kind;
 	val.ring_slot = slot;
 	err = dataplane_service_put(m->dp, &key, &val);

@@ -88,6 +88,8 @@ struct xlb_service_key {
 };
 
 #define XLB_SVC_F_ACTIVE (1u << 0)
+/* A TCP packet that is not a SYN and has no flow is dropped, not scheduled. */
+#define XLB_SVC_F_MIDSTREAM_DROP (1u << 1)
 
 struct xlb_service {
 	__u32 svc_id; /* index into per-service arrays */
@@ -257,6 +259,7 @@ enum xlb_counter {
 	XLB_CNT_ICMP_TO_REAL, /* ICMP errors about a flow's replies, sent on to its real */
 	XLB_CNT_PASS_ICMP_NO_FLOW, /* ...quoting no known flow, or a nat/fnat flow: passed */
 	XLB_CNT_PERSIST_HIT, /* new flows sent to a client's persistent real */
+	XLB_CNT_DROP_MIDSTREAM, /* ...and dropped, by the service's midstream: drop */
 	XLB_CNT__COUNT,
 };
 

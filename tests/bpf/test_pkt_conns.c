@@ -218,6 +218,7 @@ enum op {
 #define CNT_MID (1u << 1) /* FLOW_MIDSTREAM */
 #define CNT_STALE (1u << 2) /* FLOW_STALE_REAL */
 #define CNT_BAD_REAL (1u << 3) /* DROP_BAD_REAL */
+#define CNT_DROP_MID (1u << 4) /* DROP_MIDSTREAM */
 
 struct step {
 	const char *desc;
@@ -345,6 +346,7 @@ static void run_pkt(struct fixture *f, const char *where, const struct step *s)
 	delta[XLB_CNT_FLOW_MIDSTREAM] = !!(s->cnt & CNT_MID);
 	delta[XLB_CNT_FLOW_STALE_REAL] = !!(s->cnt & CNT_STALE);
 	delta[XLB_CNT_DROP_BAD_REAL] = !!(s->cnt & CNT_BAD_REAL);
+	delta[XLB_CNT_DROP_MIDSTREAM] = !!(s->cnt & CNT_DROP_MID);
 	counters(f, now);
 	for (int c = 0; c < XLB_CNT__COUNT; c++) {
 		if (now[c] - before[c] == delta[c])
@@ -790,11 +792,42 @@ static void test_stale_inactive_in_ring(void **state)
 	run_steps(*state, steps, ARRAY_SIZE(steps));
 }
 
+/* midstream: drop: a non-SYN without a flow is dropped and leaves no flow; a SYN is not. */
+static void test_midstream_drop(void **state)
+{
+	struct fixture *f = *state;
+	struct xlb_service_key key = svc_key(SVC_TCP4);
+	struct xlb_service svc;
+	struct xlb_flow flow;
+	/* clang-format off */
+	static const struct step drop[] = {
+		{ "ACK without a flow, midstream: drop", TCP(42000, ACK), .real = 0,
+		  .cnt = CNT_MID | CNT_DROP_MID },
+	};
+	static const struct step after[] = {
+		{ "a SYN is scheduled as usual", TCP(42001, SYN), .real = 1, .state = S_SYN,
+		  .cnt = CNT_NEW, .conns = { [R1] = { 0, 1 } } },
+		{ "and its ACK follows the flow", TCP(42001, ACK), .real = 1, .state = S_EST,
+		  .conns = { [R1] = { 1, 0 } } },
+	};
+	/* clang-format on */
+	struct xlb_flow_key fk = flow_key(&drop[0]);
+
+	assert_int_equal(dataplane_service_get(f->dp, &key, &svc), 0);
+	svc.flags |= XLB_SVC_F_MIDSTREAM_DROP;
+	assert_int_equal(dataplane_service_put(f->dp, &key, &svc), 0);
+	run_pkt(f, "step 1 (ACK without a flow, midstream: drop)", &drop[0]);
+	check_conns(f, "step 1", &drop[0]);
+	assert_int_not_equal(bpf_map_lookup_elem(f->flows_fd, &fk, &flow), 0);
+	run_steps(f, after, ARRAY_SIZE(after));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tcp_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_no_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_midstream_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rr_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_deleted, setup, teardown),

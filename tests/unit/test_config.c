@@ -404,7 +404,7 @@ struct bad_case {
 };
 
 #define SCHEDS "rr, wrr, lc, wlc, sed, nq, sh, dh, mh, fo, ovf"
-#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum"
+#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum, midstream"
 #define NO_DUR "(expected a duration with a unit: ms, s, m, h)"
 #define NO_ADDR "(expected an IPv4 or IPv6 address)"
 #define NO_PORT "(expected an integer 1..65535)"
@@ -758,6 +758,16 @@ static const struct bad_case bad_cases[] = {
 	    "15: local address is IPv6 but the vip is IPv4 (expected one family)",
 	    "15: bad address 'nope' for local_addresses (expected an IPv4 or IPv6 address)",
 	    "21: local_addresses is only used with method fnat (expected no local_addresses key)" } },
+
+	{ "bad midstream policy",
+	  HEAD "services:\n"
+	       "  - name: web\n"
+	       "    vip: 10.0.0.1\n"
+	       "    port: 80\n"
+	       "    midstream: ignore\n"
+	       "    reals:\n"
+	       "      - address: 10.0.1.1\n",
+	  { "7: unknown midstream 'ignore' (expected schedule or drop)" } },
 
 	/* choices */
 	{ "method not supported",
