@@ -136,6 +136,8 @@ up_count() {
 run() {
 	local check=$1 t0 c0 c1 t1 n r0 r1
 	write_config "$check"
+	# Each run starts from empty maps (no flows or ids to adopt).
+	rm -rf "$TMP/bpffs/xlb"
 	ip netns exec "$P-lb" "${PIN[@]}" "$XLBD" -c "$TMP/xlb.yaml" >>"$TMP/xlbd.log" 2>&1 </dev/null &
 	XLBD_PID=$!
 	for _ in $(seq 300); do

@@ -150,6 +150,17 @@ struct conn_scan {
 	bool found;
 };
 
+/*
+ * The weight lc/wlc/sed/nq compare, in 1/256 units: a real in slow start
+ * ramps from 1/256 of its weight to all of it (lc as if every weight were 1).
+ */
+static __always_inline __u64 slow_start_weight(__u64 weight, __u16 progress)
+{
+	if (!progress || progress >= 256)
+		return weight * 256;
+	return weight * progress;
+}
+
 /* A real's counts: the data plane's side minus what the sweeper expired. */
 static __always_inline void conn_counts(__u32 id, __u64 *active, __u64 *inactive)
 {
@@ -185,12 +196,11 @@ static long conn_scan_one(__u32 i, void *arg)
 
 	switch (s->kind) {
 	case XLB_SCHED_KIND_LC:
-		load = (active << 8) + inactive;
-		better = !s->found || load < s->best_load;
 		w = 1;
-		break;
+		/* fall through: lc is wlc with equal weights */
 	case XLB_SCHED_KIND_WLC:
 		load = (active << 8) + inactive;
+		w = slow_start_weight(w, real->slow_start);
 		/* load/w < best_load/best_w, without division */
 		better = !s->found || load * s->best_weight < s->best_load * w;
 		break;
@@ -203,6 +213,7 @@ static long conn_scan_one(__u32 i, void *arg)
 		/* fall through: otherwise as sed */
 	case XLB_SCHED_KIND_SED:
 		load = active + 1;
+		w = slow_start_weight(w, real->slow_start);
 		better = !s->found || load * s->best_weight < s->best_load * w;
 		break;
 	case XLB_SCHED_KIND_OVF:

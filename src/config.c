@@ -664,10 +664,10 @@ static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, ya
 
 enum { SK_NAME, SK_VIP, SK_PORT, SK_PROTOCOL, SK_METHOD, SK_SCHEDULER, SK_PERSISTENCE, SK_REALS,
        SK_DSCP, SK_GUE_PORT, SK_LOCAL_ADDRESSES, SK_HEALTH, SK_SORRY, SK_QUORUM, SK_MIDSTREAM,
-       SK__COUNT };
+       SK_SLOW_START, SK__COUNT };
 static const char *const config_service_keys[SK__COUNT] = {
 	"name", "vip", "port", "protocol", "method", "scheduler", "persistence", "reals",
-	"dscp", "gue_port", "local_addresses", "health", "sorry", "quorum", "midstream",
+	"dscp", "gue_port", "local_addresses", "health", "sorry", "quorum", "midstream", "slow_start",
 };
 
 #define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp, nat, fnat"
@@ -862,6 +862,16 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 	if (slots[SK_PERSISTENCE].val &&
 	    config_duration(ctx, slots[SK_PERSISTENCE].val, "persistence", &ms))
 		svc->persistence_ms = ms;
+	if (slots[SK_SLOW_START].val &&
+	    config_duration(ctx, slots[SK_SLOW_START].val, "slow_start", &ms)) {
+		if (svc->sched != SCHED_LC && svc->sched != SCHED_WLC && svc->sched != SCHED_SED &&
+		    svc->sched != SCHED_NQ)
+			config_err(ctx, config_line(slots[SK_SLOW_START].key),
+				   "slow_start is only used with lc, wlc, sed and nq (expected no "
+				   "slow_start key)");
+		else
+			svc->slow_start_ms = ms;
+	}
 	if (slots[SK_MIDSTREAM].val) {
 		static const char *const policies[] = { "schedule", "drop" };
 

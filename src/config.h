@@ -53,6 +53,7 @@ struct service_config {
 	uint8_t sched; /* enum sched_id (src/sched/sched.h) */
 	uint32_t persistence_ms;
 	bool midstream_drop; /* TCP non-SYN without a flow: drop instead of scheduling */
+	uint32_t slow_start_ms; /* lc/wlc/sed/nq: a real new to the ring ramps its weight this long */
 	uint8_t dscp; /* method dscp: 1..63 */
 	uint16_t gue_port; /* method gue: outer UDP destination port, host order */
 	struct net_addr local_addrs[XLB_FNAT_LOCAL_MAX]; /* method fnat: our source addresses */

@@ -283,6 +283,14 @@ static void model_update_quorum(struct service *s)
 	}
 }
 
+/* Slow start progress (1/256, 0: not ramping) for @r now. */
+static uint16_t model_slow_start(const struct service *s, const struct real *r)
+{
+	if (!s->cfg.slow_start_ms || !r->in_ring)
+		return 0;
+	return sched_slow_start_progress(model_now_ms() - r->ramp_start_ms, s->cfg.slow_start_ms);
+}
+
 static int model_write_real(struct model *m, const struct service *s, const struct real *r)
 {
 	const struct iface *ifc = model_find_iface(m, r->ifindex);
@@ -298,6 +306,7 @@ static int model_write_real(struct model *m, const struct service *s, const stru
 		.port = htons(r->cfg.port),
 		.family = net_addr_xlb_family(&r->cfg.addr),
 		.weight = real_weight(r),
+		.slow_start = model_slow_start(s, r),
 	};
 
 	net_addr_to_xlb(&r->cfg.addr, &val.addr);
@@ -358,10 +367,22 @@ static int model_write_service(struct model *m, struct service *s)
 	if (!ring)
 		return -ENOMEM;
 	model_update_quorum(s);
-	for (size_t i = 0; i < s->nreals; i++)
-		sreals[i] = (struct sched_real){ .real_id = s->reals[i].id,
-						 .weight = real_weight(&s->reals[i]),
-						 .usable = model_in_ring(s, &s->reals[i]) };
+	for (size_t i = 0; i < s->nreals; i++) {
+		struct real *r = &s->reals[i];
+		bool in_ring = model_in_ring(s, r);
+
+		sreals[i] = (struct sched_real){ .real_id = r->id,
+						 .weight = real_weight(r),
+						 .usable = in_ring };
+		if (in_ring == r->in_ring)
+			continue;
+		r->in_ring = in_ring;
+		/* New to the ring: its slow start begins before its first new flow. */
+		if (in_ring && s->cfg.slow_start_ms) {
+			r->ramp_start_ms = model_now_ms();
+			model_write_real(m, s, r);
+		}
+	}
 	ring->len = sched_dataplane_ring(ops, sreals, s->nreals, 0, ring->real_ids, XLB_RING_MAX);
 	err = dataplane_ring_put(m->dp, s->id * 2 + slot, ring);
 	free(ring);
@@ -746,6 +767,15 @@ void model_tick(struct model *m, bool refresh_all)
 {
 	for (size_t i = 0; i < m->nservices; i++) {
 		struct service *s = &m->services[i];
+
+		/* Ramping reals get their next step (and one more write when it ends). */
+		for (size_t j = 0; s->cfg.slow_start_ms && j < s->nreals; j++) {
+			struct real *r = &s->reals[j];
+
+			if (r->in_ring &&
+			    model_now_ms() - r->ramp_start_ms < s->cfg.slow_start_ms + 2000)
+				model_write_real(m, s, r);
+		}
 
 		for (size_t j = 0; j < s->nreals; j++) {
 			struct real *r = &s->reals[j];

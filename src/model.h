@@ -28,6 +28,8 @@ struct real {
 	char health_reason[64]; /* reason of the last failed check, "" if none */
 	const char *shown_state; /* real_state_name() since since_ms */
 	uint64_t since_ms; /* CLOCK_MONOTONIC ms of the last change of real_state_name() */
+	bool in_ring; /* took new flows at the last service write */
+	uint64_t ramp_start_ms; /* slow start: when it last began to take new flows */
 	bool weight_set; /* xlbctl set the weight (or drained): weight_admin wins over cfg */
 	uint32_t weight_admin;
 };

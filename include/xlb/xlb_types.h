@@ -151,7 +151,7 @@ struct xlb_real {
 	__u8 pad;
 	struct xlb_addr src_addr; /* tun/gue: outer source, the LB's address toward the real */
 	__u16 mtu; /* of the egress interface: encapsulation must fit */
-	__u16 pad2;
+	__u16 slow_start; /* ramp progress in 1/256 (0: not ramping), see src/sched/slow_start.c */
 	__u32 weight; /* count-based schedulers compare load / weight */
 };
 

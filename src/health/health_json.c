@@ -82,6 +82,8 @@ void health_json_stats(json_object *root, const struct health_ctx *h)
 		return;
 	health_get_stats(h, &st);
 	o = json_object_new_object();
+	/* The clock of every since_ms, so a client can tell when a change happened. */
+	json_object_object_add(o, "now_ms", json_object_new_uint64(model_now_ms()));
 	json_object_object_add(o, "checks", json_object_new_uint64(st.checks));
 	json_object_object_add(o, "in_flight", json_object_new_uint64(st.in_flight));
 	json_object_object_add(o, "runs", json_object_new_uint64(st.runs));

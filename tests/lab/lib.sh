@@ -876,6 +876,15 @@ lab_wait_state_ms() {
 	echo $((($(_lab_now_us) - t0) / 1000))
 }
 
+# lab_xlbd_now_ms: xlbd's clock (CLOCK_MONOTONIC ms), the one its since_ms use.
+lab_xlbd_now_ms() { lab_ctl_json | jq -r .health.now_ms; }
+
+# lab_changed_ms SERVICE ADDRESS T0: ms from xlbd time T0 to the real's last
+# state change, as xlbd recorded it (no polling delay in it).
+lab_changed_ms() {
+	echo $(($(lab_real_json "$1" "$2" | jq -r .health.since_ms) - $3))
+}
+
 # lab_wrk_bg OUT DURATION URL: wrk (20 connections, 2 threads) in the client in
 # the background; lab_wrk_wait OUT waits for it and prints its error summary.
 lab_wrk_bg() {

@@ -54,9 +54,11 @@ start_wrk() {
 
 # --- nginx stopped on r1: out of new flows within fall x interval + timeout (+500 ms).
 start_wrk "$LABTMP/wrk.stop" 5s
+t0=$(lab_xlbd_now_ms)
 lab_stop_nginx 1
-ms=$(lab_wait_state_ms 10 web4 "$R1" down) ||
+polled=$(lab_wait_state_ms 10 web4 "$R1" down) ||
 	lab_fail "r1 still $(lab_real_json web4 "$R1" | jq -c '{state, health}') 10s after nginx stopped"
+ms=$(lab_changed_ms web4 "$R1" "$t0")
 [ "$ms" -le "$DOWN_LIMIT_MS" ] ||
 	lab_fail "r1 left new flows $ms ms after nginx stopped (limit $DOWN_LIMIT_MS ms)"
 [ "$(reason_of "$R1")" = "connect refused" ] || lab_fail "r1 reason: '$(reason_of "$R1")', expected 'connect refused'"
@@ -67,16 +69,18 @@ f2=$(real_stat "$R1" new_flows)
 lab_http_many 20 "$(lab_vip_url 4 /)" >"$LABTMP/after_stop"
 [ "$(lab_count_of "$LABTMP/after_stop" r1)" = 0 ] && [ "$(awk '$1 == 200' "$LABTMP/after_stop" | wc -l)" = 20 ] ||
 	lab_fail "after r1 went down: $(lab_tally "$LABTMP/after_stop" | tr '\n' ' ')"
-lab_pass "nginx stopped on r1: removed from new flows after $ms ms (limit $DOWN_LIMIT_MS), reason 'connect refused'; no new flow to r1 since; wrk during the transition: $errors"
+lab_pass "nginx stopped on r1: removed from new flows after $ms ms by xlbd's clock, seen by polling after $polled ms (limit $DOWN_LIMIT_MS), reason 'connect refused'; no new flow to r1 since; wrk during the transition: $errors"
 lab_ctl list
 
 # --- nginx started again: back after rise x interval.
 start_wrk "$LABTMP/wrk.start" 4s
-t0=$(_lab_now_us)
+t0=$(lab_xlbd_now_ms)
 lab_start_nginx 1
-ms=$(lab_wait_state_ms 10 web4 "$R1" up) || lab_fail "r1 not up 10s after nginx started"
-ms=$((($(_lab_now_us) - t0) / 1000))
+lab_wait_state_ms 10 web4 "$R1" up >/dev/null || lab_fail "r1 not up 10s after nginx started"
+ms=$(lab_changed_ms web4 "$R1" "$t0")
 [ "$ms" -le "$UP_LIMIT_MS" ] || lab_fail "r1 came back after $ms ms (limit $UP_LIMIT_MS ms)"
+# rise 2 means two good checks an interval apart: not before one interval (less the 10 ms grid).
+[ "$ms" -ge $(((RISE - 1) * INTERVAL_MS - 20)) ] || lab_fail "r1 came back after $ms ms: sooner than rise allows"
 errors=$(lab_wrk_wait "$LABTMP/wrk.start")
 lab_http_many 9 "$(lab_vip_url 4 /)" >"$LABTMP/after_start"
 [ "$(lab_count_of "$LABTMP/after_start" r1)" = 3 ] ||
@@ -94,8 +98,10 @@ lab_json_reals_up web4 3 || lab_fail "a reload changed the reals' state: $(lab_c
 	lab_fail "the reload reset r2's health state"
 start_wrk "$LABTMP/wrk.503" 5s
 log0=$(lab_access_count 2 '"GET /5k ')
+t0=$(lab_xlbd_now_ms)
 lab_health_set 2 503
-ms=$(lab_wait_state_ms 10 web4 "$R2" down) || lab_fail "r2 answering 503 is still up after 10s"
+lab_wait_state_ms 10 web4 "$R2" down >/dev/null || lab_fail "r2 answering 503 is still up after 10s"
+ms=$(lab_changed_ms web4 "$R2" "$t0")
 [ "$(reason_of "$R2")" = "status 503" ] || lab_fail "r2 reason '$(reason_of "$R2")', expected 'status 503'"
 [ "$ms" -le "$DOWN_LIMIT_MS" ] || lab_fail "r2 (503) removed after $ms ms (limit $DOWN_LIMIT_MS ms)"
 f1=$(real_stat "$R2" new_flows)
@@ -113,8 +119,11 @@ lab_wait_state_ms 10 web4 "$R2" up >/dev/null || lab_fail "r2 not back up after 
 
 # --- r3's /health body lacks "alive".
 start_wrk "$LABTMP/wrk.body" 4s
+t0=$(lab_xlbd_now_ms)
 lab_health_set 3 "maintenance"
-ms=$(lab_wait_state_ms 10 web4 "$R3" down) || lab_fail "r3 with the wrong body is still up after 10s"
+lab_wait_state_ms 10 web4 "$R3" down >/dev/null || lab_fail "r3 with the wrong body is still up after 10s"
+ms=$(lab_changed_ms web4 "$R3" "$t0")
+[ "$ms" -le "$DOWN_LIMIT_MS" ] || lab_fail "r3 (body) removed after $ms ms (limit $DOWN_LIMIT_MS ms)"
 [ "$(reason_of "$R3")" = "body mismatch" ] || lab_fail "r3 reason '$(reason_of "$R3")', expected 'body mismatch'"
 errors=$(lab_wrk_wait "$LABTMP/wrk.body")
 lab_pass "r3 answering 200 'maintenance': removed by the body match after $ms ms, reason 'body mismatch'; wrk: $errors"

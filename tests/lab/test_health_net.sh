@@ -54,6 +54,7 @@ transitions_of() { lab_real_json "$1" "$2" | jq -r .health.transitions; }
 # --- ICMP dropped in r1's namespace: icmp fails, tcp does not.
 lab_wrk_bg "$LABTMP/wrk.icmp" 4s "$url"
 tcp0=$(transitions_of tcp "$R1")
+t0=$(lab_xlbd_now_ms)
 lab_exec r1 nft -f - <<'EOF'
 table inet xlbtest {
 	chain input {
@@ -62,7 +63,8 @@ table inet xlbtest {
 	}
 }
 EOF
-ms=$(lab_wait_state_ms 10 icmp "$R1" down) || lab_fail "icmp: r1 still up 10s after ICMP was dropped"
+lab_wait_state_ms 10 icmp "$R1" down >/dev/null || lab_fail "icmp: r1 still up 10s after ICMP was dropped"
+ms=$(lab_changed_ms icmp "$R1" "$t0")
 [ "$ms" -le "$DOWN_LIMIT_MS" ] || lab_fail "icmp: r1 removed after $ms ms (limit $DOWN_LIMIT_MS)"
 [ "$(reason_of icmp "$R1")" = "no echo reply" ] || lab_fail "icmp: reason '$(reason_of icmp "$R1")'"
 errors=$(lab_wrk_wait "$LABTMP/wrk.icmp")
@@ -76,8 +78,10 @@ lab_wait_state_ms 10 icmp "$R1" up >/dev/null || lab_fail "icmp: r1 not back up 
 
 # --- r2's address taken down: arp fails.
 lab_wrk_bg "$LABTMP/wrk.arp" 4s "$url"
+t0=$(lab_xlbd_now_ms)
 lab_exec r2 ip addr del "$R2/24" dev eth0
-ms=$(lab_wait_state_ms 10 arp "$R2" down) || lab_fail "arp: r2 still up 10s after its address went"
+lab_wait_state_ms 10 arp "$R2" down >/dev/null || lab_fail "arp: r2 still up 10s after its address went"
+ms=$(lab_changed_ms arp "$R2" "$t0")
 [ "$ms" -le "$DOWN_LIMIT_MS" ] || lab_fail "arp: r2 removed after $ms ms (limit $DOWN_LIMIT_MS)"
 [ "$(reason_of arp "$R2")" = "no ARP reply" ] || lab_fail "arp: reason '$(reason_of arp "$R2")'"
 [ "$(state_of arp "$R1")" = up ] || lab_fail "arp: r1 is $(state_of arp "$R1")"

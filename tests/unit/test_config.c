@@ -404,7 +404,7 @@ struct bad_case {
 };
 
 #define SCHEDS "rr, wrr, lc, wlc, sed, nq, sh, dh, mh, fo, ovf"
-#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum, midstream"
+#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum, midstream, slow_start"
 #define NO_DUR "(expected a duration with a unit: ms, s, m, h)"
 #define NO_ADDR "(expected an IPv4 or IPv6 address)"
 #define NO_PORT "(expected an integer 1..65535)"
@@ -768,6 +768,17 @@ static const struct bad_case bad_cases[] = {
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n",
 	  { "7: unknown midstream 'ignore' (expected schedule or drop)" } },
+
+	{ "slow_start with a scheduler that has no use for it",
+	  HEAD "services:\n"
+	       "  - name: web\n"
+	       "    vip: 10.0.0.1\n"
+	       "    port: 80\n"
+	       "    scheduler: rr\n"
+	       "    slow_start: 30s\n"
+	       "    reals:\n"
+	       "      - address: 10.0.1.1\n",
+	  { "8: slow_start is only used with lc, wlc, sed and nq (expected no slow_start key)" } },
 
 	/* choices */
 	{ "method not supported",
