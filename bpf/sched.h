@@ -14,6 +14,7 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "xlb/xlb_hash.h"
 
 static __always_inline struct xlb_ring *sched_ring(const struct xlb_service *svc)
 {
@@ -47,17 +48,6 @@ static __always_inline int sched_ring_pick(const struct xlb_service *svc, __u32 
 	return 0;
 }
 
-/* The kernel's hash_32() and IPVS's address fold (ntohl of the XOR of the words). */
-static __always_inline __u32 sched_hash_32(__u32 val, __u32 bits)
-{
-	return (val * 0x61C88647u) >> (32 - bits);
-}
-
-static __always_inline __u32 sched_addr_fold(const struct xlb_addr *a)
-{
-	return bpf_ntohl(a->addr[0] ^ a->addr[1] ^ a->addr[2] ^ a->addr[3]);
-}
-
 static __always_inline int sched_hash_pick(const struct xlb_service *svc,
 					   const struct packet *pkt, __u32 *real_id)
 {
@@ -67,11 +57,11 @@ static __always_inline int sched_hash_pick(const struct xlb_service *svc,
 	if (!ring || ring->len != (1u << XLB_SCHED_TAB_BITS))
 		return -1;
 	if (svc->sched_kind == XLB_SCHED_KIND_HASH_DST) {
-		h = sched_hash_32(sched_addr_fold(&pkt->key.dst), XLB_SCHED_TAB_BITS);
+		h = xlb_hash_32(xlb_addr_fold(&pkt->key.dst), XLB_SCHED_TAB_BITS);
 	} else {
 		__u32 port = svc->sched_flags & XLB_SCHED_F_PORT ? bpf_ntohs(pkt->key.sport) : 0;
 
-		h = sched_hash_32(port + sched_addr_fold(&pkt->key.src), XLB_SCHED_TAB_BITS);
+		h = xlb_hash_32(port + xlb_addr_fold(&pkt->key.src), XLB_SCHED_TAB_BITS);
 	}
 	h &= (1u << XLB_SCHED_TAB_BITS) - 1;
 	id = ring->real_ids[h];
@@ -79,37 +69,6 @@ static __always_inline int sched_hash_pick(const struct xlb_service *svc,
 		return -1;
 	*real_id = id;
 	return 0;
-}
-
-static __always_inline __u32 rol32(__u32 w, __u32 s)
-{
-	return (w << s) | (w >> (32 - s));
-}
-
-/* The kernel's jhash_1word() (lookup3's final mix of one word). */
-static __always_inline __u32 jhash_1word(__u32 a, __u32 initval)
-{
-	__u32 b, c;
-
-	initval += 0xdeadbeefu + (1u << 2);
-	a += initval;
-	b = initval;
-	c = initval;
-	c ^= b;
-	c -= rol32(b, 14);
-	a ^= c;
-	a -= rol32(c, 11);
-	b ^= a;
-	b -= rol32(a, 25);
-	c ^= b;
-	c -= rol32(b, 16);
-	a ^= c;
-	a -= rol32(c, 4);
-	b ^= a;
-	b -= rol32(a, 14);
-	c ^= b;
-	c -= rol32(b, 24);
-	return c;
 }
 
 /*
@@ -123,7 +82,7 @@ static __always_inline int sched_mh_pick(const struct xlb_service *svc, const st
 {
 	__u32 port = svc->sched_flags & XLB_SCHED_F_PORT ? bpf_ntohs(pkt->key.sport) : 0;
 	__u32 idx = svc->mh_base +
-		    jhash_1word(port + sched_addr_fold(&pkt->key.src), XLB_MH_SEED) %
+		    xlb_jhash_1word(port + xlb_addr_fold(&pkt->key.src), XLB_MH_SEED) %
 			    XLB_MH_TABLE_SIZE;
 	struct xlb_real *real;
 	__u32 *id = bpf_map_lookup_elem(&mh_tables, &idx);
@@ -254,6 +213,90 @@ static __always_inline int sched_conn_pick(const struct xlb_service *svc, __u32 
 	return 0;
 }
 
+/* twos: IPVS's power of two choices; the draws as the reference takes them. */
+struct twos_scan {
+	__u32 slot;
+	__u32 len;
+	__s64 rw1, rw2;
+	__u64 total;
+	__u32 id1, id2;
+	__u64 w1, w2;
+	bool got1, got2;
+};
+
+static long twos_sum_one(__u32 i, void *arg)
+{
+	struct twos_scan *s = arg;
+	struct xlb_ring *ring = bpf_map_lookup_elem(&sched_rings, &s->slot);
+	struct xlb_real *real;
+	__u32 id;
+
+	if (!ring || i >= s->len || i >= XLB_RING_MAX)
+		return 1;
+	id = ring->real_ids[i];
+	real = bpf_map_lookup_elem(&reals, &id);
+	if (real)
+		s->total += real->weight;
+	return 0;
+}
+
+static long twos_walk_one(__u32 i, void *arg)
+{
+	struct twos_scan *s = arg;
+	long done;
+	struct xlb_ring *ring = bpf_map_lookup_elem(&sched_rings, &s->slot);
+	struct xlb_real *real;
+	__u32 id;
+
+	if (!ring || i >= s->len || i >= XLB_RING_MAX)
+		return 1;
+	id = ring->real_ids[i];
+	real = bpf_map_lookup_elem(&reals, &id);
+	if (!real || !real->weight)
+		return 0;
+	s->rw1 -= real->weight;
+	s->rw2 -= real->weight;
+	if (s->rw1 <= 0 && !s->got1) {
+		s->id1 = id;
+		s->w1 = real->weight;
+		s->got1 = true;
+	}
+	if (s->rw2 <= 0 && !s->got2) {
+		s->id2 = id;
+		s->w2 = real->weight;
+		s->got2 = true;
+	}
+	done = s->got1 && s->got2;
+	/* the verifier wants a result it can see is 0 or 1; clang drops a plain "& 1" */
+	asm volatile("" : "+r"(done));
+	return done & 1;
+}
+
+static __always_inline int sched_twos_pick(const struct xlb_service *svc, __u32 *real_id)
+{
+	struct xlb_ring *ring = sched_ring(svc);
+	struct twos_scan s = { .slot = svc->svc_id * 2 + (svc->ring_slot & 1) };
+	__u64 a1, i1, a2, i2;
+
+	if (!ring || ring->len == 0 || ring->len > XLB_RING_MAX)
+		return -1;
+	s.len = ring->len;
+	bpf_loop(s.len, twos_sum_one, &s, 0);
+	if (!s.total)
+		return -1;
+	/* uniform in [0, total], inclusive as IPVS draws (multiply-shift) */
+	s.rw1 = (__s64)(((__u64)bpf_get_prandom_u32() * (s.total + 1)) >> 32);
+	s.rw2 = (__s64)(((__u64)bpf_get_prandom_u32() * (s.total + 1)) >> 32);
+	bpf_loop(s.len, twos_walk_one, &s, 0);
+	if (!s.got1 || !s.got2)
+		return -1;
+	conn_counts(s.id1, &a1, &i1);
+	conn_counts(s.id2, &a2, &i2);
+	/* the second wins only when strictly less loaded per weight */
+	*real_id = s.w2 * ((a1 << 8) + i1) > s.w1 * ((a2 << 8) + i2) ? s.id2 : s.id1;
+	return 0;
+}
+
 static __always_inline int sched_pick(const struct xlb_service *svc, const struct packet *pkt,
 				      __u32 *real_id)
 {
@@ -265,6 +308,8 @@ static __always_inline int sched_pick(const struct xlb_service *svc, const struc
 		return sched_hash_pick(svc, pkt, real_id);
 	case XLB_SCHED_KIND_MH:
 		return sched_mh_pick(svc, pkt, real_id);
+	case XLB_SCHED_KIND_TWOS:
+		return sched_twos_pick(svc, real_id);
 	default:
 		return sched_conn_pick(svc, real_id);
 	}

@@ -664,10 +664,11 @@ static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, ya
 
 enum { SK_NAME, SK_VIP, SK_PORT, SK_PROTOCOL, SK_METHOD, SK_SCHEDULER, SK_PERSISTENCE, SK_REALS,
        SK_DSCP, SK_GUE_PORT, SK_LOCAL_ADDRESSES, SK_HEALTH, SK_SORRY, SK_QUORUM, SK_MIDSTREAM,
-       SK_SLOW_START, SK__COUNT };
+       SK_SLOW_START, SK_SCHEDULER_FLAGS, SK__COUNT };
 static const char *const config_service_keys[SK__COUNT] = {
 	"name", "vip", "port", "protocol", "method", "scheduler", "persistence", "reals",
 	"dscp", "gue_port", "local_addresses", "health", "sorry", "quorum", "midstream", "slow_start",
+	"scheduler_flags",
 };
 
 #define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp, nat, fnat"
@@ -809,6 +810,37 @@ static void config_parse_scheduler(struct config_ctx *ctx, yaml_node_t *n,
 		   config_quote(s, q, sizeof(q)), list);
 }
 
+/* IPVS's -b flags: sh-port / mh-port and sh-fallback, spelled port and fallback. */
+static void config_parse_sched_flags(struct config_ctx *ctx, yaml_node_t *list,
+				     struct service_config *svc)
+{
+	static const char *const names[] = { "port", "fallback" };
+
+	if (list->type != YAML_SEQUENCE_NODE) {
+		config_err(ctx, config_line(list), "scheduler_flags is %s (expected a list)",
+			   config_kind(list));
+		return;
+	}
+	for (yaml_node_item_t *it = list->data.sequence.items.start;
+	     it < list->data.sequence.items.top; it++) {
+		yaml_node_t *item = config_node(ctx, *it);
+		int i = item ? config_choice(ctx, item, "scheduler flag", names, ARRAY_SIZE(names),
+					     "port or fallback") :
+			       -1;
+
+		if (i == 0 && svc->sched != SCHED_SH && svc->sched != SCHED_MH)
+			config_err(ctx, config_line(item),
+				   "scheduler flag port is for sh and mh (expected no port flag)");
+		else if (i == 1 && svc->sched != SCHED_SH)
+			config_err(ctx, config_line(item),
+				   "scheduler flag fallback is for sh (expected no fallback flag)");
+		else if (i == 0)
+			svc->sched_port = true;
+		else if (i == 1)
+			svc->sched_fallback = true;
+	}
+}
+
 static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 				 struct service_config *svc)
 {
@@ -872,6 +904,8 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 		else
 			svc->slow_start_ms = ms;
 	}
+	if (slots[SK_SCHEDULER_FLAGS].val)
+		config_parse_sched_flags(ctx, slots[SK_SCHEDULER_FLAGS].val, svc);
 	if (slots[SK_MIDSTREAM].val) {
 		static const char *const policies[] = { "schedule", "drop" };
 

@@ -54,6 +54,8 @@ struct service_config {
 	uint32_t persistence_ms;
 	bool midstream_drop; /* TCP non-SYN without a flow: drop instead of scheduling */
 	uint32_t slow_start_ms; /* lc/wlc/sed/nq: a real new to the ring ramps its weight this long */
+	bool sched_port; /* sh, mh: hash the client's port too */
+	bool sched_fallback; /* sh: an unavailable real's clients go to the next bucket's */
 	uint8_t dscp; /* method dscp: 1..63 */
 	uint16_t gue_port; /* method gue: outer UDP destination port, host order */
 	struct net_addr local_addrs[XLB_FNAT_LOCAL_MAX]; /* method fnat: our source addresses */

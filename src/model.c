@@ -336,16 +336,29 @@ static int model_write_mh(struct model *m, struct service *s, struct sched_real 
 
 	if (!table)
 		return -ENOMEM;
+	const struct real *sorry = NULL;
+
 	for (size_t i = 0; i < s->nreals; i++) {
 		const struct real *r = &s->reals[i];
 
 		sreals[i].last_weight = real_weight(r) ? real_weight(r) : r->cfg.weight;
+		if (r->sorry) {
+			/* no buckets of its own: it takes every client, or none */
+			sreals[i].last_weight = 0;
+			sorry = r;
+		}
 		net_addr_to_xlb(&r->cfg.addr, &sreals[i].addr);
 		sreals[i].port = htons(r->cfg.port);
 		model_write_real(m, s, r);
 	}
 	*base = ((uint32_t)s->mh_slot * 2 + half) * XLB_MH_TABLE_SIZE;
-	err = ops->build_table(sreals, s->nreals, table, XLB_MH_TABLE_SIZE);
+	if (sorry && s->sorry_active) {
+		for (uint32_t b = 0; b < XLB_MH_TABLE_SIZE; b++)
+			table[b] = sorry->id;
+		err = 0;
+	} else {
+		err = ops->build_table(sreals, s->nreals, table, XLB_MH_TABLE_SIZE);
+	}
 	if (!err)
 		err = dataplane_mh_table_put(m->dp, *base, table, XLB_MH_TABLE_SIZE);
 	free(table);
@@ -383,7 +396,10 @@ static int model_write_service(struct model *m, struct service *s)
 			model_write_real(m, s, r);
 		}
 	}
-	ring->len = sched_dataplane_ring(ops, sreals, s->nreals, 0, ring->real_ids, XLB_RING_MAX);
+	ring->len = sched_dataplane_ring(ops, sreals, s->nreals,
+					 (s->cfg.sched_port ? SCHED_F_PORT : 0) |
+						 (s->cfg.sched_fallback ? SCHED_F_FALLBACK : 0),
+					 ring->real_ids, XLB_RING_MAX);
 	err = dataplane_ring_put(m->dp, s->id * 2 + slot, ring);
 	free(ring);
 	if (err)
@@ -404,6 +420,7 @@ static int model_write_service(struct model *m, struct service *s)
 	if (s->cfg.midstream_drop)
 		val.flags |= XLB_SVC_F_MIDSTREAM_DROP;
 	val.sched_kind = ops->kind;
+	val.sched_flags = s->cfg.sched_port ? XLB_SCHED_F_PORT : 0;
 	val.ring_slot = slot;
 	err = dataplane_service_put(m->dp, &key, &val);
 	if (!err)

@@ -59,6 +59,8 @@ enum xlb_sched_kind {
 	XLB_SCHED_KIND_OVF,
 	/* mh: mh_tables[mh_base + jhash_1word(fold(saddr) [+ sport], seed) % 65537] */
 	XLB_SCHED_KIND_MH,
+	/* twos: two weighted random draws over the candidates, the less loaded wins */
+	XLB_SCHED_KIND_TWOS,
 };
 
 /* Maglev: a table of this (prime) size per mh service, at most this many services. */

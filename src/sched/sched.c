@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The table of schedulers (adding one means a file and a line here) and shared helpers. */
 #include "sched.h"
+#include "xlb/xlb_hash.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,50 +50,20 @@ int sched_lookup(const char *name)
 	return id >= 0 && sched_table[id]->dataplane_ready ? id : -1;
 }
 
-/* The kernel's hash_32(): multiply by the 32-bit golden ratio, keep the top bits. */
+/* The data plane computes the same: see include/xlb/xlb_hash.h. */
 uint32_t sched_hash_32(uint32_t val, unsigned int bits)
 {
-	return (uint32_t)(val * 0x61C88647u) >> (32 - bits);
+	return xlb_hash_32(val, bits);
 }
 
-static inline uint32_t sched_rol32(uint32_t w, unsigned int s)
-{
-	return (w << s) | (w >> (32 - s));
-}
-
-/* The kernel's jhash_1word() (Bob Jenkins' lookup3 final mix on one word). */
 uint32_t sched_jhash_1word(uint32_t a, uint32_t initval)
 {
-	uint32_t b, c;
-
-	initval += 0xdeadbeefu + (1u << 2);
-	a += initval;
-	b = initval;
-	c = initval;
-	c ^= b;
-	c -= sched_rol32(b, 14);
-	a ^= c;
-	a -= sched_rol32(c, 11);
-	b ^= a;
-	b -= sched_rol32(a, 25);
-	c ^= b;
-	c -= sched_rol32(b, 16);
-	a ^= c;
-	a -= sched_rol32(c, 4);
-	b ^= a;
-	b -= sched_rol32(a, 14);
-	c ^= b;
-	c -= sched_rol32(b, 24);
-	return c;
+	return xlb_jhash_1word(a, initval);
 }
 
-/*
- * IPVS folds an IPv6 address by XOR of its words; an IPv4 address has zero
- * in words 1..3 here, so one expression serves both families.
- */
 uint32_t sched_addr_fold(const struct xlb_addr *addr)
 {
-	return ntohl(addr->addr[0] ^ addr->addr[1] ^ addr->addr[2] ^ addr->addr[3]);
+	return xlb_addr_fold(addr);
 }
 
 uint64_t sched_conn_overhead(const struct sched_real *r)

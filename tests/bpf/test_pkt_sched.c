@@ -30,6 +30,9 @@
  * whose MAC the frame leaves with to reals[ops->pick()] of the reference on
  * the same inputs. Disagreements are printed with their inputs and counted;
  * a test fails at its end if there was any.
+ *
+ * mh (Maglev) services have 3 or 10 reals and a 65537-bucket table in
+ * mh_tables instead of a ring; see the mh section at the end.
  */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -60,6 +63,7 @@ struct fixture {
 	uint32_t seq; /* makes client tuples unique */
 	unsigned int picks, disagreements;
 	char why[256]; /* what made bpf_pick() return PICK_ODD */
+	uint32_t *mh[3]; /* mh: XLB_MH_TABLE_SIZE-bucket tables (see the mh tests) */
 };
 
 /* A new flow as both sides see it: addresses and ports as on the wire. */
@@ -110,12 +114,17 @@ static uint32_t mac_real(const uint8_t mac[6])
 	return (uint32_t)mac[2] << 24 | (uint32_t)mac[3] << 16 | (uint32_t)mac[4] << 8 | mac[5];
 }
 
-static int real_index(uint32_t id)
+static int id_index(const uint32_t *ids, int n, uint32_t id)
 {
-	for (int i = 0; i < NREALS; i++)
-		if (real_ids[i] == id)
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
 			return i;
 	return -1;
+}
+
+static int real_index(uint32_t id)
+{
+	return id_index(real_ids, NREALS, id);
 }
 
 static const char *sched_label(enum sched_id sched, uint32_t flags)
@@ -166,6 +175,11 @@ static int setup(void **state)
 	f->ifindex = if_nametoindex("lo");
 	if (!f->ring || !f->ifindex)
 		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(f->mh); i++) {
+		f->mh[i] = calloc(XLB_MH_TABLE_SIZE, sizeof(*f->mh[i]));
+		if (!f->mh[i])
+			return -1;
+	}
 	err = dataplane_open(NULL, 4096, &f->dp);
 	if (err) {
 		print_error("dataplane_open: %s\n", strerror(-err));
@@ -196,6 +210,8 @@ static int teardown(void **state)
 		close(f->cursor_fd);
 	if (f->dp)
 		dataplane_close(f->dp);
+	for (size_t i = 0; i < ARRAY_SIZE(f->mh); i++)
+		free(f->mh[i]);
 	free(f->ring);
 	free(f);
 	return 0;
@@ -365,34 +381,40 @@ static uint32_t xdp_run(struct fixture *f, const struct pkt *in, struct pkt *out
 	return opts.retval;
 }
 
+/* The most reals a case has (mh's larger services). */
+#define MAX_REALS 10
+
 /*
- * Sends @c's SYN. Returns the real it was forwarded to, SCHED_NO_REAL for
- * a drop counted as drop_no_real, or PICK_ODD with f->why set for anything
- * else: another verdict or counter, a frame changed beyond its MACs, no flow
- * entry for the real, or a count change other than one new inactive
+ * Sends @c's SYN to a service whose reals are @ids (@n of them). Returns
+ * the real it was forwarded to, SCHED_NO_REAL for a drop counted as
+ * drop_no_real, or PICK_ODD with f->why set for anything else: another
+ * verdict or counter, a frame changed beyond its MACs, a real not in @ids,
+ * no flow entry for the real, or a count change other than one new inactive
  * connection (SYN state) on the chosen real. The flow entry is deleted so
  * every pick is a new flow; counts are left as the data plane made them.
  */
-static uint32_t bpf_pick(struct fixture *f, const struct client *c)
+static uint32_t bpf_pick_ids(struct fixture *f, const struct client *c, const uint32_t *ids,
+			     int n)
 {
 	uint64_t before[XLB_CNT__COUNT], after[XLB_CNT__COUNT];
-	struct xlb_conns cb[NREALS], ca[NREALS];
+	struct xlb_conns cb[MAX_REALS], ca[MAX_REALS];
 	struct xlb_flow_key key = flow_key(c);
 	struct xlb_flow flow;
 	struct pkt in, out, want;
 	uint32_t verdict, id;
 	int idx;
 
+	assert_true(n > 0 && n <= MAX_REALS);
 	f->why[0] = 0;
 	f->picks++;
 	build_syn(&in, c);
-	for (int i = 0; i < NREALS; i++)
-		read_conns(f, real_ids[i], &cb[i]);
+	for (int i = 0; i < n; i++)
+		read_conns(f, ids[i], &cb[i]);
 	counters(f, before);
 	verdict = xdp_run(f, &in, &out);
 	counters(f, after);
-	for (int i = 0; i < NREALS; i++)
-		read_conns(f, real_ids[i], &ca[i]);
+	for (int i = 0; i < n; i++)
+		read_conns(f, ids[i], &ca[i]);
 
 	if (verdict == XDP_DROP) {
 		if (after[XLB_CNT_DROP_NO_REAL] - before[XLB_CNT_DROP_NO_REAL] != 1 ||
@@ -412,7 +434,7 @@ static uint32_t bpf_pick(struct fixture *f, const struct client *c)
 			snprintf(f->why, sizeof(f->why), "XDP_DROP left a flow entry");
 			return PICK_ODD;
 		}
-		if (memcmp(cb, ca, sizeof(cb))) {
+		if (memcmp(cb, ca, n * sizeof(cb[0]))) {
 			snprintf(f->why, sizeof(f->why), "XDP_DROP changed connection counts");
 			return PICK_ODD;
 		}
@@ -423,7 +445,7 @@ static uint32_t bpf_pick(struct fixture *f, const struct client *c)
 		return PICK_ODD;
 	}
 	id = mac_real(out.buf);
-	idx = real_index(id);
+	idx = id_index(ids, n, id);
 	if (idx < 0) {
 		snprintf(f->why, sizeof(f->why), "XDP_TX to dst MAC %02x:%02x:%02x:%02x:%02x:%02x",
 			 out.buf[0], out.buf[1], out.buf[2], out.buf[3], out.buf[4], out.buf[5]);
@@ -448,18 +470,22 @@ static uint32_t bpf_pick(struct fixture *f, const struct client *c)
 		return PICK_ODD;
 	}
 	assert_int_equal(bpf_map_delete_elem(f->flows_fd, &key), 0);
-	for (int i = 0; i < NREALS; i++) {
+	for (int i = 0; i < n; i++) {
 		int64_t da = ca[i].active - cb[i].active, di = ca[i].inactive - cb[i].inactive;
 
 		if (da != 0 || di != (i == idx)) {
 			snprintf(f->why, sizeof(f->why),
 				 "real %u: real %u's counts moved by active %+lld, inactive %+lld",
-				 id,
-				 real_ids[i], (long long)da, (long long)di);
+				 id, ids[i], (long long)da, (long long)di);
 			return PICK_ODD;
 		}
 	}
 	return id;
+}
+
+static uint32_t bpf_pick(struct fixture *f, const struct client *c)
+{
+	return bpf_pick_ids(f, c, real_ids, NREALS);
 }
 
 /*
@@ -1082,6 +1108,663 @@ static void test_ring(void **state)
 	finish(f);
 }
 
+/* ---- mh: Maglev, its 65537-bucket table at the service's mh_base ---- */
+
+/*
+ * What xlbd's model_write_mh() writes: every real (data-plane flags ACTIVE
+ * and, when usable, NEW_FLOWS; its current weight), the table
+ * ops->build_table() makes from their last weights, addresses and ports at
+ * mh_tables[(slot * 2 + half) * XLB_MH_TABLE_SIZE], and the service flipped
+ * to it. Here slot 3 and first half 1, so that a data plane ignoring or
+ * misreading mh_base reads a decoy: half 0 of slots 0, 3 and 4 (index 0 and
+ * both neighbours of the live table) hold in every bucket the next real in
+ * config order after the right one, never the right one itself.
+ */
+
+#define MH_SLOT 3
+#define MH_BASE(half) (((uint32_t)MH_SLOT * 2 + (half)) * XLB_MH_TABLE_SIZE)
+#define MH_FLOWS 2000
+
+/* Config order; the first three are real_ids[]. */
+static const uint32_t mh_ids[MAX_REALS] = { 17, 5, 42, 3, 99, 64, 23, 8, 77, 31 };
+
+struct mh_spec {
+	uint32_t weight; /* now; 0 = drained */
+	uint32_t last_weight; /* while drained: its config weight, sizing its buckets */
+	uint32_t flags; /* data-plane XLB_REAL_F_*; usable for the reference = NEW_FLOWS */
+};
+
+/* The data-plane flags xlbd writes (model_write_real()). */
+#define UP (XLB_REAL_F_ACTIVE | XLB_REAL_F_NEW_FLOWS)
+#define NO_NEW XLB_REAL_F_ACTIVE /* unhealthy, MAC unknown: keeps flows, takes no new ones */
+#define GONE 0u /* health down with on-failure remove */
+#define MR(w, lw, fl) { .weight = (w), .last_weight = (lw), .flags = (fl) }
+
+struct mh_set {
+	const char *desc;
+	int n;
+	bool v6_reals; /* the reals' own addresses (their permutations): IPv6, ports 8000 + i */
+	struct mh_spec r[MAX_REALS];
+};
+
+struct mh_tally {
+	unsigned int picks, to[MAX_REALS], none;
+};
+
+static void mh_reals(const struct mh_set *set, struct sched_real *reals)
+{
+	for (int i = 0; i < set->n; i++) {
+		const struct mh_spec *sp = &set->r[i];
+		struct sched_real *r = &reals[i];
+
+		*r = (struct sched_real){
+			.real_id = mh_ids[i],
+			.weight = sp->weight,
+			.usable = (sp->flags & XLB_REAL_F_NEW_FLOWS) != 0,
+			/* model_write_mh(): the weight, or the config weight while drained */
+			.last_weight = sp->weight ? sp->weight : sp->last_weight,
+		};
+		if (set->v6_reals) {
+			r->addr = xaddr(XLB_FAMILY_V6, "2001:db8:2::");
+			r->addr.addr[3] = htonl(mh_ids[i]);
+			r->port = htons((uint16_t)(8000 + i));
+		} else {
+			r->addr.addr[0] = htonl(0x0a000200 + mh_ids[i]);
+			r->port = htons(VPORT);
+		}
+	}
+}
+
+static void mh_put_reals(struct fixture *f, const struct mh_set *set,
+			 const struct sched_real *reals)
+{
+	for (int i = 0; i < set->n; i++) {
+		struct xlb_real r = {
+			.gen = 1000 + reals[i].real_id,
+			.flags = set->r[i].flags,
+			.ifindex = f->ifindex,
+			.svc_id = SVC_ID,
+			.port = reals[i].port,
+			.family = set->v6_reals ? XLB_FAMILY_V6 : XLB_FAMILY_V4,
+			.weight = reals[i].weight,
+			.addr = reals[i].addr,
+		};
+
+		real_mac(reals[i].real_id, r.dst_mac);
+		memcpy(r.src_mac, EGRESS_MAC, 6);
+		assert_int_equal(dataplane_real_put(f->dp, reals[i].real_id, &r), 0);
+	}
+}
+
+static void mh_build(const struct sched_real *reals, int n, uint32_t *table)
+{
+	const struct sched_ops *ops = sched_get(SCHED_MH);
+
+	assert_non_null(ops); /* offered to config: the data plane runs it */
+	assert_int_equal(ops->kind, XLB_SCHED_KIND_MH);
+	assert_int_equal(ops->table_size, XLB_MH_TABLE_SIZE);
+	assert_int_equal(ops->build_table(reals, (size_t)n, table, XLB_MH_TABLE_SIZE), 0);
+}
+
+static void mh_put_table(struct fixture *f, uint32_t base, const uint32_t *table)
+{
+	assert_int_equal(dataplane_mh_table_put(f->dp, base, table, XLB_MH_TABLE_SIZE), 0);
+}
+
+/* @table with every bucket's real replaced by the next in @reals (the first for none). */
+static void mh_put_decoy(struct fixture *f, uint32_t base, const uint32_t *table,
+			 const struct sched_real *reals, int n)
+{
+	uint32_t *d = f->mh[2];
+
+	for (uint32_t b = 0; b < XLB_MH_TABLE_SIZE; b++) {
+		int i = 0;
+
+		while (i < n && reals[i].real_id != table[b])
+			i++;
+		d[b] = reals[i < n ? (i + 1) % n : 0].real_id;
+	}
+	mh_put_table(f, base, d);
+}
+
+/* The ring slot as xlbd writes it (empty for mh), then the service flipped to @half. */
+static void mh_flip(struct fixture *f, const struct sched_real *reals, int n, uint32_t flags,
+		    uint32_t half)
+{
+	const struct sched_ops *ops = sched_get(SCHED_MH);
+	uint16_t slot = f->slot ^ 1;
+	struct xlb_addr v4 = xaddr(XLB_FAMILY_V4, VIP4), v6 = xaddr(XLB_FAMILY_V6, VIP6);
+	struct xlb_service_key k4 = svc_key(XLB_FAMILY_V4, &v4), k6 = svc_key(XLB_FAMILY_V6, &v6);
+
+	memset(f->ring, 0, sizeof(*f->ring));
+	f->ring->len = (uint32_t)sched_dataplane_ring(ops, reals, (size_t)n, 0, f->ring->real_ids,
+						      XLB_RING_MAX);
+	assert_int_equal(dataplane_ring_put(f->dp, SVC_ID * 2 + slot, f->ring), 0);
+	f->svc = (struct xlb_service){
+		.svc_id = SVC_ID,
+		.flags = XLB_SVC_F_ACTIVE,
+		.method = XLB_METHOD_DR,
+		.sched_kind = XLB_SCHED_KIND_MH,
+		.ring_slot = slot,
+		.sched_flags = flags & SCHED_F_PORT ? XLB_SCHED_F_PORT : 0,
+		.mh_base = MH_BASE(half),
+	};
+	assert_int_equal(dataplane_service_put(f->dp, &k4, &f->svc), 0);
+	assert_int_equal(dataplane_service_put(f->dp, &k6, &f->svc), 0);
+	f->slot = slot;
+}
+
+/* @set's reals, its table into f->mh[0] and at MH_BASE(1), decoys, the service live on it. */
+static void mh_configure(struct fixture *f, const struct mh_set *set, uint32_t flags,
+			 struct sched_real *reals)
+{
+	uint32_t *table = f->mh[0];
+
+	mh_reals(set, reals);
+	mh_put_reals(f, set, reals);
+	mh_build(reals, set->n, table);
+	mh_put_table(f, MH_BASE(1), table);
+	mh_put_decoy(f, 0, table, reals, set->n);
+	mh_put_decoy(f, MH_BASE(0), table, reals, set->n);
+	mh_put_decoy(f, MH_BASE(2), table, reals, set->n);
+	mh_flip(f, reals, set->n, flags, 1);
+}
+
+static uint32_t mh_bucket(const struct client *c, uint32_t flags)
+{
+	return sched_mh_hash(&c->fl.saddr, flags & SCHED_F_PORT ? c->fl.sport : 0, 0,
+			     SCHED_MH_SEED1) %
+	       XLB_MH_TABLE_SIZE;
+}
+
+/* The reference: sched_mh_pick() on the table xlbd wrote. */
+static uint32_t mh_ref(const struct sched_real *reals, int n, const uint32_t *table,
+		       const struct client *c, uint32_t flags)
+{
+	int i = sched_mh_pick(reals, (size_t)n, table, XLB_MH_TABLE_SIZE, &c->fl, flags);
+
+	if (i == -ENOENT)
+		return SCHED_NO_REAL;
+	if (i < 0 || i >= n)
+		fail_msg("sched_mh_pick returned %d", i);
+	return reals[i].real_id;
+}
+
+static const char *mh_pick_str(uint32_t id, char *buf, size_t len)
+{
+	if (id == SCHED_NO_REAL)
+		snprintf(buf, len, "no real (drop)");
+	else if (id == PICK_ODD)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "real %u", id);
+	return buf;
+}
+
+/* Prints the inputs of a disagreement (the reals as the data plane has them too) and counts it. */
+static void mh_disagree(struct fixture *f, const char *desc, uint32_t flags,
+			const struct sched_real *reals, int n, const uint32_t *table,
+			const struct client *c, const char *want_what, uint32_t want, uint32_t got)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], wb[48], gb[48];
+	uint32_t b = mh_bucket(c, flags);
+	bool v6 = c->family == XLB_FAMILY_V6;
+
+	f->disagreements++;
+	if (f->disagreements > 40) {
+		if (f->disagreements == 41)
+			print_error("(further disagreements not printed)\n");
+		return;
+	}
+	addr_str(c->family, &c->fl.saddr, s, sizeof(s));
+	addr_str(c->family, &c->fl.daddr, d, sizeof(d));
+	print_error("DISAGREE mh%s [%s]: mh_base %u, sched_flags %#x\n",
+		    flags & SCHED_F_PORT ? "+port" : "", desc, f->svc.mh_base, f->svc.sched_flags);
+	for (int i = 0; i < n; i++) {
+		struct xlb_real r;
+		bool in_map = dataplane_real_get(f->dp, reals[i].real_id, &r) == 0;
+
+		if (in_map)
+			print_error("  real %u: weight %u last_weight %u %s; data plane: flags %#x "
+				    "weight %u\n",
+				    reals[i].real_id, reals[i].weight, reals[i].last_weight,
+				    reals[i].usable ? "usable" : "UNUSABLE", r.flags, r.weight);
+		else
+			print_error("  real %u: weight %u last_weight %u %s; data plane: absent\n",
+				    reals[i].real_id, reals[i].weight, reals[i].last_weight,
+				    reals[i].usable ? "usable" : "UNUSABLE");
+	}
+	print_error("  flow %s%s%s:%u -> %s%s%s:%u, bucket %u, table[bucket] %u\n",
+		    v6 ? "[" : "", s, v6 ? "]" : "", ntohs(c->fl.sport), v6 ? "[" : "", d,
+		    v6 ? "]" : "", ntohs(c->fl.dport), b, table[b]);
+	print_error("  %s: %s; BPF: %s%s%s\n", want_what, mh_pick_str(want, wb, sizeof(wb)),
+		    mh_pick_str(got, gb, sizeof(gb)), f->why[0] ? ": " : "", f->why);
+}
+
+/*
+ * One new flow, both sides: the reference on @reals (@n) and @table, the
+ * data plane with mh_ids[0 .. @nids) in its reals map (their counts
+ * watched). Returns the data plane's pick.
+ */
+static uint32_t mh_check(struct fixture *f, const char *desc, uint32_t flags,
+			 const struct sched_real *reals, int n, const uint32_t *table, int nids,
+			 const struct client *c, struct mh_tally *t)
+{
+	uint32_t ref = mh_ref(reals, n, table, c, flags);
+	uint32_t got = bpf_pick_ids(f, c, mh_ids, nids);
+
+	if (got != ref)
+		mh_disagree(f, desc, flags, reals, n, table, c, "reference", ref, got);
+	if (t) {
+		int i = id_index(mh_ids, MAX_REALS, ref);
+
+		t->picks++;
+		if (i >= 0)
+			t->to[i]++;
+		else
+			t->none++;
+	}
+	return got;
+}
+
+static void mh_tally_print(const char *what, int n, const struct mh_tally *t)
+{
+	printf("  %-52s %5u picks:", what, t->picks);
+	for (int i = 0; i < n; i++)
+		printf(" %u:%u", mh_ids[i], t->to[i]);
+	printf(", no real %u\n", t->none);
+}
+
+static void mh_table_print(const char *what, const struct sched_real *reals, int n,
+			   const uint32_t *table)
+{
+	unsigned int own[MAX_REALS] = { 0 }, none = 0;
+
+	for (uint32_t b = 0; b < XLB_MH_TABLE_SIZE; b++) {
+		int i = 0;
+
+		while (i < n && reals[i].real_id != table[b])
+			i++;
+		if (i < n)
+			own[i]++;
+		else
+			none++;
+	}
+	printf("  %-52s buckets:", what);
+	for (int i = 0; i < n; i++)
+		printf(" %u:%u", reals[i].real_id, own[i]);
+	printf(", none %u\n", none);
+}
+
+/* A new flow from a random address (IPv6 in 2001:db8::/32) and port. */
+static struct client mh_client(struct fixture *f, struct sched_rand *rnd, bool v6)
+{
+	struct client c = next_client(f, v6);
+
+	rand_addr(rnd, c.family, &c.fl.saddr);
+	c.fl.sport = htons((uint16_t)(1024 + rand_upto(rnd, 64511)));
+	return c;
+}
+
+static const uint32_t mh_flag_sets[] = { 0, SCHED_F_PORT };
+
+/* The bucket and port hash against the worked values in docs/SCHEDULERS.md. */
+static void test_mh_doc_vectors(void **state)
+{
+	static const struct mh_set set = { "3 reals", 3, false,
+					   { MR(1, 0, UP), MR(1, 0, UP), MR(1, 0, UP) } };
+	static const struct {
+		uint32_t flags, bucket;
+	} vec[] = { { 0, 27362 }, { SCHED_F_PORT, 55725 } };
+	struct fixture *f = *state;
+	struct sched_real reals[MAX_REALS];
+	struct xlb_addr raddr = { .addr = { ip4("10.0.0.1") } };
+	uint32_t *table = f->mh[0];
+
+	/* the reference against the docs: a real's h1 and offset, a client's buckets */
+	assert_int_equal(sched_mh_hash(&raddr, htons(80), 0, SCHED_MH_SEED1), 0xd4fbdfeeu);
+	assert_int_equal(sched_mh_hash(&raddr, htons(80), 0, SCHED_MH_SEED1) % XLB_MH_TABLE_SIZE,
+			 2803);
+	mh_reals(&set, reals);
+	mh_put_reals(f, &set, reals);
+	for (size_t v = 0; v < ARRAY_SIZE(vec); v++) {
+		struct client c = next_client(f, false);
+		uint32_t got;
+
+		c.fl.saddr.addr[0] = ip4("192.168.1.10");
+		c.fl.sport = htons(40000);
+		assert_int_equal(mh_bucket(&c, vec[v].flags), vec[v].bucket);
+		/* the data plane: real 17 but there (5) and at the other vector's bucket (42) */
+		for (uint32_t b = 0; b < XLB_MH_TABLE_SIZE; b++)
+			table[b] = mh_ids[0];
+		table[vec[v].bucket] = mh_ids[1];
+		table[vec[v ^ 1].bucket] = mh_ids[2];
+		mh_put_table(f, MH_BASE(1), table);
+		mh_flip(f, reals, set.n, vec[v].flags, 1);
+		got = mh_check(f, "docs vector", vec[v].flags, reals, set.n, table, set.n, &c,
+			       NULL);
+		if (got != mh_ids[1])
+			mh_disagree(f, "docs vector", vec[v].flags, reals, set.n, table, &c,
+				    "docs/SCHEDULERS.md's bucket", mh_ids[1], got);
+	}
+	finish(f);
+}
+
+/* (1) Every real available: the data plane's pick is the reference's, flow by flow. */
+static void test_mh_sweep(void **state)
+{
+	static const struct mh_set sets[] = {
+		{ "3 reals, weights 1,1,1",
+		  3,
+		  false,
+		  { MR(1, 0, UP), MR(1, 0, UP), MR(1, 0, UP) } },
+		{ "3 reals, weights 1,2,3",
+		  3,
+		  false,
+		  { MR(1, 0, UP), MR(2, 0, UP), MR(3, 0, UP) } },
+		{ "3 reals, weights 65535,1,2 (turns shifted)",
+		  3,
+		  false,
+		  { MR(65535, 0, UP), MR(1, 0, UP), MR(2, 0, UP) } },
+		{ "10 reals, weights 1,2,3,1,2,3,1,2,3,1",
+		  10,
+		  false,
+		  { MR(1, 0, UP), MR(2, 0, UP), MR(3, 0, UP), MR(1, 0, UP), MR(2, 0, UP),
+		    MR(3, 0, UP), MR(1, 0, UP), MR(2, 0, UP), MR(3, 0, UP), MR(1, 0, UP) } },
+		{ "10 IPv6 reals (ports 8000+i), weights 5",
+		  10,
+		  true,
+		  { MR(5, 0, UP), MR(5, 0, UP), MR(5, 0, UP), MR(5, 0, UP), MR(5, 0, UP),
+		    MR(5, 0, UP), MR(5, 0, UP), MR(5, 0, UP), MR(5, 0, UP), MR(5, 0, UP) } },
+	};
+	struct fixture *f = *state;
+	unsigned int drops = 0;
+	struct sched_rand rnd;
+
+	sched_rand_seed(&rnd, 0x5eed0004);
+	for (size_t k = 0; k < ARRAY_SIZE(sets); k++) {
+		for (size_t fl = 0; fl < ARRAY_SIZE(mh_flag_sets); fl++) {
+			const uint32_t flags = mh_flag_sets[fl];
+			struct sched_real reals[MAX_REALS];
+			char what[128];
+
+			mh_configure(f, &sets[k], flags, reals);
+			if (fl == 0)
+				mh_table_print(sets[k].desc, reals, sets[k].n, f->mh[0]);
+			for (int v6 = 0; v6 < 2; v6++) {
+				struct mh_tally t = { 0 };
+
+				for (int n = 0; n < MH_FLOWS; n++) {
+					struct client c = mh_client(f, &rnd, v6);
+
+					mh_check(f, sets[k].desc, flags, reals, sets[k].n, f->mh[0],
+						 sets[k].n, &c, &t);
+				}
+				snprintf(what, sizeof(what), "mh%s %s: %s",
+					 flags & SCHED_F_PORT ? "+port" : "", v6 ? "IPv6" : "IPv4",
+					 sets[k].desc);
+				mh_tally_print(what, sets[k].n, &t);
+				drops += t.none;
+			}
+		}
+	}
+	printf("  %u picks, %u disagreements\n", f->picks, f->disagreements);
+	/* every real available and the table full: the reference itself never drops */
+	if (drops)
+		fail_msg("the reference found no real for %u flows with every real available",
+			 drops);
+	finish(f);
+}
+
+/*
+ * (2) Reals without NEW_FLOWS, drained (weight 0, last weight still sizing
+ * their buckets) or removed on failure (no flags): their table stays as if
+ * they were up; flows hashing to them are dropped as drop_no_real (no
+ * fallback: the data plane has none), the rest go where the reference says.
+ */
+static void test_mh_unavailable(void **state)
+{
+	static const struct mh_set sets[] = {
+		{ "1,2,3, middle without NEW_FLOWS",
+		  3,
+		  false,
+		  { MR(1, 0, UP), MR(2, 0, NO_NEW), MR(3, 0, UP) } },
+		{ "1,2,3, middle drained (weight 0, last 2)",
+		  3,
+		  false,
+		  { MR(1, 0, UP), MR(0, 2, UP), MR(3, 0, UP) } },
+		{ "1,2,3, first down and removed (flags 0)",
+		  3,
+		  false,
+		  { MR(1, 0, GONE), MR(2, 0, UP), MR(3, 0, UP) } },
+		{ "1,2,3, last drained and without NEW_FLOWS",
+		  3,
+		  false,
+		  { MR(1, 0, UP), MR(2, 0, UP), MR(0, 3, NO_NEW) } },
+		{ "none available", 3, false, { MR(0, 1, UP), MR(2, 0, NO_NEW), MR(3, 0, GONE) } },
+		{ "config weights 0 (empty table)",
+		  3,
+		  false,
+		  { MR(0, 0, UP), MR(0, 0, UP), MR(0, 0, UP) } },
+		{ "10 IPv6 reals 1,2,3,..: 2 drained, 2 no NEW_FLOWS, 1 gone",
+		  10,
+		  true,
+		  { MR(1, 0, UP), MR(0, 2, UP), MR(3, 0, UP), MR(1, 0, UP), MR(2, 0, NO_NEW),
+		    MR(3, 0, UP), MR(0, 1, UP), MR(2, 0, UP), MR(0, 3, NO_NEW), MR(1, 0, GONE) } },
+	};
+	struct fixture *f = *state;
+	unsigned int ref_off = 0;
+	struct sched_rand rnd;
+
+	sched_rand_seed(&rnd, 0x5eed0005);
+	for (size_t k = 0; k < ARRAY_SIZE(sets); k++) {
+		const struct mh_set *set = &sets[k];
+		struct sched_real reals[MAX_REALS], up[MAX_REALS];
+		unsigned int unavail_buckets = 0;
+
+		/* draining or losing a real leaves the table as with every real up */
+		mh_reals(set, reals);
+		for (int i = 0; i < set->n; i++) {
+			up[i] = reals[i];
+			up[i].weight = reals[i].last_weight;
+			up[i].usable = true;
+		}
+		mh_build(up, set->n, f->mh[1]);
+
+		for (size_t fl = 0; fl < ARRAY_SIZE(mh_flag_sets); fl++) {
+			const uint32_t flags = mh_flag_sets[fl];
+			unsigned int to_unavail = 0;
+			struct mh_tally t = { 0 };
+			char what[128];
+
+			mh_configure(f, set, flags, reals);
+			if (memcmp(f->mh[0], f->mh[1], XLB_MH_TABLE_SIZE * sizeof(uint32_t))) {
+				print_error("REFERENCE mh [%s]: table differs from the all-up "
+					    "one\n",
+					    set->desc);
+				ref_off++;
+			}
+			if (fl == 0) {
+				mh_table_print(set->desc, reals, set->n, f->mh[0]);
+				for (uint32_t b = 0; b < XLB_MH_TABLE_SIZE; b++) {
+					int i = id_index(mh_ids, set->n, f->mh[0][b]);
+
+					unavail_buckets += i >= 0 && (!reals[i].usable ||
+								      !reals[i].weight);
+				}
+			}
+			for (int n = 0; n < MH_FLOWS; n++) {
+				struct client c = mh_client(f, &rnd, n & 1);
+				uint32_t owner = f->mh[0][mh_bucket(&c, flags)];
+				int i = id_index(mh_ids, set->n, owner);
+				bool avail = i >= 0 && reals[i].usable && reals[i].weight > 0;
+				uint32_t want = avail ? owner : SCHED_NO_REAL;
+				uint32_t got, ref = mh_ref(reals, set->n, f->mh[0], &c, flags);
+
+				/* the reference: the bucket's real if available, else none */
+				if (ref != want) {
+					char rb[48], wb[48];
+
+					if (ref_off++ < 20)
+						print_error("REFERENCE mh [%s]: %s, bucket's real "
+							    "%u gives %s\n",
+							    set->desc,
+							    mh_pick_str(ref, rb, sizeof(rb)), owner,
+							    mh_pick_str(want, wb, sizeof(wb)));
+				}
+				to_unavail += !avail;
+				got = mh_check(f, set->desc, flags, reals, set->n, f->mh[0], set->n,
+					       &c, &t);
+				/* held to the table too where the reference is off as well */
+				if (got != want && got == ref)
+					mh_disagree(f, set->desc, flags, reals, set->n, f->mh[0],
+						    &c, "the bucket's real", want, got);
+			}
+			snprintf(what, sizeof(what), "mh%s: %s",
+				 flags & SCHED_F_PORT ? "+port" : "", set->desc);
+			mh_tally_print(what, set->n, &t);
+			printf("  %-52s %5u flows hashed to no available real (unavailable reals' "
+			       "buckets: %.1f%%)\n",
+			       "", to_unavail, 100.0 * unavail_buckets / XLB_MH_TABLE_SIZE);
+			/* the drop path was exercised wherever an unavailable real has buckets */
+			if (unavail_buckets && !to_unavail)
+				fail_msg("[%s]: no flow hashed to an unavailable real", set->desc);
+		}
+	}
+	printf("  %u picks, %u disagreements\n", f->picks, f->disagreements);
+	if (ref_off)
+		fail_msg("%u reference results differ from what the table says", ref_off);
+	finish(f);
+}
+
+/*
+ * (3) One of 10 reals removed: xlbd rebuilds the table without it into the
+ * idle half, flips mh_base to it and deletes the real. Clients of the
+ * removed real move; Maglev's population only bounds how many others do
+ * (the survivors' preference walks shift a little), so the others are held
+ * to the rebuilt table bucket by bucket: a client keeps its real exactly
+ * when its bucket kept its owner. Both sides agree with the reference on
+ * every pick, before and after.
+ */
+static void test_mh_remove(void **state)
+{
+	static const struct mh_set set = {
+		"10 reals, weights 1,2,3,1,2,3,1,2,3,1",
+		10,
+		false,
+		{ MR(1, 0, UP), MR(2, 0, UP), MR(3, 0, UP), MR(1, 0, UP), MR(2, 0, UP),
+		  MR(3, 0, UP), MR(1, 0, UP), MR(2, 0, UP), MR(3, 0, UP), MR(1, 0, UP) },
+	};
+	static const struct {
+		uint32_t flags;
+		int removed; /* index in set */
+	} cases[] = { { 0, 4 }, { SCHED_F_PORT, 2 }, { 0, 9 } };
+	static struct client cl[MH_FLOWS];
+	static uint32_t before[MH_FLOWS];
+	struct fixture *f = *state;
+	unsigned int too_many = 0;
+	struct sched_rand rnd;
+
+	sched_rand_seed(&rnd, 0x5eed0006);
+	for (size_t k = 0; k < ARRAY_SIZE(cases); k++) {
+		const uint32_t flags = cases[k].flags;
+		const int rm = cases[k].removed;
+		const uint32_t rm_id = mh_ids[rm];
+		struct sched_real reals[MAX_REALS], rest[MAX_REALS];
+		uint32_t *t1 = f->mh[0], *t2 = f->mh[1];
+		unsigned int moved = 0, of_removed = 0, others_moved = 0, others_predicted = 0;
+		unsigned int rm_buckets = 0, other_buckets = 0, shown = 0;
+		char desc[128];
+		int n = 0;
+
+		snprintf(desc, sizeof(desc), "%s, removing real %u", set.desc, rm_id);
+		mh_configure(f, &set, flags, reals);
+		for (int i = 0; i < set.n; i++)
+			if (i != rm)
+				rest[n++] = reals[i];
+		for (int j = 0; j < MH_FLOWS; j++) {
+			cl[j] = mh_client(f, &rnd, j % 4 == 3);
+			before[j] = mh_check(f, desc, flags, reals, set.n, t1, set.n, &cl[j], NULL);
+		}
+
+		/* the idle half written: nothing changes until the flip */
+		mh_build(rest, n, t2);
+		mh_put_table(f, MH_BASE(0), t2);
+		for (int j = 0; j < MH_FLOWS / 4; j++) {
+			uint32_t got =
+				mh_check(f, desc, flags, reals, set.n, t1, set.n, &cl[j], NULL);
+
+			if (got != before[j])
+				mh_disagree(f, "idle half written, not flipped", flags, reals,
+					    set.n, t1, &cl[j], "its real before", before[j], got);
+		}
+
+		/* flipped to the rebuilt table, the removed real deleted */
+		mh_flip(f, rest, n, flags, 0);
+		assert_int_equal(dataplane_real_del(f->dp, rm_id), 0);
+		for (uint32_t b = 0; b < XLB_MH_TABLE_SIZE; b++) {
+			rm_buckets += t1[b] == rm_id;
+			other_buckets += t1[b] != rm_id && t1[b] != t2[b];
+		}
+		for (int j = 0; j < MH_FLOWS; j++) {
+			uint32_t b = mh_bucket(&cl[j], flags);
+			uint32_t got = mh_check(f, desc, flags, rest, n, t2, set.n, &cl[j], NULL);
+
+			moved += got != before[j];
+			if (before[j] == rm_id) {
+				of_removed++;
+				/* every other real is available: its clients all land somewhere */
+				if (got == rm_id || got == SCHED_NO_REAL || got == PICK_ODD)
+					mh_disagree(f, "the removed real's client", flags, rest, n,
+						    t2, &cl[j], "a remaining real", t2[b], got);
+				continue;
+			}
+			/* a remaining real's client: moves iff the rebuild gave its bucket away */
+			others_predicted += t1[b] != t2[b];
+			if (got == before[j] && t1[b] == t2[b])
+				continue;
+			if (got != before[j])
+				others_moved++;
+			if (t1[b] != t2[b] && got == t2[b]) {
+				char s[INET6_ADDRSTRLEN];
+
+				if (shown++ < 5) {
+					addr_str(cl[j].family, &cl[j].fl.saddr, s, sizeof(s));
+					printf("    moved with its bucket %u: %s%s%s:%u, "
+					       "real %u -> %u\n",
+					       b, cl[j].family == XLB_FAMILY_V6 ? "[" : "", s,
+					       cl[j].family == XLB_FAMILY_V6 ? "]" : "",
+					       ntohs(cl[j].fl.sport), before[j], got);
+				}
+				continue;
+			}
+			mh_disagree(f, "a remaining real's client", flags, rest, n, t2, &cl[j],
+				    "its real before", t1[b] == t2[b] ? before[j] : t2[b], got);
+		}
+		printf("  mh%s remove real %u (weight %u) of 10: %u of %u clients moved (%.2f%%): "
+		       "%u of the removed real, %u of others (%.2f%%, buckets reassigned: %u "
+		       "removed + %u others of %u)\n",
+		       flags & SCHED_F_PORT ? "+port" : "", rm_id, set.r[rm].weight, moved,
+		       MH_FLOWS, 100.0 * moved / MH_FLOWS, of_removed, others_moved,
+		       100.0 * others_moved / MH_FLOWS, rm_buckets, other_buckets,
+		       XLB_MH_TABLE_SIZE);
+		if (others_moved != others_predicted)
+			print_error("mh remove real %u: %u clients of other reals moved, the table "
+				    "diff says %u\n",
+				    rm_id, others_moved, others_predicted);
+		/* bounded disruption: a reshuffling rebuild would move most clients */
+		if (others_moved * 50 > MH_FLOWS) {
+			print_error("mh remove real %u: %u clients of other reals moved (> 2%%)\n",
+				    rm_id, others_moved);
+			too_many++;
+		}
+	}
+	printf("  %u picks, %u disagreements\n", f->picks, f->disagreements);
+	if (too_many)
+		fail_msg("%u removals moved more than 2%% of other reals' clients", too_many);
+	finish(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1092,6 +1775,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sh_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dh_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mh_doc_vectors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mh_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mh_unavailable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mh_remove, setup, teardown),
 	};
 
 	if (geteuid() != 0) {

@@ -403,8 +403,8 @@ struct bad_case {
 	const char *want[10];
 };
 
-#define SCHEDS "rr, wrr, lc, wlc, sed, nq, sh, dh, mh, fo, ovf"
-#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum, midstream, slow_start"
+#define SCHEDS "rr, wrr, lc, wlc, sed, nq, sh, dh, mh, fo, ovf, twos"
+#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum, midstream, slow_start, scheduler_flags"
 #define NO_DUR "(expected a duration with a unit: ms, s, m, h)"
 #define NO_ADDR "(expected an IPv4 or IPv6 address)"
 #define NO_PORT "(expected an integer 1..65535)"
@@ -779,6 +779,18 @@ static const struct bad_case bad_cases[] = {
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n",
 	  { "8: slow_start is only used with lc, wlc, sed and nq (expected no slow_start key)" } },
+
+	{ "scheduler_flags",
+	  HEAD "services:\n"					/* 3 */
+	       "  - name: web\n"				/* 4 */
+	       "    vip: 10.0.0.1\n"				/* 5 */
+	       "    port: 80\n"				/* 6 */
+	       "    scheduler: mh\n"				/* 7 */
+	       "    scheduler_flags: [port, fallback, loud]\n"	/* 8 */
+	       "    reals:\n"					/* 9 */
+	       "      - address: 10.0.1.1\n",			/* 10 */
+	  { "8: scheduler flag fallback is for sh (expected no fallback flag)",
+	    "8: unknown scheduler flag 'loud' (expected port or fallback)" } },
 
 	/* choices */
 	{ "method not supported",
