@@ -87,6 +87,16 @@ $(BUILD)/tests/%: tests/bpf/%.c tests/bpf/pktbuild.h $(BUILD)/libxlb-san.a $(BUI
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(filter %.c %.a,$^) -o $@ $(LDLIBS) -lcmocka
 
+# bench-pkt: the XDP program's ns/packet, new flow (SYN) vs established, per
+# scheduler (bench/pkt_cost.c, docs/BENCHMARKS.md). Needs root.
+.PHONY: bench-pkt
+bench-pkt: $(BUILD)/bench/pkt_cost
+	@BUILD=$(BUILD) bench/run_pkt_cost.sh
+
+$(BUILD)/bench/pkt_cost: bench/pkt_cost.c tests/bpf/pktbuild.h $(BUILD)/libxlb.a $(BUILD)/xlb.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(filter %.c %.a,$^) -o $@ $(LDLIBS)
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@tests/run.sh all
