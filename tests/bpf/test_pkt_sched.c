@@ -1765,6 +1765,68 @@ static void test_mh_remove(void **state)
 	finish(f);
 }
 
+/*
+ * twos draws with bpf_get_prandom_u32(), so single picks cannot be compared:
+ * its shares over 3000 picks must match the reference's over 200000 seeded
+ * draws within 3.5 points (about 4 standard deviations), and a real of
+ * weight 0 must get none.
+ */
+static void test_twos_shares(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		uint32_t w[NREALS];
+		uint32_t active[NREALS];
+	} cases[] = {
+		{ { 1, 2, 3 }, { 10, 10, 10 } },
+		{ { 1, 1, 1 }, { 0, 5, 50 } },
+		{ { 5, 0, 1 }, { 3, 0, 0 } },
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(cases); k++) {
+		struct sched_real reals[NREALS];
+		struct sched_rand rnd;
+		double want[NREALS] = { 0 }, got[NREALS] = { 0 };
+		const int ref_n = 200000, bpf_n = 3000;
+
+		for (int i = 0; i < NREALS; i++) {
+			reals[i] = (struct sched_real)SCHED_REAL(real_ids[i], cases[k].w[i], true);
+			reals[i].active = cases[k].active[i];
+		}
+		configure(f, SCHED_TWOS, 0, reals);
+		sched_rand_seed(&rnd, 0x7305 + k);
+		for (int n = 0; n < ref_n; n++) {
+			uint32_t r1 = sched_rand_u32(&rnd), r2 = sched_rand_u32(&rnd);
+			int i = sched_twos_pick(reals, NREALS, r1, r2);
+
+			assert_true(i >= 0);
+			want[i] += 1.0 / ref_n;
+		}
+		for (int n = 0; n < bpf_n; n++) {
+			struct client c = next_client(f, n & 1);
+			uint32_t id;
+			int i;
+
+			set_counts(f, reals, NULL);
+			id = bpf_pick(f, &c);
+			i = real_index(id);
+			if (i < 0)
+				fail_msg("twos case %zu: pick %u is no real (%s)", k, id, f->why);
+			got[i] += 1.0 / bpf_n;
+		}
+		for (int i = 0; i < NREALS; i++) {
+			printf("twos case %zu real %u: bpf %.3f reference %.3f\n", k, real_ids[i],
+			       got[i], want[i]);
+			if (cases[k].w[i] == 0 && got[i] != 0)
+				fail_msg("twos case %zu: real %u of weight 0 got %.3f", k, real_ids[i],
+					 got[i]);
+			if (got[i] - want[i] > 0.035 || want[i] - got[i] > 0.035)
+				fail_msg("twos case %zu: real %u share %.3f, reference %.3f", k,
+					 real_ids[i], got[i], want[i]);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1779,6 +1841,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mh_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mh_unavailable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mh_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_twos_shares, setup, teardown),
 	};
 
 	if (geteuid() != 0) {
