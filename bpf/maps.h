@@ -61,6 +61,14 @@ struct {
 	__uint(max_entries, XLB_MH_SERVICES * 2 * XLB_MH_TABLE_SIZE);
 } mh_tables SEC(".maps");
 
+/* lblc: destination -> its real. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_loc_key);
+	__type(value, struct xlb_loc);
+	__uint(max_entries, 65536);
+} loc_cache SEC(".maps");
+
 /* Sized like flows by xlbd. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -213,6 +213,101 @@ static __always_inline int sched_conn_pick(const struct xlb_service *svc, __u32 
 	return 0;
 }
 
+/* wlc over the service's candidates, whatever the service's own kind. */
+static __always_inline int sched_wlc_over(const struct xlb_service *svc, __u32 *real_id)
+{
+	struct xlb_ring *ring = sched_ring(svc);
+	struct conn_scan s = {
+		.slot = svc->svc_id * 2 + (svc->ring_slot & 1),
+		.kind = XLB_SCHED_KIND_WLC,
+	};
+
+	if (!ring || ring->len == 0 || ring->len > XLB_RING_MAX)
+		return -1;
+	s.len = ring->len;
+	bpf_loop(s.len, conn_scan_one, &s, 0);
+	if (!s.found)
+		return -1;
+	*real_id = s.best_id;
+	return 0;
+}
+
+struct half_load_scan {
+	__u32 slot;
+	__u32 len;
+	bool found;
+};
+
+static long half_load_one(__u32 i, void *arg)
+{
+	struct half_load_scan *s = arg;
+	struct xlb_ring *ring = bpf_map_lookup_elem(&sched_rings, &s->slot);
+	struct xlb_real *real;
+	__u64 active, inactive;
+	__u32 id;
+
+	if (!ring || i >= s->len || i >= XLB_RING_MAX)
+		return 1;
+	id = ring->real_ids[i];
+	real = bpf_map_lookup_elem(&reals, &id);
+	if (!real)
+		return 0;
+	conn_counts(id, &active, &inactive);
+	if (active * 2 < real->weight) {
+		s->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* IPVS is_overloaded(): busier than its weight while some real is under half of its. */
+static __always_inline bool loc_overloaded(const struct xlb_service *svc, __u32 id,
+					   const struct xlb_real *real)
+{
+	struct xlb_ring *ring = sched_ring(svc);
+	struct half_load_scan s = { .slot = svc->svc_id * 2 + (svc->ring_slot & 1) };
+	__u64 active, inactive;
+
+	conn_counts(id, &active, &inactive);
+	if (active <= real->weight || !ring || ring->len > XLB_RING_MAX)
+		return false;
+	s.len = ring->len;
+	bpf_loop(s.len, half_load_one, &s, 0);
+	return s.found;
+}
+
+/*
+ * lblc (src/sched/lblc.c): the destination's real while it takes new flows
+ * and is not overloaded; otherwise wlc, and the destination moves there.
+ */
+static __always_inline int sched_lblc_pick(const struct xlb_service *svc, const struct packet *pkt,
+					   __u32 *real_id)
+{
+	struct xlb_loc_key key = { .daddr = pkt->key.dst, .svc_id = svc->svc_id,
+				   .family = pkt->key.family };
+	struct xlb_loc *e = bpf_map_lookup_elem(&loc_cache, &key);
+	__u64 now = bpf_ktime_get_ns();
+	struct xlb_loc fresh = { .lastuse_ns = now };
+
+	if (e && now - e->lastuse_ns <= XLB_LOC_EXPIRE_NS) {
+		__u32 id = e->real_id;
+		struct xlb_real *real = bpf_map_lookup_elem(&reals, &id);
+
+		e->lastuse_ns = now;
+		if (real && (real->flags & XLB_REAL_F_ACTIVE) &&
+		    (real->flags & XLB_REAL_F_NEW_FLOWS) && real->weight &&
+		    !loc_overloaded(svc, id, real)) {
+			*real_id = id;
+			return 0;
+		}
+	}
+	if (sched_wlc_over(svc, real_id))
+		return -1;
+	fresh.real_id = *real_id;
+	bpf_map_update_elem(&loc_cache, &key, &fresh, BPF_ANY);
+	return 0;
+}
+
 /* twos: IPVS's power of two choices; the draws as the reference takes them. */
 struct twos_scan {
 	__u32 slot;
@@ -310,6 +405,8 @@ static __always_inline int sched_pick(const struct xlb_service *svc, const struc
 		return sched_mh_pick(svc, pkt, real_id);
 	case XLB_SCHED_KIND_TWOS:
 		return sched_twos_pick(svc, real_id);
+	case XLB_SCHED_KIND_LBLC:
+		return sched_lblc_pick(svc, pkt, real_id);
 	default:
 		return sched_conn_pick(svc, real_id);
 	}

@@ -61,7 +61,12 @@ enum xlb_sched_kind {
 	XLB_SCHED_KIND_MH,
 	/* twos: two weighted random draws over the candidates, the less loaded wins */
 	XLB_SCHED_KIND_TWOS,
+	/* lblc: a per-destination real in "loc_cache", wlc when it cannot take more */
+	XLB_SCHED_KIND_LBLC,
 };
+
+/* lblc: IPVS's lblc_expiration; an entry idle this long is forgotten. */
+#define XLB_LOC_EXPIRE_NS (24ull * 3600 * 1000000000ull)
 
 /* Maglev: a table of this (prime) size per mh service, at most this many services. */
 #define XLB_MH_TABLE_SIZE 65537
@@ -79,6 +84,20 @@ enum xlb_sched_kind {
  */
 struct xlb_addr {
 	__u32 addr[4];
+};
+
+/* BPF map "loc_cache" (LRU hash), lblc: a destination's real. */
+struct xlb_loc_key {
+	struct xlb_addr daddr;
+	__u32 svc_id;
+	__u8 family;
+	__u8 pad[3];
+};
+
+struct xlb_loc {
+	__u64 lastuse_ns;
+	__u32 real_id;
+	__u32 pad;
 };
 
 /* BPF map "services": which (VIP, port, protocol) we balance. */
