@@ -61,6 +61,22 @@ struct {
 	__uint(max_entries, XLB_MH_SERVICES * 2 * XLB_MH_TABLE_SIZE);
 } mh_tables SEC(".maps");
 
+/* lblcr: destination -> its set of reals. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_loc_key);
+	__type(value, struct xlb_locset);
+	__uint(max_entries, 65536);
+} locset_cache SEC(".maps");
+
+/* lblcr works on a copy of a set: too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_locset);
+	__uint(max_entries, 1);
+} locset_scratch SEC(".maps");
+
 /* lblc: destination -> its real. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

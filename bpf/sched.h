@@ -308,6 +308,179 @@ static __always_inline int sched_lblc_pick(const struct xlb_service *svc, const 
 	return 0;
 }
 
+/*
+ * lblcr (src/sched/lblcr.c, step by step): works on a per-CPU copy of the
+ * destination's set. One pass drops members the service no longer has and
+ * finds the least and the most loaded member; then the set may shrink (the
+ * most loaded leaves when it has not changed for XLB_LOC_EXPIRE_NS), and
+ * grows by a wlc pick when the least loaded member is missing or overloaded.
+ */
+static __always_inline struct xlb_locset *locset_copy(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&locset_scratch, &zero);
+}
+
+struct set_pass {
+	__u32 svc_id;
+	__u32 keep; /* members kept so far (compaction) */
+	__u32 min_idx, max_idx; /* XLB_LOC_SET_MAX: none */
+	__u64 min_load, min_w, max_load, max_w;
+	__u32 find_id; /* set_find: the id looked for */
+	__u32 found; /* set_find: XLB_LOC_SET_MAX or its index */
+};
+
+static long set_scan_one(__u32 i, void *arg)
+{
+	struct set_pass *p = arg;
+	struct xlb_locset *e = locset_copy();
+	struct xlb_real *real;
+	__u64 active, inactive, load, w;
+	__u32 id, k;
+
+	if (!e || i >= e->set_len || i >= XLB_LOC_SET_MAX)
+		return 1;
+	id = e->set[i];
+	real = bpf_map_lookup_elem(&reals, &id);
+	if (!real || real->svc_id != p->svc_id)
+		return 0; /* gone from the service: dropped */
+	k = p->keep;
+	asm volatile("" : "+r"(k));
+	if (k >= XLB_LOC_SET_MAX)
+		return 1;
+	e->set[k] = id;
+	p->keep = k + 1;
+
+	conn_counts(id, &active, &inactive);
+	load = (active << 8) + inactive;
+	w = real->weight;
+	/* least loaded usable member; the first one needs weight > 0 */
+	if ((real->flags & XLB_REAL_F_ACTIVE) && (real->flags & XLB_REAL_F_NEW_FLOWS) &&
+	    (p->min_idx == XLB_LOC_SET_MAX ? w > 0 : p->min_load * w > load * p->min_w)) {
+		p->min_idx = k;
+		p->min_load = load;
+		p->min_w = w;
+	}
+	/* most loaded member of weight > 0 */
+	if (w && (p->max_idx == XLB_LOC_SET_MAX || p->max_load * w < load * p->max_w)) {
+		p->max_idx = k;
+		p->max_load = load;
+		p->max_w = w;
+	}
+	return 0;
+}
+
+static long set_find_one(__u32 i, void *arg)
+{
+	struct set_pass *p = arg;
+	struct xlb_locset *e = locset_copy();
+
+	if (!e || i >= e->set_len || i >= XLB_LOC_SET_MAX)
+		return 1;
+	if (e->set[i] == p->find_id) {
+		p->found = i;
+		return 1;
+	}
+	return 0;
+}
+
+/* set[k] := set[k + 1] for k from p->keep on: removes member p->keep. */
+static long set_down_one(__u32 i, void *arg)
+{
+	struct set_pass *p = arg;
+	struct xlb_locset *e = locset_copy();
+	__u32 k = p->keep + i;
+
+	asm volatile("" : "+r"(k));
+	if (!e || k >= XLB_LOC_SET_MAX - 1 || k + 1 >= e->set_len)
+		return 1;
+	e->set[k] = e->set[k + 1];
+	return 0;
+}
+
+/* set[k] := set[k - 1] from the end down to 1: makes room at the front. */
+static long set_up_one(__u32 i, void *arg)
+{
+	struct xlb_locset *e = locset_copy();
+	__u32 k;
+
+	if (!e || i >= e->set_len)
+		return 1;
+	k = e->set_len - i;
+	asm volatile("" : "+r"(k));
+	if (k == 0 || k >= XLB_LOC_SET_MAX)
+		return 1;
+	e->set[k] = e->set[k - 1];
+	return 0;
+}
+
+static __always_inline int sched_lblcr_pick(const struct xlb_service *svc,
+					    const struct packet *pkt, __u32 *real_id)
+{
+	struct xlb_loc_key key = { .daddr = pkt->key.dst, .svc_id = svc->svc_id,
+				   .family = pkt->key.family };
+	struct xlb_locset *cached = bpf_map_lookup_elem(&locset_cache, &key);
+	struct xlb_locset *e = locset_copy();
+	struct set_pass p = { .svc_id = svc->svc_id, .min_idx = XLB_LOC_SET_MAX,
+			      .max_idx = XLB_LOC_SET_MAX, .found = XLB_LOC_SET_MAX };
+	__u64 now = bpf_ktime_get_ns();
+	struct xlb_real *real = NULL;
+	__u32 id = 0;
+
+	if (!e)
+		return -1;
+	if (!cached || now - cached->lastuse_ns > XLB_LOC_EXPIRE_NS) {
+		if (sched_wlc_over(svc, real_id))
+			return -1;
+		__builtin_memset(e, 0, sizeof(*e));
+		e->lastuse_ns = now;
+		e->lastmod_ns = now;
+		e->set_len = 1;
+		e->set[0] = *real_id;
+		bpf_map_update_elem(&locset_cache, &key, e, BPF_ANY);
+		return 0;
+	}
+	__builtin_memcpy(e, cached, sizeof(*e));
+	e->lastuse_ns = now;
+	if (e->set_len > XLB_LOC_SET_MAX)
+		e->set_len = XLB_LOC_SET_MAX;
+	bpf_loop(XLB_LOC_SET_MAX, set_scan_one, &p, 0);
+	e->set_len = p.keep;
+
+	if (p.min_idx < XLB_LOC_SET_MAX) {
+		id = e->set[p.min_idx & (XLB_LOC_SET_MAX - 1)];
+		real = bpf_map_lookup_elem(&reals, &id);
+	}
+	/* shrink a set that has not changed for a while: the most loaded leaves */
+	if (e->set_len > 1 && now > e->lastmod_ns + XLB_LOC_EXPIRE_NS &&
+	    p.max_idx < XLB_LOC_SET_MAX) {
+		p.keep = p.max_idx;
+		bpf_loop(XLB_LOC_SET_MAX, set_down_one, &p, 0);
+		e->set_len--;
+		e->lastmod_ns = now;
+	}
+	if (!real || loc_overloaded(svc, id, real)) {
+		if (sched_wlc_over(svc, &id)) {
+			bpf_map_update_elem(&locset_cache, &key, e, BPF_ANY);
+			return -1;
+		}
+		p.find_id = id;
+		bpf_loop(XLB_LOC_SET_MAX, set_find_one, &p, 0);
+		if (p.found == XLB_LOC_SET_MAX) {
+			if (e->set_len >= XLB_LOC_SET_MAX)
+				e->set_len = XLB_LOC_SET_MAX - 1; /* the oldest leaves */
+			bpf_loop(XLB_LOC_SET_MAX, set_up_one, NULL, 0);
+			e->set[0] = id;
+			e->set_len++;
+			e->lastmod_ns = now;
+		}
+	}
+	bpf_map_update_elem(&locset_cache, &key, e, BPF_ANY);
+	*real_id = id;
+	return 0;
+}
+
 /* twos: IPVS's power of two choices; the draws as the reference takes them. */
 struct twos_scan {
 	__u32 slot;
@@ -407,6 +580,8 @@ static __always_inline int sched_pick(const struct xlb_service *svc, const struc
 		return sched_twos_pick(svc, real_id);
 	case XLB_SCHED_KIND_LBLC:
 		return sched_lblc_pick(svc, pkt, real_id);
+	case XLB_SCHED_KIND_LBLCR:
+		return sched_lblcr_pick(svc, pkt, real_id);
 	default:
 		return sched_conn_pick(svc, real_id);
 	}

@@ -24,6 +24,14 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* See plan_scratch(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct fwd_plan);
+	__uint(max_entries, 1);
+} plan_scratch_map SEC(".maps");
+
 enum verdict {
 	VERDICT_PASS = 0, /* not ours: the kernel stack gets it untouched */
 	VERDICT_DROP,
@@ -276,6 +284,19 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 	return VERDICT_FWD;
 }
 
+/*
+ * The plan lives in a per-CPU map, not on the stack: with the schedulers'
+ * bpf_loop callbacks the stack would pass the verifier's 512-byte limit. A
+ * CPU runs one packet at a time through XDP or tc, so one slot per CPU is
+ * enough.
+ */
+static __always_inline struct fwd_plan *plan_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&plan_scratch_map, &zero);
+}
+
 static __always_inline bool plan_encapsulates(const struct fwd_plan *plan)
 {
 	return plan->method == XLB_METHOD_TUN || plan->method == XLB_METHOD_GUE;
@@ -351,9 +372,12 @@ int xlb_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct packet pkt = {};
-	struct fwd_plan plan = {};
+	struct fwd_plan *plan = plan_scratch();
 
-	switch (xlb_decide(data, data_end, &pkt, &plan)) {
+	if (!plan)
+		return XDP_PASS;
+	__builtin_memset(plan, 0, sizeof(*plan));
+	switch (xlb_decide(data, data_end, &pkt, plan)) {
 	case VERDICT_PASS:
 		return XDP_PASS;
 	case VERDICT_FWD:
@@ -362,7 +386,7 @@ int xlb_xdp(struct xdp_md *ctx)
 		return XDP_DROP;
 	}
 
-	if (plan.reply) {
+	if (plan->reply) {
 		struct ethhdr *eth = data;
 		__u8 macs[12];
 		int ifindex, act;
@@ -370,7 +394,7 @@ int xlb_xdp(struct xdp_md *ctx)
 		if ((void *)(eth + 1) > data_end)
 			return XDP_DROP;
 		__builtin_memcpy(macs, eth, sizeof(macs));
-		ifindex = reply_rewrite(ctx, data, data_end, &pkt, &plan, ctx->ingress_ifindex);
+		ifindex = reply_rewrite(ctx, data, data_end, &pkt, plan, ctx->ingress_ifindex);
 		if (ifindex <= 0)
 			return ifindex ? XDP_DROP : XDP_PASS;
 		if ((__u32)ifindex == ctx->ingress_ifindex)
@@ -385,35 +409,35 @@ int xlb_xdp(struct xdp_md *ctx)
 		return act;
 	}
 
-	if (plan_encapsulates(&plan)) {
-		if (plan_too_big(&plan)) {
-			__u16 mtu = plan.real.mtu - encap_len(plan.method, plan.family);
-			int err = plan.family == XLB_FAMILY_V4 ?
-					  icmp4_too_big(ctx, plan.l2_len, mtu) :
-					  icmp6_too_big(ctx, plan.l2_len, mtu);
+	if (plan_encapsulates(plan)) {
+		if (plan_too_big(plan)) {
+			__u16 mtu = plan->real.mtu - encap_len(plan->method, plan->family);
+			int err = plan->family == XLB_FAMILY_V4 ?
+					  icmp4_too_big(ctx, plan->l2_len, mtu) :
+					  icmp6_too_big(ctx, plan->l2_len, mtu);
 
 			count(err ? XLB_CNT_DROP_TOO_BIG : XLB_CNT_ICMP_TOO_BIG);
 			return err ? XDP_DROP : XDP_TX;
 		}
-		if (xdp_push_encap(ctx, &plan)) {
+		if (xdp_push_encap(ctx, plan)) {
 			count(XLB_CNT_ENCAP_FAILED);
 			return XDP_DROP;
 		}
 		data = (void *)(long)ctx->data;
 		data_end = (void *)(long)ctx->data_end;
-	} else if (plan_rewrite(data, data_end, &pkt, &plan)) {
+	} else if (plan_rewrite(data, data_end, &pkt, plan)) {
 		count(XLB_CNT_PASS_MALFORMED);
 		return XDP_DROP;
 	}
-	if (fwd_set_macs(data, data_end, &plan.real))
+	if (fwd_set_macs(data, data_end, &plan->real))
 		return XDP_DROP;
 
-	if (plan.real.ifindex == ctx->ingress_ifindex) {
+	if (plan->real.ifindex == ctx->ingress_ifindex) {
 		count(XLB_CNT_FWD_TX);
 		return XDP_TX;
 	}
 	count(XLB_CNT_FWD_REDIRECT);
-	return bpf_redirect_map(&tx_ports, plan.real.ifindex, XDP_DROP);
+	return bpf_redirect_map(&tx_ports, plan->real.ifindex, XDP_DROP);
 }
 
 /* Bytes tc must have in the linear area for the parser: VLAN Ethernet, IPv6
@@ -437,7 +461,7 @@ SEC("tc")
 int xlb_tc(struct __sk_buff *skb)
 {
 	struct packet pkt = {};
-	struct fwd_plan plan = {};
+	struct fwd_plan *plan = plan_scratch();
 	void *data, *data_end;
 
 	data = (void *)(long)skb->data;
@@ -448,7 +472,10 @@ int xlb_tc(struct __sk_buff *skb)
 		data_end = (void *)(long)skb->data_end;
 	}
 
-	switch (xlb_decide(data, data_end, &pkt, &plan)) {
+	if (!plan)
+		return TC_ACT_OK;
+	__builtin_memset(plan, 0, sizeof(*plan));
+	switch (xlb_decide(data, data_end, &pkt, plan)) {
 	case VERDICT_PASS:
 		return TC_ACT_OK;
 	case VERDICT_FWD:
@@ -457,36 +484,36 @@ int xlb_tc(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	}
 
-	if (plan.reply) {
-		int ifindex = reply_rewrite(skb, data, data_end, &pkt, &plan, skb->ifindex);
+	if (plan->reply) {
+		int ifindex = reply_rewrite(skb, data, data_end, &pkt, plan, skb->ifindex);
 
 		if (ifindex <= 0)
 			return ifindex ? TC_ACT_SHOT : TC_ACT_OK;
 		return bpf_redirect(ifindex, 0);
 	}
 
-	if (plan_encapsulates(&plan)) {
+	if (plan_encapsulates(plan)) {
 		/* GSO packets are segmented after us, to sizes that leave room. */
-		if (!skb->gso_size && plan_too_big(&plan)) {
+		if (!skb->gso_size && plan_too_big(plan)) {
 			count(XLB_CNT_DROP_TOO_BIG);
 			return TC_ACT_SHOT;
 		}
-		if (tc_push_encap(skb, &plan)) {
+		if (tc_push_encap(skb, plan)) {
 			count(XLB_CNT_ENCAP_FAILED);
 			return TC_ACT_SHOT;
 		}
 		data = (void *)(long)skb->data;
 		data_end = (void *)(long)skb->data_end;
-	} else if (plan_rewrite(data, data_end, &pkt, &plan)) {
+	} else if (plan_rewrite(data, data_end, &pkt, plan)) {
 		count(XLB_CNT_PASS_MALFORMED);
 		return TC_ACT_SHOT;
 	}
-	if (fwd_set_macs(data, data_end, &plan.real))
+	if (fwd_set_macs(data, data_end, &plan->real))
 		return TC_ACT_SHOT;
 
-	if (plan.real.ifindex == skb->ifindex)
+	if (plan->real.ifindex == skb->ifindex)
 		count(XLB_CNT_FWD_TX);
 	else
 		count(XLB_CNT_FWD_REDIRECT);
-	return bpf_redirect(plan.real.ifindex, 0);
+	return bpf_redirect(plan->real.ifindex, 0);
 }

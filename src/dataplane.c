@@ -177,8 +177,8 @@ int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **o
 			 * refuses to reuse a pinned one; it holds nothing that
 			 * outlives a run anyway (rebuilt from the config).
 			 */
-			if (map == dp->skel->maps.tx_ports)
-				continue;
+			if (map == dp->skel->maps.tx_ports || strstr(bpf_map__name(map), "scratch"))
+				continue; /* per-CPU scratch space holds nothing between packets */
 			snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
 			if (map == dp->skel->maps.flows || map == dp->skel->maps.nat_rev ||
 			    map == dp->skel->maps.persist) {

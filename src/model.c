@@ -405,7 +405,7 @@ static int model_write_service(struct model *m, struct service *s)
 	if (err)
 		return err;
 	/* lblc reads each real's XLB_REAL_F_NEW_FLOWS after its cache lookup (mh: below) */
-	if (ops->kind == XLB_SCHED_KIND_LBLC)
+	if (ops->kind == XLB_SCHED_KIND_LBLC || ops->kind == XLB_SCHED_KIND_LBLCR)
 		for (size_t i = 0; i < s->nreals; i++)
 			model_write_real(m, s, &s->reals[i]);
 	if (ops->kind == XLB_SCHED_KIND_MH) {

@@ -63,7 +63,11 @@ enum xlb_sched_kind {
 	XLB_SCHED_KIND_TWOS,
 	/* lblc: a per-destination real in "loc_cache", wlc when it cannot take more */
 	XLB_SCHED_KIND_LBLC,
+	/* lblcr: a per-destination set of reals in "locset_cache" */
+	XLB_SCHED_KIND_LBLCR,
 };
+
+#define XLB_LOC_SET_MAX 32
 
 /* lblc: IPVS's lblc_expiration; an entry idle this long is forgotten. */
 #define XLB_LOC_EXPIRE_NS (24ull * 3600 * 1000000000ull)
@@ -98,6 +102,15 @@ struct xlb_loc {
 	__u64 lastuse_ns;
 	__u32 real_id;
 	__u32 pad;
+};
+
+/* BPF map "locset_cache" (LRU hash), lblcr: a destination's set, newest first. */
+struct xlb_locset {
+	__u64 lastuse_ns;
+	__u64 lastmod_ns; /* when the set last changed */
+	__u32 set_len;
+	__u32 pad;
+	__u32 set[XLB_LOC_SET_MAX];
 };
 
 /* BPF map "services": which (VIP, port, protocol) we balance. */

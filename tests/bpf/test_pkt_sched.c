@@ -1880,6 +1880,54 @@ static void test_lblc_sequence(void **state)
 	sched_loc_free(&cache);
 }
 
+static void test_lblcr_sequence(void **state)
+{
+	struct fixture *f = *state;
+	struct sched_loc_cache cache;
+	struct sched_rand rnd;
+	struct sched_real reals[NREALS];
+	unsigned int moved = 0;
+	uint32_t last = SCHED_NO_REAL;
+
+	assert_int_equal(sched_loc_init(&cache, 8, SCHED_LOC_EXPIRE_MS), 0);
+	sched_rand_seed(&rnd, 0x1b1d);
+	for (int step = 0; step < 600; step++) {
+		struct client c = next_client(f, false);
+		uint32_t id;
+		int want;
+
+		for (int i = 0; i < NREALS; i++) {
+			reals[i] = (struct sched_real)SCHED_REAL(real_ids[i],
+								 sched_rand_u32(&rnd) % 4,
+								 sched_rand_u32(&rnd) % 8 != 0);
+			reals[i].active = sched_rand_u32(&rnd) % 6;
+			reals[i].inactive = sched_rand_u32(&rnd) % 20;
+		}
+		configure(f, SCHED_LBLCR, 0, reals);
+		/* lblc reads usability from the real's flags, as xlbd writes them */
+		for (int i = 0; i < NREALS; i++) {
+			struct xlb_real r;
+
+			assert_int_equal(dataplane_real_get(f->dp, real_ids[i], &r), 0);
+			if (reals[i].usable)
+				r.flags |= XLB_REAL_F_NEW_FLOWS;
+			assert_int_equal(dataplane_real_put(f->dp, real_ids[i], &r), 0);
+		}
+		set_counts(f, reals, NULL);
+		want = sched_lblcr_pick(reals, NREALS, &cache, &c.fl.daddr, 1000 + step);
+		id = bpf_pick(f, &c);
+		if (want < 0 ? id != SCHED_NO_REAL : id != reals[want].real_id)
+			fail_msg("lblcr step %d: data plane %u, reference %d (%s)", step, id,
+				 want < 0 ? -1 : (int)reals[want].real_id, f->why);
+		if (id != SCHED_NO_REAL && last != SCHED_NO_REAL && id != last)
+			moved++;
+		if (id != SCHED_NO_REAL)
+			last = id;
+	}
+	printf("lblcr: 600 picks agree; the pick changed %u times\n", moved);
+	sched_loc_free(&cache);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1896,6 +1944,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mh_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_twos_shares, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lblc_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lblcr_sequence, setup, teardown),
 	};
 
 	if (geteuid() != 0) {

@@ -403,7 +403,7 @@ struct bad_case {
 	const char *want[10];
 };
 
-#define SCHEDS "rr, wrr, lc, wlc, sed, nq, sh, dh, mh, lblc, fo, ovf, twos"
+#define SCHEDS "rr, wrr, lc, wlc, sed, nq, sh, dh, mh, lblc, lblcr, fo, ovf, twos"
 #define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum, midstream, slow_start, scheduler_flags"
 #define NO_DUR "(expected a duration with a unit: ms, s, m, h)"
 #define NO_ADDR "(expected an IPv4 or IPv6 address)"
@@ -823,8 +823,7 @@ static const struct bad_case bad_cases[] = {
 	       "    scheduler: fancy\n"
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n",
-	  { "7: scheduler 'lblcr' is not supported yet (expected " SCHEDS ")",
-	    "13: unknown scheduler 'fancy' (expected " SCHEDS ")" } },
+	  { "13: unknown scheduler 'fancy' (expected " SCHEDS ")" } },
 	{ "bad protocol and mode",
 	  "interfaces:\n"
 	  "  - name: eth0\n"

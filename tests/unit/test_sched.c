@@ -56,8 +56,7 @@ static void test_lookup(void **state)
 	assert_int_equal(sched_lookup("lc"), SCHED_LC);
 	assert_int_equal(sched_lookup("mh"), SCHED_MH);
 	assert_int_equal(sched_lookup("lblc"), SCHED_LBLC);
-	/* lblcr is not in the data plane yet */
-	assert_int_equal(sched_lookup("lblcr"), -1);
+	assert_int_equal(sched_lookup("lblcr"), SCHED_LBLCR);
 	assert_ptr_equal(sched_get(SCHED_RR), &sched_rr_ops);
 	assert_ptr_equal(sched_get(SCHED_WRR), &sched_wrr_ops);
 	assert_null(sched_get(SCHED__COUNT));
@@ -262,8 +261,8 @@ static void test_table(void **state)
 		default:
 			fail_msg("%s: unknown class %d", ops->name, ops->cls);
 		}
-		/* the data plane runs all but lblcr so far */
-		assert_int_equal(ops->dataplane_ready, i != SCHED_LBLCR);
+		/* the data plane runs every scheduler */
+		assert_true(ops->dataplane_ready);
 		if (ops->dataplane_ready) {
 			assert_ptr_equal(sched_get((enum sched_id)i), ops);
 			assert_int_equal(sched_lookup(names[i]), i);

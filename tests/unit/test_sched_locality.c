@@ -402,8 +402,7 @@ static void test_ops(void **state)
 		const struct sched_ops *ops = sched_get_any(id);
 
 		assert_int_equal(ops->cls, SCHED_CLASS_LOCALITY);
-		/* lblc runs in the data plane, lblcr not yet */
-		assert_int_equal(ops->dataplane_ready, id == SCHED_LBLC);
+		assert_true(ops->dataplane_ready);
 		ctx.cache = NULL;
 		assert_int_equal(ops->pick(reals, 2, &ctx), -EINVAL);
 		assert_int_equal(sched_loc_init(&c, 4, 0), 0);
