@@ -77,25 +77,62 @@ static __always_inline int sched_hash_pick(const struct xlb_service *svc,
  * as it is); that real if it takes new flows, else none (IPVS without the
  * mh-fallback flag).
  */
+struct mh_fallback {
+	__u32 base, ihash, key;
+	__u32 id;
+	bool found;
+};
+
+/* IPVS mh-fallback: bucket of (offset + ihash) % M rehashed, until an available real. */
+static long mh_fallback_one(__u32 offset, void *arg)
+{
+	struct mh_fallback *s = arg;
+	__u32 roffset = (__u32)(((__u64)offset + s->ihash) % XLB_MH_TABLE_SIZE);
+	__u32 idx = s->base + xlb_jhash_1word(roffset + s->key, XLB_MH_SEED) % XLB_MH_TABLE_SIZE;
+	__u32 *id = bpf_map_lookup_elem(&mh_tables, &idx);
+	struct xlb_real *real;
+	__u32 rid;
+
+	if (!id || *id == XLB_SCHED_NO_REAL)
+		return 1; /* an empty bucket ends the search */
+	rid = *id;
+	real = bpf_map_lookup_elem(&reals, &rid);
+	if (real && (real->flags & XLB_REAL_F_ACTIVE) && (real->flags & XLB_REAL_F_NEW_FLOWS) &&
+	    real->weight) {
+		s->id = rid;
+		s->found = true;
+		return 1;
+	}
+	return 0;
+}
+
 static __always_inline int sched_mh_pick(const struct xlb_service *svc, const struct packet *pkt,
 					 __u32 *real_id)
 {
 	__u32 port = svc->sched_flags & XLB_SCHED_F_PORT ? bpf_ntohs(pkt->key.sport) : 0;
-	__u32 idx = svc->mh_base +
-		    xlb_jhash_1word(port + xlb_addr_fold(&pkt->key.src), XLB_MH_SEED) %
-			    XLB_MH_TABLE_SIZE;
+	struct mh_fallback fb = { .base = svc->mh_base,
+				  .key = port + xlb_addr_fold(&pkt->key.src) };
 	struct xlb_real *real;
-	__u32 *id = bpf_map_lookup_elem(&mh_tables, &idx);
-	__u32 rid;
+	__u32 idx, *id, rid;
 
+	fb.ihash = xlb_jhash_1word(fb.key, XLB_MH_SEED) % XLB_MH_TABLE_SIZE;
+	idx = svc->mh_base + fb.ihash;
+	id = bpf_map_lookup_elem(&mh_tables, &idx);
 	if (!id || *id == XLB_SCHED_NO_REAL)
 		return -1;
 	rid = *id;
 	real = bpf_map_lookup_elem(&reals, &rid);
-	if (!real || !(real->flags & XLB_REAL_F_ACTIVE) || !(real->flags & XLB_REAL_F_NEW_FLOWS) ||
-	    !real->weight)
+	if (real && (real->flags & XLB_REAL_F_ACTIVE) && (real->flags & XLB_REAL_F_NEW_FLOWS) &&
+	    real->weight) {
+		*real_id = rid;
+		return 0;
+	}
+	if (!(svc->sched_flags & XLB_SCHED_F_FALLBACK))
 		return -1;
-	*real_id = rid;
+	bpf_loop(XLB_MH_TABLE_SIZE, mh_fallback_one, &fb, 0);
+	if (!fb.found)
+		return -1;
+	*real_id = fb.id;
 	return 0;
 }
 

@@ -831,9 +831,9 @@ static void config_parse_sched_flags(struct config_ctx *ctx, yaml_node_t *list,
 		if (i == 0 && svc->sched != SCHED_SH && svc->sched != SCHED_MH)
 			config_err(ctx, config_line(item),
 				   "scheduler flag port is for sh and mh (expected no port flag)");
-		else if (i == 1 && svc->sched != SCHED_SH)
+		else if (i == 1 && svc->sched != SCHED_SH && svc->sched != SCHED_MH)
 			config_err(ctx, config_line(item),
-				   "scheduler flag fallback is for sh (expected no fallback flag)");
+				   "scheduler flag fallback is for sh and mh (expected no fallback flag)");
 		else if (i == 0)
 			svc->sched_port = true;
 		else if (i == 1)

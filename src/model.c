@@ -424,7 +424,9 @@ static int model_write_service(struct model *m, struct service *s)
 	if (s->cfg.midstream_drop)
 		val.flags |= XLB_SVC_F_MIDSTREAM_DROP;
 	val.sched_kind = ops->kind;
-	val.sched_flags = s->cfg.sched_port ? XLB_SCHED_F_PORT : 0;
+	val.sched_flags = (s->cfg.sched_port ? XLB_SCHED_F_PORT : 0) |
+			  (s->cfg.sched_fallback && ops->kind == XLB_SCHED_KIND_MH ? XLB_SCHED_F_FALLBACK :
+										      0);
 	val.ring_slot = slot;
 	err = dataplane_service_put(m->dp, &key, &val);
 	if (!err)

@@ -77,7 +77,9 @@ enum xlb_sched_kind {
 #define XLB_MH_SERVICES 16
 #define XLB_MH_SEED 2654435761u
 
-#define XLB_SCHED_F_PORT (1u << 0) /* sh: hash the source port too */
+#define XLB_SCHED_F_PORT (1u << 0) /* sh, mh: hash the source port too */
+/* mh: an unavailable real's clients are rehashed (sh's fallback is in its table) */
+#define XLB_SCHED_F_FALLBACK (1u << 1)
 /* sh/dh tables have 2^8 buckets, as IPVS's */
 #define XLB_SCHED_TAB_BITS 8
 #define XLB_SCHED_NO_REAL 0xffffffffu

@@ -1246,7 +1246,8 @@ static void mh_flip(struct fixture *f, const struct sched_real *reals, int n, ui
 		.method = XLB_METHOD_DR,
 		.sched_kind = XLB_SCHED_KIND_MH,
 		.ring_slot = slot,
-		.sched_flags = flags & SCHED_F_PORT ? XLB_SCHED_F_PORT : 0,
+		.sched_flags = (flags & SCHED_F_PORT ? XLB_SCHED_F_PORT : 0) |
+			       (flags & SCHED_F_FALLBACK ? XLB_SCHED_F_FALLBACK : 0),
 		.mh_base = MH_BASE(half),
 	};
 	assert_int_equal(dataplane_service_put(f->dp, &k4, &f->svc), 0);
@@ -1928,6 +1929,49 @@ static void test_lblcr_sequence(void **state)
 	sched_loc_free(&cache);
 }
 
+/*
+ * mh with the fallback flag: a client whose bucket's real cannot take it is
+ * rehashed (IPVS mh-fallback) to the same real the reference finds.
+ */
+static void test_mh_fallback(void **state)
+{
+	static const struct mh_set sets[] = {
+		{ "1,2,3, middle without NEW_FLOWS", 3, false,
+		  { MR(1, 0, UP), MR(2, 0, NO_NEW), MR(3, 0, UP) } },
+		{ "1,2,3, first drained, last gone", 3, false,
+		  { MR(0, 1, UP), MR(2, 0, UP), MR(3, 0, GONE) } },
+		{ "none available", 3, false, { MR(0, 1, UP), MR(2, 0, NO_NEW), MR(3, 0, GONE) } },
+	};
+	static const uint32_t flag_sets[] = { SCHED_F_FALLBACK, SCHED_F_FALLBACK | SCHED_F_PORT };
+	struct fixture *f = *state;
+	struct sched_rand rnd;
+
+	sched_rand_seed(&rnd, 0x5eed00fb);
+	for (size_t k = 0; k < ARRAY_SIZE(sets); k++) {
+		for (size_t fl = 0; fl < ARRAY_SIZE(flag_sets); fl++) {
+			struct sched_real reals[MAX_REALS];
+			unsigned int rehashed = 0, none = 0;
+
+			mh_configure(f, &sets[k], flag_sets[fl], reals);
+			for (int n = 0; n < 500; n++) {
+				struct client c = mh_client(f, &rnd, n & 1);
+				uint32_t want = mh_ref(reals, sets[k].n, f->mh[0], &c, flag_sets[fl]);
+				uint32_t owner = f->mh[0][mh_bucket(&c, flag_sets[fl])];
+				uint32_t got = bpf_pick_ids(f, &c, mh_ids, sets[k].n);
+
+				if (got != want)
+					fail_msg("mh fallback [%s] flags %u flow %d: data plane %u, "
+						 "reference %u",
+						 sets[k].desc, flag_sets[fl], n, got, want);
+				rehashed += want != SCHED_NO_REAL && want != owner;
+				none += want == SCHED_NO_REAL;
+			}
+			printf("mh fallback [%s] flags %u: 500 agree, %u rehashed, %u without a real\n",
+			       sets[k].desc, flag_sets[fl], rehashed, none);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1942,6 +1986,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mh_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mh_unavailable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mh_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mh_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_twos_shares, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lblc_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lblcr_sequence, setup, teardown),

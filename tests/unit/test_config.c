@@ -785,11 +785,12 @@ static const struct bad_case bad_cases[] = {
 	       "  - name: web\n"				/* 4 */
 	       "    vip: 10.0.0.1\n"				/* 5 */
 	       "    port: 80\n"				/* 6 */
-	       "    scheduler: mh\n"				/* 7 */
+	       "    scheduler: wlc\n"				/* 7 */
 	       "    scheduler_flags: [port, fallback, loud]\n"	/* 8 */
 	       "    reals:\n"					/* 9 */
 	       "      - address: 10.0.1.1\n",			/* 10 */
-	  { "8: scheduler flag fallback is for sh (expected no fallback flag)",
+	  { "8: scheduler flag port is for sh and mh (expected no port flag)",
+	    "8: scheduler flag fallback is for sh and mh (expected no fallback flag)",
 	    "8: unknown scheduler flag 'loud' (expected port or fallback)" } },
 
 	/* choices */
