@@ -128,6 +128,34 @@ lab_ctl real enable web4 "$(lab_real_ip4 3)" >/dev/null
 lab_wait_for 5 config_is "wlc 1 1 1" || lab_fail "enable after reload did not return to the config's weight"
 lab_pass "xlbctl real drain/enable/weight: drained r2 got none of 20, enable restored 2, weight 7 set and kept over a reload"
 
+# Drain during a download: the real serving it gets no new connections, and
+# the download completes intact.
+lab_write_config "$cfg" family=4 sched=rr
+lab_reload_xlbd
+lab_wait_for 5 config_is "rr 1 1 1" || lab_fail "the reload to rr did not take"
+big=$LABTMP/big.dl
+lab_bg client "$LABTMP/big.curl" curl -s --limit-rate 16M --max-time 40 -o "$big" \
+	-w '%{http_code} %{size_download}\n' "$(lab_vip_url 4 /big)"
+dl_pid=$LAB_BG_LAST
+# The downloading real is the one with an active connection.
+dl_real() { lab_ctl_json | jq -r '[.services[0].reals[] | select(.active_conns == 1)] | if length == 1 then .[0].address else empty end'; }
+dl_found() { [ -n "$(dl_real)" ]; }
+lab_wait_for 10 dl_found || lab_fail "no real shows the download as its one active connection: $(conns active_conns)"
+victim=$(dl_real)
+vname=r$(( ${victim##*.} - 100 ))
+lab_ctl real drain web4 "$victim" >/dev/null || lab_fail "xlbctl real drain $victim failed"
+out=$LABTMP/drain3.out
+lab_http_many 30 "$(lab_vip_url 4 /)" >"$out"
+[ "$(lab_count_of "$out" "$vname")" = 0 ] ||
+	lab_fail "drained $vname (serving the download) still got $(lab_count_of "$out" "$vname") of 30 new connections"
+wait "$dl_pid" || true
+read -r code size <"$LABTMP/big.curl" || true
+sum=$(sha256sum "$big" | cut -d' ' -f1)
+[ "$code" = 200 ] && [ "$size" = "$LAB_BIG_SIZE" ] && [ "$sum" = "$LAB_BIG_SHA256" ] ||
+	lab_fail "the download from drained $vname: HTTP ${code:-?}, ${size:-?} of $LAB_BIG_SIZE bytes, sha256 ok: $([ "$sum" = "$LAB_BIG_SHA256" ] && echo yes || echo no)"
+lab_ctl real enable web4 "$victim" >/dev/null
+lab_pass "drain during a download: $vname got none of 30 new connections; its 64 MiB download completed, sha256 ok"
+
 # Persistence: with rr the client's 20 connections would visit every real;
 # with persistence: 30s they all stay on the first one it got.
 lab_write_config "$cfg" family=4 sched=rr persistence=30s
