@@ -232,12 +232,14 @@ static long conn_scan_one(__u32 i, void *arg)
 	return 0;
 }
 
-static __always_inline int sched_conn_pick(const struct xlb_service *svc, __u32 *real_id)
+/* The count-based scan of @kind over the service's candidates. */
+static __always_inline int sched_conn_pick_kind(const struct xlb_service *svc, __u32 kind,
+						__u32 *real_id)
 {
 	struct xlb_ring *ring = sched_ring(svc);
 	struct conn_scan s = {
 		.slot = svc->svc_id * 2 + (svc->ring_slot & 1),
-		.kind = svc->sched_kind,
+		.kind = kind,
 	};
 
 	if (!ring || ring->len == 0 || ring->len > XLB_RING_MAX)
@@ -250,23 +252,15 @@ static __always_inline int sched_conn_pick(const struct xlb_service *svc, __u32 
 	return 0;
 }
 
+static __always_inline int sched_conn_pick(const struct xlb_service *svc, __u32 *real_id)
+{
+	return sched_conn_pick_kind(svc, svc->sched_kind, real_id);
+}
+
 /* wlc over the service's candidates, whatever the service's own kind. */
 static __always_inline int sched_wlc_over(const struct xlb_service *svc, __u32 *real_id)
 {
-	struct xlb_ring *ring = sched_ring(svc);
-	struct conn_scan s = {
-		.slot = svc->svc_id * 2 + (svc->ring_slot & 1),
-		.kind = XLB_SCHED_KIND_WLC,
-	};
-
-	if (!ring || ring->len == 0 || ring->len > XLB_RING_MAX)
-		return -1;
-	s.len = ring->len;
-	bpf_loop(s.len, conn_scan_one, &s, 0);
-	if (!s.found)
-		return -1;
-	*real_id = s.best_id;
-	return 0;
+	return sched_conn_pick_kind(svc, XLB_SCHED_KIND_WLC, real_id);
 }
 
 struct half_load_scan {

@@ -1829,13 +1829,13 @@ static void test_twos_shares(void **state)
 }
 
 /*
- * lblc: the data plane's loc_cache and the reference's cache evolve side by
+ * lblc and lblcr: the data plane's cache and the reference's evolve side by
  * side over 600 picks to the VIP with random weights, usability and counts:
- * every pick must agree (stickiness, overload moves, unusable moves).
+ * every pick must agree (stickiness, overload moves, sets growing).
  */
-static void test_lblc_sequence(void **state)
+static void loc_sequence(struct fixture *f, enum sched_id sched, uint64_t seed)
 {
-	struct fixture *f = *state;
+	const char *name = sched_get_any(sched)->name;
 	struct sched_loc_cache cache;
 	struct sched_rand rnd;
 	struct sched_real reals[NREALS];
@@ -1843,7 +1843,7 @@ static void test_lblc_sequence(void **state)
 	uint32_t last = SCHED_NO_REAL;
 
 	assert_int_equal(sched_loc_init(&cache, 8, SCHED_LOC_EXPIRE_MS), 0);
-	sched_rand_seed(&rnd, 0x1b1c);
+	sched_rand_seed(&rnd, seed);
 	for (int step = 0; step < 600; step++) {
 		struct client c = next_client(f, false);
 		uint32_t id;
@@ -1856,8 +1856,8 @@ static void test_lblc_sequence(void **state)
 			reals[i].active = sched_rand_u32(&rnd) % 6;
 			reals[i].inactive = sched_rand_u32(&rnd) % 20;
 		}
-		configure(f, SCHED_LBLC, 0, reals);
-		/* lblc reads usability from the real's flags, as xlbd writes them */
+		configure(f, sched, 0, reals);
+		/* the locality schedulers read usability from the real's flags */
 		for (int i = 0; i < NREALS; i++) {
 			struct xlb_real r;
 
@@ -1867,66 +1867,30 @@ static void test_lblc_sequence(void **state)
 			assert_int_equal(dataplane_real_put(f->dp, real_ids[i], &r), 0);
 		}
 		set_counts(f, reals, NULL);
-		want = sched_lblc_pick(reals, NREALS, &cache, &c.fl.daddr, 1000 + step);
+		want = sched == SCHED_LBLC ?
+			       sched_lblc_pick(reals, NREALS, &cache, &c.fl.daddr, 1000 + step) :
+			       sched_lblcr_pick(reals, NREALS, &cache, &c.fl.daddr, 1000 + step);
 		id = bpf_pick(f, &c);
 		if (want < 0 ? id != SCHED_NO_REAL : id != reals[want].real_id)
-			fail_msg("lblc step %d: data plane %u, reference %d (%s)", step, id,
+			fail_msg("%s step %d: data plane %u, reference %d (%s)", name, step, id,
 				 want < 0 ? -1 : (int)reals[want].real_id, f->why);
 		if (id != SCHED_NO_REAL && last != SCHED_NO_REAL && id != last)
 			moved++;
 		if (id != SCHED_NO_REAL)
 			last = id;
 	}
-	printf("lblc: 600 picks agree; the destination moved %u times\n", moved);
+	printf("%s: 600 picks agree; the pick changed %u times\n", name, moved);
 	sched_loc_free(&cache);
+}
+
+static void test_lblc_sequence(void **state)
+{
+	loc_sequence(*state, SCHED_LBLC, 0x1b1c);
 }
 
 static void test_lblcr_sequence(void **state)
 {
-	struct fixture *f = *state;
-	struct sched_loc_cache cache;
-	struct sched_rand rnd;
-	struct sched_real reals[NREALS];
-	unsigned int moved = 0;
-	uint32_t last = SCHED_NO_REAL;
-
-	assert_int_equal(sched_loc_init(&cache, 8, SCHED_LOC_EXPIRE_MS), 0);
-	sched_rand_seed(&rnd, 0x1b1d);
-	for (int step = 0; step < 600; step++) {
-		struct client c = next_client(f, false);
-		uint32_t id;
-		int want;
-
-		for (int i = 0; i < NREALS; i++) {
-			reals[i] = (struct sched_real)SCHED_REAL(real_ids[i],
-								 sched_rand_u32(&rnd) % 4,
-								 sched_rand_u32(&rnd) % 8 != 0);
-			reals[i].active = sched_rand_u32(&rnd) % 6;
-			reals[i].inactive = sched_rand_u32(&rnd) % 20;
-		}
-		configure(f, SCHED_LBLCR, 0, reals);
-		/* lblc reads usability from the real's flags, as xlbd writes them */
-		for (int i = 0; i < NREALS; i++) {
-			struct xlb_real r;
-
-			assert_int_equal(dataplane_real_get(f->dp, real_ids[i], &r), 0);
-			if (reals[i].usable)
-				r.flags |= XLB_REAL_F_NEW_FLOWS;
-			assert_int_equal(dataplane_real_put(f->dp, real_ids[i], &r), 0);
-		}
-		set_counts(f, reals, NULL);
-		want = sched_lblcr_pick(reals, NREALS, &cache, &c.fl.daddr, 1000 + step);
-		id = bpf_pick(f, &c);
-		if (want < 0 ? id != SCHED_NO_REAL : id != reals[want].real_id)
-			fail_msg("lblcr step %d: data plane %u, reference %d (%s)", step, id,
-				 want < 0 ? -1 : (int)reals[want].real_id, f->why);
-		if (id != SCHED_NO_REAL && last != SCHED_NO_REAL && id != last)
-			moved++;
-		if (id != SCHED_NO_REAL)
-			last = id;
-	}
-	printf("lblcr: 600 picks agree; the pick changed %u times\n", moved);
-	sched_loc_free(&cache);
+	loc_sequence(*state, SCHED_LBLCR, 0x1b1d);
 }
 
 /*
