@@ -132,30 +132,6 @@ struct bench {
 	uint16_t sport_off, seq_off;
 };
 
-/* The fd of xlb_xdp's map @name; the dataplane API has no getter for every map. */
-static int prog_map_fd(int prog_fd, const char *name)
-{
-	uint32_t ids[32];
-	struct bpf_prog_info info = { .nr_map_ids = ARRAY_SIZE(ids),
-				      .map_ids = (uint64_t)(uintptr_t)ids };
-	uint32_t len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return -1;
-	for (uint32_t i = 0; i < info.nr_map_ids && i < ARRAY_SIZE(ids); i++) {
-		struct bpf_map_info mi = { 0 };
-		uint32_t mlen = sizeof(mi);
-		int fd = bpf_map_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0 && strcmp(mi.name, name) == 0)
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
 static void die(const char *what, int err)
 {
 	fprintf(stderr, "pkt_cost: %s: %s\n", what, strerror(err < 0 ? -err : err));
@@ -383,8 +359,8 @@ static void setup(struct bench *b)
 	if (err)
 		die("dataplane_open (root?)", err);
 	b->prog_fd = dataplane_prog_fd(b->dp, false);
-	b->conns_fd = prog_map_fd(b->prog_fd, "real_conns");
-	b->flows_fd = prog_map_fd(b->prog_fd, "flows");
+	b->conns_fd = dataplane_map_fd(b->dp, "real_conns");
+	b->flows_fd = dataplane_map_fd(b->dp, "flows");
 	if (b->conns_fd < 0 || b->flows_fd < 0)
 		die("cannot find the real_conns and flows maps", ENOENT);
 
@@ -534,8 +510,6 @@ int main(int argc, char **argv)
 	close(b.bump_port_fd);
 	close(b.bump_seq_fd);
 	close(b.prog_array_fd);
-	close(b.conns_fd);
-	close(b.flows_fd);
 	dataplane_close(b.dp);
 	free(b.ring);
 	free(b.mh_table);

@@ -524,6 +524,13 @@ out:
 	return err ? err : seen;
 }
 
+int dataplane_map_fd(struct dataplane *dp, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(dp->skel->obj, name);
+
+	return map ? bpf_map__fd(map) : -ENOENT;
+}
+
 int dataplane_nat_rev_del(struct dataplane *dp, const struct xlb_flow_key *key)
 {
 	return bpf_map__delete_elem(dp->skel->maps.nat_rev, key, sizeof(*key), 0);

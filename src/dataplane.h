@@ -63,6 +63,8 @@ long dataplane_flows_sweep(struct dataplane *dp,
 				      void *arg),
 			   void *arg);
 int dataplane_nat_rev_del(struct dataplane *dp, const struct xlb_flow_key *key);
+/* The fd of the program's map @name (owned by @dp: do not close), or -ENOENT. For tests and bench. */
+int dataplane_map_fd(struct dataplane *dp, const char *name);
 int dataplane_txport_del(struct dataplane *dp, int ifindex);
 
 int dataplane_stats_read(struct dataplane *dp, enum dp_stats_map which, uint32_t id,

@@ -134,30 +134,6 @@ static void put_ring(struct fixture *f, uint32_t svc_id, const uint32_t *ids, si
 	free(ring);
 }
 
-/* The fd of the program's map @name; the dataplane API has no getter for the flows map. */
-static int prog_map_fd(int prog_fd, const char *name)
-{
-	uint32_t ids[32];
-	struct bpf_prog_info info = { .nr_map_ids = ARRAY_SIZE(ids),
-				      .map_ids = (uint64_t)(uintptr_t)ids };
-	uint32_t len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return -1;
-	for (uint32_t i = 0; i < info.nr_map_ids && i < ARRAY_SIZE(ids); i++) {
-		struct bpf_map_info mi = { 0 };
-		uint32_t mlen = sizeof(mi);
-		int fd = bpf_map_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0 && strcmp(mi.name, name) == 0)
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
 /* Every test starts from a freshly loaded program: cursors, flows and counts at zero. */
 static int setup(void **state)
 {
@@ -178,7 +154,7 @@ static int setup(void **state)
 	}
 	*state = f;
 	f->prog_fd = dataplane_prog_fd(f->dp, false);
-	f->flows_fd = prog_map_fd(f->prog_fd, "flows");
+	f->flows_fd = dataplane_map_fd(f->dp, "flows");
 	if (f->flows_fd < 0) {
 		print_error("cannot find the flows map\n");
 		return -1;
@@ -196,8 +172,6 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	if (f->flows_fd >= 0)
-		close(f->flows_fd);
 	dataplane_close(f->dp);
 	free(f);
 	return 0;

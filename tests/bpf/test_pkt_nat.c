@@ -531,30 +531,6 @@ static void check_frame_csums(const char *desc, const struct pkt *p, const struc
 
 /* ---- the program and its maps ---- */
 
-/* The fd of the program's map @name; the dataplane API has no getter for every map. */
-static int prog_map_fd(int prog_fd, const char *name)
-{
-	uint32_t ids[32];
-	struct bpf_prog_info info = { .nr_map_ids = ARRAY_SIZE(ids),
-				      .map_ids = (uint64_t)(uintptr_t)ids };
-	uint32_t len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return -1;
-	for (uint32_t i = 0; i < info.nr_map_ids && i < ARRAY_SIZE(ids); i++) {
-		struct bpf_map_info mi = { 0 };
-		uint32_t mlen = sizeof(mi);
-		int fd = bpf_map_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0 && strcmp(mi.name, name) == 0)
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
 static struct xlb_addr local_addr(uint8_t family, uint32_t idx)
 {
 	return host(family, NET_LOCAL, idx + 1);
@@ -585,8 +561,8 @@ static int setup(void **state)
 	}
 	f->xdp_fd = dataplane_prog_fd(f->dp, false);
 	f->tc_fd = dataplane_prog_fd(f->dp, true);
-	f->nat_rev_fd = prog_map_fd(f->xdp_fd, "nat_rev");
-	f->flows_fd = prog_map_fd(f->xdp_fd, "flows");
+	f->nat_rev_fd = dataplane_map_fd(f->dp, "nat_rev");
+	f->flows_fd = dataplane_map_fd(f->dp, "flows");
 	if (f->nat_rev_fd < 0 || f->flows_fd < 0) {
 		print_error("cannot find the nat_rev and flows maps\n");
 		return -1;
@@ -652,10 +628,6 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	if (f->nat_rev_fd >= 0)
-		close(f->nat_rev_fd);
-	if (f->flows_fd >= 0)
-		close(f->flows_fd);
 	dataplane_close(f->dp);
 	free(f);
 	return 0;

@@ -138,30 +138,6 @@ static const char *sched_label(enum sched_id sched, uint32_t flags)
 
 /* ---- the program and its maps ---- */
 
-/* The fd of the program's map @name; the dataplane API has no getter for every map. */
-static int prog_map_fd(int prog_fd, const char *name)
-{
-	uint32_t ids[32];
-	struct bpf_prog_info info = { .nr_map_ids = ARRAY_SIZE(ids),
-				      .map_ids = (uint64_t)(uintptr_t)ids };
-	uint32_t len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return -1;
-	for (uint32_t i = 0; i < info.nr_map_ids && i < ARRAY_SIZE(ids); i++) {
-		struct bpf_map_info mi = { 0 };
-		uint32_t mlen = sizeof(mi);
-		int fd = bpf_map_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0 && strcmp(mi.name, name) == 0)
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -186,9 +162,9 @@ static int setup(void **state)
 		return -1;
 	}
 	f->prog_fd = dataplane_prog_fd(f->dp, false);
-	f->conns_fd = prog_map_fd(f->prog_fd, "real_conns");
-	f->flows_fd = prog_map_fd(f->prog_fd, "flows");
-	f->cursor_fd = prog_map_fd(f->prog_fd, "sched_cursor");
+	f->conns_fd = dataplane_map_fd(f->dp, "real_conns");
+	f->flows_fd = dataplane_map_fd(f->dp, "flows");
+	f->cursor_fd = dataplane_map_fd(f->dp, "sched_cursor");
 	if (f->conns_fd < 0 || f->flows_fd < 0 || f->cursor_fd < 0) {
 		print_error("cannot find the real_conns, flows and sched_cursor maps\n");
 		return -1;
@@ -202,12 +178,6 @@ static int teardown(void **state)
 
 	if (!f)
 		return 0;
-	if (f->conns_fd >= 0)
-		close(f->conns_fd);
-	if (f->flows_fd >= 0)
-		close(f->flows_fd);
-	if (f->cursor_fd >= 0)
-		close(f->cursor_fd);
 	if (f->dp)
 		dataplane_close(f->dp);
 	for (size_t i = 0; i < ARRAY_SIZE(f->mh); i++)
