@@ -14,6 +14,12 @@ cfg=$LABTMP/xlb.yaml
 active_of() { lab_ctl_json | jq ".services[0].reals[$1].active_conns"; }
 total_active() { lab_ctl_json | jq '[.services[0].reals[].active_conns] | add'; }
 total_is() { [ "$(total_active)" = "$1" ]; }
+snapshot_60() {
+	local j
+	j=$(lab_ctl_json)
+	R3=$(jq '.services[0].reals[2].active_conns' <<<"$j")
+	[ "$(jq '[.services[0].reals[].active_conns] | add' <<<"$j")" = 60 ]
+}
 r3_up() { [ "$(lab_ctl_json | jq -r '.services[0].reals[2].state // empty')" = up ]; }
 
 # Opens N keep-alive connections (one answered request each) and holds them
@@ -59,8 +65,8 @@ round() {
 	lab_reload_xlbd
 	lab_wait_for 5 r3_up || lab_fail "r3 did not come up after the reload"
 	hold 20 "$LABTMP/hold.b"
-	lab_wait_for 10 total_is 60 || lab_fail "60 held connections not counted: $(total_active)"
-	R3=$(active_of 2)
+	# total and r3's count from one reading, so they belong together
+	lab_wait_for 10 snapshot_60 || lab_fail "60 held connections not counted: $(total_active)"
 	release
 	lab_stop_xlbd || lab_fail "xlbd exited with status $LAB_XLBD_STATUS"
 }
