@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "config_yaml.h"
+#include "ha/ha_config.h"
 #include "sched/sched.h"
 
 /* A config is a page or two; anything this big is the wrong file (or /dev/zero). */
@@ -988,9 +989,9 @@ static void config_parse_services(struct config_ctx *ctx, yaml_node_t *list,
 	}
 }
 
-enum { CK_INTERFACES, CK_CONTROL_SOCKET, CK_BPF_PIN_DIR, CK_FLOWS, CK_SERVICES, CK__COUNT };
+enum { CK_INTERFACES, CK_CONTROL_SOCKET, CK_BPF_PIN_DIR, CK_FLOWS, CK_SERVICES, CK_HA, CK__COUNT };
 static const char *const config_root_keys[CK__COUNT] = {
-	"interfaces", "control_socket", "bpf_pin_dir", "flows", "services",
+	"interfaces", "control_socket", "bpf_pin_dir", "flows", "services", "ha",
 };
 
 static void config_parse_root(struct config_ctx *ctx, yaml_node_t *root, struct xlb_config *cfg)
@@ -1015,6 +1016,9 @@ static void config_parse_root(struct config_ctx *ctx, yaml_node_t *root, struct 
 		config_missing(ctx, root, "config", "services");
 	else
 		config_parse_services(ctx, slots[CK_SERVICES].val, cfg);
+	/* After services: VRRP addresses default to their VIPs. */
+	if (slots[CK_HA].val)
+		ha_config_parse(ctx, slots[CK_HA].val, cfg);
 }
 
 static void config_yaml_error(struct config_ctx *ctx, const yaml_parser_t *p)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "ha/ha_config.h"
 #include "health/health_config.h"
 
 #define CONFIG_NAME_MAX 64
@@ -78,6 +79,7 @@ struct xlb_config {
 	struct flow_timeouts timeouts;
 	struct service_config *services;
 	size_t nservices;
+	struct ha_config ha;
 };
 
 /* Every problem found in a file, each "FILE:LINE: what (expected ...)". */

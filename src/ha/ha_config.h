@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The top-level ha: block as plain data (VRRP instances, connection sync), and its parser. */
+#ifndef XLB_HA_CONFIG_H
+#define XLB_HA_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define HA_VRRP_MAX 16 /* instances */
+#define HA_VRRP_ADDRS_MAX 16 /* virtual addresses per instance */
+#define HA_PEERS_MAX 8 /* unicast VRRP peers, sync peers */
+#define HA_SYNC_KEY_MAX 64 /* bytes of HMAC-SHA256 key */
+#define HA_SYNC_DEFAULT_PORT 8848
+#define HA_VRRP_DEFAULT_ADVERT_CS 100 /* RFC 5798: 1 s */
+#define HA_VRRP_DEFAULT_PRIORITY 100
+
+struct ha_vrrp_config {
+	char name[64]; /* "" : "vrrp<vrid>" */
+	char iface[IF_NAMESIZE];
+	uint8_t vrid; /* 1..255 */
+	uint8_t priority; /* 1..254 (255: address owner) */
+	uint8_t family; /* AF_INET / AF_INET6: of every address */
+	bool preempt; /* default true */
+	uint16_t advert_cs; /* advertisement interval, centiseconds (1..4095) */
+	uint32_t preempt_delay_ms;
+	struct net_addr addrs[HA_VRRP_ADDRS_MAX]; /* virtual addresses */
+	size_t naddrs;
+	struct net_addr unicast_peers[HA_PEERS_MAX]; /* none: multicast */
+	size_t nunicast_peers;
+	int line;
+};
+
+struct ha_sync_peer {
+	struct net_addr addr;
+	uint16_t port; /* host order */
+};
+
+struct ha_sync_config {
+	bool enabled;
+	struct net_addr listen; /* our address; family 0: any */
+	uint16_t port; /* host order, HA_SYNC_DEFAULT_PORT */
+	struct ha_sync_peer peers[HA_PEERS_MAX];
+	size_t npeers;
+	uint8_t key[HA_SYNC_KEY_MAX]; /* from key: (text) or key_file: (its bytes, trailing newline cut) */
+	size_t key_len;
+	uint32_t refresh_ms; /* resend live established flows this often (default 30 s) */
+	uint32_t max_rate; /* flow records per second at most (default 50000) */
+	int line;
+};
+
+struct ha_config {
+	struct ha_vrrp_config vrrp[HA_VRRP_MAX];
+	size_t nvrrp;
+	struct ha_sync_config sync; /* enabled false: no sync */
+};
+
+struct config_ctx;
+struct yaml_node_s;
+struct xlb_config;
+
+/*
+ * Parses the top-level ha: mapping into cfg->ha, reporting every problem as
+ * FILE:LINE through @ctx. Runs after services: are parsed, so an instance
+ * without addresses: takes the service VIPs of its family.
+ */
+void ha_config_parse(struct config_ctx *ctx, struct yaml_node_s *n, struct xlb_config *cfg);
+
+#endif /* XLB_HA_CONFIG_H */
