@@ -9,7 +9,7 @@ BPFTOOL   ?= bpftool
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 
-PKGS      := libbpf yaml-0.1 json-c libmnl openssl
+PKGS      := libbpf yaml-0.1 json-c libmnl openssl libsystemd
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
              -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) \

@@ -6,11 +6,13 @@ set -euo pipefail
 pkgs=(
 	# build
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-	libyaml-dev libjson-c-dev libmnl-dev libcmocka-dev libssl-dev
+	libyaml-dev libjson-c-dev libmnl-dev libcmocka-dev libssl-dev libsystemd-dev
 	# lab and demo
 	iproute2 ethtool nginx-light curl wrk apache2-utils procps iputils-ping jq tcpdump nftables
 	# xlb-rs decap lab: crafts and captures raw frames
 	python3
+	# HA lab (keepalived as a VRRP peer) and the benchmarks (peers, charts)
+	keepalived haproxy libnginx-mod-stream gnuplot-nox
 )
 
 missing=()
