@@ -142,8 +142,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, __u64);
-	__uint(max_entries, XLB_CNT__COUNT);
+	__uint(max_entries, XLB_CNT_SLOTS);
 } global_stats SEC(".maps");
+
+/* Flow changes for connection sync (src/ha/sync.c reads them). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XLB_FLOW_EVENTS_BYTES);
+} flow_events SEC(".maps");
 
 /* Interfaces XDP may redirect to, keyed by ifindex. */
 struct {

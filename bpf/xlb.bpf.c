@@ -20,6 +20,7 @@
 #include "fwd_encap.h"
 #include "fwd_nat.h"
 #include "conn_state.h"
+#include "flow_sync.h"
 #include "icmp_too_big.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -55,15 +56,24 @@ static __always_inline struct xlb_real *flow_real(struct xlb_flow *flow)
 	return real;
 }
 
-/* Follows the flow's TCP state; the compare-and-swap makes one CPU count each change. */
-static __always_inline void flow_track(struct xlb_flow *flow, const struct packet *pkt)
+/*
+ * Follows the flow's TCP state; the compare-and-swap makes one CPU count (and
+ * report to sync) each change.
+ */
+static __always_inline void flow_track(struct xlb_flow *flow, const struct packet *pkt,
+				       const struct xlb_real *real)
 {
 	__u32 cur = flow->state;
 	__u32 next = conn_next_state(cur, pkt->key.proto, pkt->tcp_flags);
 
 	flow->last_seen_ns = bpf_ktime_get_ns();
-	if (next != cur && __sync_val_compare_and_swap(&flow->state, cur, next) == cur)
+	if (flow->flags & XLB_FLOW_F_SYNCED)
+		flow->flags &= ~XLB_FLOW_F_SYNCED;
+	if (next != cur && __sync_val_compare_and_swap(&flow->state, cur, next) == cur) {
 		conn_count_move(flow->real_id, cur, next);
+		if (flow_sync_wanted(next))
+			flow_sync_emit(&pkt->key, flow, real);
+	}
 }
 
 /*
@@ -211,7 +221,7 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 	} else if (flow) {
 		real = flow_real(flow);
 		if (real) {
-			flow_track(flow, pkt);
+			flow_track(flow, pkt, real);
 		} else {
 			count(XLB_CNT_FLOW_STALE_REAL);
 			flow_uncount_stale(flow);
@@ -255,8 +265,11 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 		plan->nat_sport = new.nat_port;
 		new.state = conn_next_state(XLB_FS_NONE, pkt->key.proto, pkt->tcp_flags);
 		/* A stale flow is replaced; a brand-new one must not race another CPU's. */
-		if (bpf_map_update_elem(&flows, &pkt->key, &new, flow ? BPF_EXIST : BPF_NOEXIST) == 0)
+		if (bpf_map_update_elem(&flows, &pkt->key, &new, flow ? BPF_EXIST : BPF_NOEXIST) == 0) {
 			conn_count_move(real_id, XLB_FS_NONE, new.state);
+			if (flow_sync_wanted(new.state))
+				flow_sync_emit(&pkt->key, &new, real);
+		}
 		count(XLB_CNT_NEW_FLOW);
 		new_flow = true;
 	} else {

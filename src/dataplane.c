@@ -61,6 +61,7 @@ static const char *const dp_counter_names[XLB_CNT__COUNT] = {
 	[XLB_CNT_PASS_ICMP_NO_FLOW] = "pass_icmp_no_flow",
 	[XLB_CNT_PERSIST_HIT] = "persist_hit",
 	[XLB_CNT_DROP_MIDSTREAM] = "drop_midstream",
+	[XLB_CNT_SYNC_EVENT_LOST] = "sync_event_lost",
 };
 
 const char *dataplane_counter_name(enum xlb_counter c)
@@ -232,6 +233,73 @@ static int dp_attach_tc(struct dataplane *dp, struct dp_attachment *at)
 	return bpf_tc_attach(&hook, &opts);
 }
 
+/* True if program @id is one of xlb's entry points (by its name, as any xlbd version loads it). */
+static bool dp_prog_is_xlb(__u32 id, const char *name, int *fd_out)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	if (fd < 0)
+		return false;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && strcmp(info.name, name) == 0) {
+		*fd_out = fd;
+		return true;
+	}
+	close(fd);
+	return false;
+}
+
+/*
+ * Removes what an earlier xlbd left attached to @ifindex through a hook other
+ * than @keep (ATTACH__NONE: all of them): a restart keeps forwarding through
+ * the old program until the new one replaces it, but a changed mode must not
+ * leave the old one in front (XDP before tc), nor can native and generic XDP
+ * be attached at once. Programs that are not xlb's are never touched.
+ */
+int dataplane_detach_stale(int ifindex, const char *ifname, int keep)
+{
+	static const struct {
+		enum attach_mode mode;
+		__u32 flags;
+	} xdp_modes[] = { { ATTACH_NATIVE, XDP_FLAGS_DRV_MODE }, { ATTACH_GENERIC, XDP_FLAGS_SKB_MODE } };
+	int removed = 0;
+
+	for (size_t i = 0; i < sizeof(xdp_modes) / sizeof(xdp_modes[0]); i++) {
+		__u32 id = 0;
+		int fd;
+
+		if ((int)xdp_modes[i].mode == keep ||
+		    bpf_xdp_query_id(ifindex, (int)xdp_modes[i].flags, &id) || !id ||
+		    !dp_prog_is_xlb(id, "xlb_xdp", &fd))
+			continue;
+		LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = fd);
+		if (bpf_xdp_detach(ifindex, xdp_modes[i].flags | XDP_FLAGS_REPLACE, &opts) == 0) {
+			log_info("%s: removed the %s XDP program an earlier xlbd left", ifname,
+				 config_attach_mode_name(xdp_modes[i].mode));
+			removed++;
+		}
+		close(fd);
+	}
+	if (keep != ATTACH_TC) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+		int fd;
+
+		if (bpf_tc_query(&hook, &opts) == 0 && dp_prog_is_xlb(opts.prog_id, "xlb_tc", &fd)) {
+			close(fd);
+			opts.prog_id = 0;
+			opts.prog_fd = 0;
+			opts.flags = 0;
+			if (bpf_tc_detach(&hook, &opts) == 0) {
+				log_info("%s: removed the tc program an earlier xlbd left", ifname);
+				removed++;
+			}
+		}
+	}
+	return removed;
+}
+
 int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname,
 		     enum attach_mode mode)
 {
@@ -253,6 +321,11 @@ int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname,
 	at->ifindex = ifindex;
 	at->mode = mode;
 	snprintf(at->ifname, sizeof(at->ifname), "%s", ifname);
+	/* Before the program: it may redirect from its first packet on. */
+	err = dataplane_txport_add(dp, ifindex);
+	if (err)
+		log_warn("%s: cannot add to the redirect map: %s", ifname, strerror(-err));
+	dataplane_detach_stale(ifindex, ifname, (int)mode);
 
 	switch (mode) {
 	case ATTACH_TC:
@@ -278,9 +351,6 @@ int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname,
 			  strerror(-err));
 		return err;
 	}
-	err = dataplane_txport_add(dp, ifindex);
-	if (err)
-		log_warn("%s: cannot add to the redirect map: %s", ifname, strerror(-err));
 	log_info("%s: attached (%s)", ifname,
 		 mode == ATTACH_TC ? "tc ingress" :
 		 at->xdp_flags == XDP_FLAGS_DRV_MODE ? "native XDP" : "generic XDP");
@@ -319,15 +389,6 @@ int dataplane_detach(struct dataplane *dp, int ifindex, const char *ifname)
 	dataplane_txport_del(dp, ifindex);
 	*at = dp->attached[--dp->nattached];
 	return err;
-}
-
-void dataplane_detach_all(struct dataplane *dp)
-{
-	while (dp->nattached > 0) {
-		struct dp_attachment *at = &dp->attached[dp->nattached - 1];
-
-		dataplane_detach(dp, at->ifindex, at->ifname);
-	}
 }
 
 static int dp_update(struct bpf_map *map, const void *key, size_t key_size, const void *val,
@@ -529,6 +590,31 @@ int dataplane_map_fd(struct dataplane *dp, const char *name)
 	struct bpf_map *map = bpf_object__find_map_by_name(dp->skel->obj, name);
 
 	return map ? bpf_map__fd(map) : -ENOENT;
+}
+
+int dataplane_flow_get(struct dataplane *dp, const struct xlb_flow_key *key,
+		       struct xlb_flow *flow)
+{
+	return bpf_map__lookup_elem(dp->skel->maps.flows, key, sizeof(*key), flow, sizeof(*flow), 0);
+}
+
+int dataplane_flow_put(struct dataplane *dp, const struct xlb_flow_key *key,
+		       const struct xlb_flow *flow)
+{
+	return bpf_map__update_elem(dp->skel->maps.flows, key, sizeof(*key), flow, sizeof(*flow),
+				    BPF_ANY);
+}
+
+int dataplane_nat_rev_put(struct dataplane *dp, const struct xlb_flow_key *key,
+			  const struct xlb_nat_rev *rev)
+{
+	return bpf_map__update_elem(dp->skel->maps.nat_rev, key, sizeof(*key), rev, sizeof(*rev),
+				    BPF_ANY);
+}
+
+int dataplane_flow_events_fd(struct dataplane *dp)
+{
+	return bpf_map__fd(dp->skel->maps.flow_events);
 }
 
 int dataplane_nat_rev_del(struct dataplane *dp, const struct xlb_flow_key *key)

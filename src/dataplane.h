@@ -25,7 +25,6 @@ void dataplane_close(struct dataplane *dp);
 int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname,
 		     enum attach_mode mode);
 int dataplane_detach(struct dataplane *dp, int ifindex, const char *ifname);
-void dataplane_detach_all(struct dataplane *dp);
 
 int dataplane_service_put(struct dataplane *dp, const struct xlb_service_key *key,
 			  const struct xlb_service *val);
@@ -63,6 +62,20 @@ long dataplane_flows_sweep(struct dataplane *dp,
 				      void *arg),
 			   void *arg);
 int dataplane_nat_rev_del(struct dataplane *dp, const struct xlb_flow_key *key);
+int dataplane_nat_rev_put(struct dataplane *dp, const struct xlb_flow_key *key,
+			  const struct xlb_nat_rev *rev);
+/* One flow by key: 0, or -ENOENT. Put creates or replaces (connection sync installs). */
+int dataplane_flow_get(struct dataplane *dp, const struct xlb_flow_key *key,
+		       struct xlb_flow *flow);
+int dataplane_flow_put(struct dataplane *dp, const struct xlb_flow_key *key,
+		       const struct xlb_flow *flow);
+/* The "flow_events" ring buffer, for ring_buffer__new(). */
+int dataplane_flow_events_fd(struct dataplane *dp);
+/*
+ * Removes xlb programs (of any xlbd run) from @ifindex's hooks other than
+ * @keep (an enum attach_mode, or -1 for all). Returns how many it removed.
+ */
+int dataplane_detach_stale(int ifindex, const char *ifname, int keep);
 /* The fd of the program's map @name (owned by @dp: do not close), or -ENOENT. For tests and bench. */
 int dataplane_map_fd(struct dataplane *dp, const char *name);
 int dataplane_txport_del(struct dataplane *dp, int ifindex);

@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,14 +29,18 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: xlbd [-t] [-d] [-c FILE]\n"
-		     "  -c FILE  config file (default " XLBD_DEFAULT_CONFIG ")\n"
-		     "  -t       check the config and exit: 0 valid, 1 invalid\n"
-		     "  -d       debug logging\n"
+	fprintf(out, "Usage: xlbd [-t] [-d] [-c FILE] [--detach]\n"
+		     "  -c FILE   config file (default " XLBD_DEFAULT_CONFIG ")\n"
+		     "  -t        check the config and exit: 0 valid, 1 invalid\n"
+		     "  -d        debug logging\n"
+		     "  --detach  remove xlb's programs from the config's interfaces and exit\n"
 		     "Runs in the foreground and logs to stderr. SIGHUP reloads the config\n"
-		     "(an invalid file is rejected and the running config stays in force);\n"
-		     "SIGTERM detaches from the interfaces and exits. Maps stay pinned, so\n"
-		     "a restarted xlbd keeps existing flows.\n");
+		     "(an invalid file is rejected and the running config stays in force).\n"
+		     "SIGTERM, SIGINT, a crash or kill -9 end the daemon but not forwarding:\n"
+		     "the program stays attached and its maps pinned, and a restarted xlbd\n"
+		     "takes them over without dropping a flow. `xlbd --detach` stops forwarding.\n"
+		     "Under systemd (Type=notify) it reports READY=1 and, with WatchdogSec=,\n"
+		     "sends keep-alives from its event loop, so a hung loop gets it restarted.\n");
 }
 
 /* Loads @path, printing every error; returns 0 or negative errno. */
@@ -87,6 +92,25 @@ static void sweep(struct model *m)
 			  res.expired, res.stale);
 }
 
+/* xlbd --detach: forwarding stops; pinned maps stay for a later start. */
+static int detach_interfaces(struct xlb_config *cfg)
+{
+	int removed = 0;
+
+	for (size_t i = 0; i < cfg->nifaces; i++) {
+		int ifindex = (int)if_nametoindex(cfg->ifaces[i].name);
+
+		if (!ifindex) {
+			log_warn("%s: no such interface", cfg->ifaces[i].name);
+			continue;
+		}
+		removed += dataplane_detach_stale(ifindex, cfg->ifaces[i].name, -1);
+	}
+	log_info("detached: %d program(s) removed", removed);
+	config_free(cfg);
+	return 0;
+}
+
 static int epoll_add(int epfd, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -99,7 +123,13 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 	struct itimerspec tick = { .it_interval = { XLBD_TICK_SEC, 0 }, .it_value = { XLBD_TICK_SEC, 0 } };
 	int epfd = -1, sigfd = -1, timerfd = -1, err = 0;
 	unsigned ticks = 0;
+	uint64_t watchdog_usec = 0;
+	bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
 	sigset_t mask;
+
+	if (watchdog && watchdog_usec < 3ull * XLBD_TICK_SEC * 1000000)
+		log_warn("WatchdogSec=%.1fs is under 3 ticks of %ds: keep-alives may come too late",
+			 watchdog_usec / 1e6, XLBD_TICK_SEC);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -137,7 +167,9 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 
 				while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
+						sd_notify(0, "RELOADING=1");
 						reload(m, path);
+						sd_notifyf(0, "READY=1\nSTATUS=%zu services", m->nservices);
 						continue;
 					}
 					log_info("signal %d: shutting down", si.ssi_signo);
@@ -151,6 +183,9 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 				ticks++;
 				model_tick(m, ticks % XLBD_NEIGH_REFRESH_TICKS == 0);
 				sweep(m);
+				/* From the loop itself: a hung loop stops the keep-alives. */
+				if (watchdog)
+					sd_notify(0, "WATCHDOG=1");
 			} else if (fd == ctl_listen_fd(ctl)) {
 				ctl_handle(ctl, m);
 			} else if (fd == neigh_event_fd(neigh)) {
@@ -181,8 +216,18 @@ int main(int argc, char **argv)
 	bool check_only = false;
 	int opt, err;
 
-	while ((opt = getopt(argc, argv, "c:tdh")) != -1) {
+	static const struct option long_opts[] = {
+		{ "detach", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool detach_only = false;
+
+	while ((opt = getopt_long(argc, argv, "c:tdh", long_opts, NULL)) != -1) {
 		switch (opt) {
+		case 'D':
+			detach_only = true;
+			break;
 		case 'c':
 			path = optarg;
 			break;
@@ -215,6 +260,8 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
+	if (detach_only)
+		return detach_interfaces(&cfg);
 
 	err = dataplane_open(cfg.bpf_pin_dir, cfg.max_flows, &dp);
 	if (err)
@@ -239,7 +286,9 @@ int main(int argc, char **argv)
 	health_sync_model(model.health, &model);
 	log_info("running: %zu services, control socket %s", model.nservices,
 		 model.cfg.control_socket);
+	sd_notifyf(0, "READY=1\nSTATUS=%zu services\nMAINPID=%d", model.nservices, (int)getpid());
 	err = run(&model, ctl, neigh, path);
+	sd_notify(0, "STOPPING=1");
 out:
 	/* Before the model: a check ending now must not report to a freed model. */
 	health_close(model.health);

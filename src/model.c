@@ -822,8 +822,7 @@ void model_tick(struct model *m, bool refresh_all)
 
 void model_shutdown(struct model *m)
 {
-	if (m->dp)
-		dataplane_detach_all(m->dp);
+	/* No detach: the program keeps forwarding until a new xlbd replaces it. */
 	model_free_services(m->services, m->nservices);
 	free(m->ifaces);
 	free(m->recovered);

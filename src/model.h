@@ -89,7 +89,7 @@ int model_apply(struct model *m, struct xlb_config *cfg);
 void model_neigh_event(const struct net_addr *addr, int ifindex, const uint8_t *mac, void *arg);
 /* Periodic work: resolve reals without a MAC, keep neighbour entries fresh. */
 void model_tick(struct model *m, bool refresh_all);
-/* Detaches everything and frees the model (maps stay pinned). */
+/* Frees the model; the program stays attached and the maps pinned (hitless restart). */
 void model_shutdown(struct model *m);
 
 const char *real_state_name(const struct real *r);

@@ -217,6 +217,13 @@ enum xlb_flow_state {
 	XLB_FS__COUNT,
 };
 
+/*
+ * Installed from a peer's sync record and not seen here since: such a flow
+ * is not sent back in refreshes (two peers would keep each other's idle
+ * flows alive forever). The first packet forwarded here clears it.
+ */
+#define XLB_FLOW_F_SYNCED (1u << 0)
+
 struct xlb_flow {
 	__u32 real_id;
 	__u32 real_gen;
@@ -225,8 +232,24 @@ struct xlb_flow {
 	__u64 last_seen_ns; /* bpf_ktime_get_ns() of the last packet */
 	struct xlb_addr nat_addr; /* fnat: our source address toward the real */
 	__u16 nat_port; /* fnat: our source port toward the real, network order */
+	__u8 flags; /* XLB_FLOW_F_* */
+	__u8 pad[5];
+};
+
+/*
+ * Ring buffer "flow_events": the data plane reports a flow that became
+ * established (or UDP), or finished (FIN/RST), for connection sync. SYN-only
+ * flows are never reported, so a SYN flood costs sync nothing.
+ */
+struct xlb_flow_event {
+	struct xlb_flow_key key;
+	struct xlb_flow flow;
+	struct xlb_addr real_addr; /* peers know reals by address, not by our ids */
+	__u16 real_port; /* network order */
 	__u16 pad[3];
 };
+
+#define XLB_FLOW_EVENTS_BYTES (4u << 20)
 
 /*
  * BPF map "nat_rev" (LRU hash), for nat and fnat: key is a reply as it comes
@@ -296,7 +319,11 @@ enum xlb_counter {
 	XLB_CNT_PASS_ICMP_NO_FLOW, /* ...quoting no known flow, or a nat/fnat flow: passed */
 	XLB_CNT_PERSIST_HIT, /* new flows sent to a client's persistent real */
 	XLB_CNT_DROP_MIDSTREAM, /* ...and dropped, by the service's midstream: drop */
+	XLB_CNT_SYNC_EVENT_LOST, /* flow_events full: a flow change not reported to sync */
 	XLB_CNT__COUNT,
 };
+
+/* "global_stats" has room for counters added later: a pinned map keeps its size across upgrades. */
+#define XLB_CNT_SLOTS 64
 
 #endif /* XLB_TYPES_H */

@@ -545,7 +545,7 @@ lab_start_xlbd() {
 	fi
 }
 
-# lab_stop_xlbd: SIGTERM (xlbd detaches and exits) and waits; returns xlbd's
+# lab_stop_xlbd: SIGTERM (xlbd exits, its program stays attached) and waits; returns xlbd's
 # exit status, also left in LAB_XLBD_STATUS. (Not in $(...): it must reap
 # its own child.)
 lab_stop_xlbd() {

@@ -33,5 +33,7 @@ lab_wait_reals_up "web$FAMILY" 3
 lab_check_spread "$FAMILY" 300 5 r1=150 r2=100 r3=50
 lab_ctl list
 lab_stop_xlbd || lab_fail "xlbd exited with status $LAB_XLBD_STATUS on SIGTERM"
+lab_check_attached native
+lab_exec lb "$XLBD" -c "$LABTMP/xlb.yaml" --detach 2>>"$LABTMP/detach.log" || lab_fail "xlbd --detach failed: $(cat "$LABTMP/detach.log")"
 lab_check_attached none
-lab_pass "xlbd exited 0 on SIGTERM and detached from eth0"
+lab_pass "xlbd exited 0 on SIGTERM leaving eth0 attached; xlbd --detach removed the program"
