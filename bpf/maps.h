@@ -145,6 +145,13 @@ struct {
 	__uint(max_entries, XLB_CNT_SLOTS);
 } global_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_iface);
+	__uint(max_entries, XLB_IFACE_SLOTS);
+} iface_macs SEC(".maps");
+
 /* Flow changes for connection sync (src/ha/sync.c reads them). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

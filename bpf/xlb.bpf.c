@@ -379,6 +379,27 @@ static __always_inline int xdp_push_encap(struct xdp_md *ctx, const struct fwd_p
 	return encap_write(data, data_end, plan);
 }
 
+/*
+ * False for a unicast frame to another MAC than the interface's: a NIC
+ * filters those, but veth, bridge ports and promiscuous NICs hand them to
+ * XDP too, and an HA backup must not forward what the switch flooded to it.
+ * Interfaces xlbd did not register are not filtered.
+ */
+static __always_inline bool frame_for_us(void *data, void *data_end, __u32 ifindex)
+{
+	struct ethhdr *eth = data;
+	__u32 slot = ifindex % XLB_IFACE_SLOTS;
+	struct xlb_iface *ifc;
+
+	if ((void *)(eth + 1) > data_end || (eth->h_dest[0] & 1))
+		return true;
+	ifc = bpf_map_lookup_elem(&iface_macs, &slot);
+	if (!ifc || ifc->ifindex != ifindex)
+		return true;
+	return *(__u32 *)eth->h_dest == *(__u32 *)ifc->mac &&
+	       *(__u16 *)(eth->h_dest + 4) == *(__u16 *)(ifc->mac + 4);
+}
+
 SEC("xdp")
 int xlb_xdp(struct xdp_md *ctx)
 {
@@ -389,6 +410,10 @@ int xlb_xdp(struct xdp_md *ctx)
 
 	if (!plan)
 		return XDP_PASS;
+	if (!frame_for_us(data, data_end, ctx->ingress_ifindex)) {
+		count(XLB_CNT_PASS_OTHER_HOST);
+		return XDP_PASS;
+	}
 	__builtin_memset(plan, 0, sizeof(*plan));
 	switch (xlb_decide(data, data_end, &pkt, plan)) {
 	case VERDICT_PASS:
@@ -470,6 +495,8 @@ static __always_inline int tc_push_encap(struct __sk_buff *skb, const struct fwd
 	return encap_write((void *)(long)skb->data, (void *)(long)skb->data_end, plan);
 }
 
+#define XLB_PACKET_OTHERHOST 3 /* <linux/if_packet.h> PACKET_OTHERHOST */
+
 SEC("tc")
 int xlb_tc(struct __sk_buff *skb)
 {
@@ -487,6 +514,11 @@ int xlb_tc(struct __sk_buff *skb)
 
 	if (!plan)
 		return TC_ACT_OK;
+	/* The stack has classified it already (PACKET_OTHERHOST); see frame_for_us(). */
+	if (skb->pkt_type == XLB_PACKET_OTHERHOST) {
+		count(XLB_CNT_PASS_OTHER_HOST);
+		return TC_ACT_OK;
+	}
 	__builtin_memset(plan, 0, sizeof(*plan));
 	switch (xlb_decide(data, data_end, &pkt, plan)) {
 	case VERDICT_PASS:

@@ -13,6 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ha/sync.h"
+#include "ha/vrrp.h"
 #include "health/health_json.h"
 #include "log.h"
 #include "sched/sched.h"
@@ -211,6 +213,16 @@ static json_object *ctl_real_weight(struct model *m, json_object *req)
 	return ctl_list_json(m);
 }
 
+/* {"cmd":"ha"}: VRRP instances and connection sync. */
+static json_object *ctl_ha_json(struct model *m)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "vrrp", vrrp_json(m->vrrp));
+	json_object_object_add(o, "sync", sync_json(m->sync));
+	return o;
+}
+
 static json_object *ctl_dispatch(struct model *m, const char *request)
 {
 	json_object *req = json_tokener_parse(request);
@@ -227,8 +239,10 @@ static json_object *ctl_dispatch(struct model *m, const char *request)
 		reply = ctl_list_json(m);
 	else if (strcmp(cmd, "real_weight") == 0)
 		reply = ctl_real_weight(m, req);
+	else if (strcmp(cmd, "ha") == 0)
+		reply = ctl_ha_json(m);
 	else
-		reply = ctl_error("unknown command '%s' (expected list, stats or real_weight)", cmd);
+		reply = ctl_error("unknown command '%s' (expected list, stats, real_weight or ha)", cmd);
 	json_object_put(req);
 	return reply;
 }

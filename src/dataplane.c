@@ -62,6 +62,7 @@ static const char *const dp_counter_names[XLB_CNT__COUNT] = {
 	[XLB_CNT_PERSIST_HIT] = "persist_hit",
 	[XLB_CNT_DROP_MIDSTREAM] = "drop_midstream",
 	[XLB_CNT_SYNC_EVENT_LOST] = "sync_event_lost",
+	[XLB_CNT_PASS_OTHER_HOST] = "pass_other_host",
 };
 
 const char *dataplane_counter_name(enum xlb_counter c)
@@ -300,7 +301,17 @@ int dataplane_detach_stale(int ifindex, const char *ifname, int keep)
 	return removed;
 }
 
-int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname,
+static int dp_iface_put(struct dataplane *dp, int ifindex, const uint8_t mac[6])
+{
+	uint32_t slot = (uint32_t)ifindex % XLB_IFACE_SLOTS;
+	struct xlb_iface val = { .ifindex = (uint32_t)ifindex };
+
+	memcpy(val.mac, mac, 6);
+	return bpf_map__update_elem(dp->skel->maps.iface_macs, &slot, sizeof(slot), &val, sizeof(val),
+				    BPF_ANY);
+}
+
+int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname, const uint8_t mac[6],
 		     enum attach_mode mode)
 {
 	struct dp_attachment *at = dp_find(dp, ifindex);
@@ -325,6 +336,10 @@ int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname,
 	err = dataplane_txport_add(dp, ifindex);
 	if (err)
 		log_warn("%s: cannot add to the redirect map: %s", ifname, strerror(-err));
+	err = dp_iface_put(dp, ifindex, mac);
+	if (err)
+		log_warn("%s: cannot record its MAC (flooded frames will be forwarded too): %s",
+			 ifname, strerror(-err));
 	dataplane_detach_stale(ifindex, ifname, (int)mode);
 
 	switch (mode) {

@@ -21,8 +21,8 @@ enum dp_stats_map { DP_STATS_SERVICE, DP_STATS_REAL };
 int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **out);
 void dataplane_close(struct dataplane *dp);
 
-/* Attaches to @ifindex. Native XDP falls back to generic (logged). */
-int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname,
+/* Attaches to @ifindex, whose MAC is @mac. Native XDP falls back to generic (logged). */
+int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname, const uint8_t mac[6],
 		     enum attach_mode mode);
 int dataplane_detach(struct dataplane *dp, int ifindex, const char *ifname);
 

@@ -7,5 +7,7 @@
 
 /* Fills @ifindex, @mac and @mtu for interface @name; negative errno if it does not exist. */
 int iface_lookup(const char *name, int *ifindex, uint8_t mac[6], int *mtu);
+/* /proc/sys/net/ipv4/conf/NAME/KNOB as a number, or negative errno. */
+int iface_ipv4_sysctl(const char *name, const char *knob);
 
 #endif /* XLB_IFACE_H */

@@ -16,7 +16,10 @@
 #include "config.h"
 #include "ctl.h"
 #include "dataplane.h"
+#include "ha/sync.h"
+#include "ha/vrrp.h"
 #include "health/health_model.h"
+#include "iface.h"
 #include "log.h"
 #include "model.h"
 #include "neigh.h"
@@ -55,6 +58,25 @@ static int load_config(const char *path, struct xlb_config *cfg)
 	return err;
 }
 
+/*
+ * nat/fnat replies to a client whose MAC we do not know yet (the usual case
+ * right after an HA failover) go through the kernel, which drops them as
+ * martians (their source, the VIP, is ours) unless accept_local is set.
+ */
+static void warn_nat_sysctls(const struct model *m)
+{
+	bool nat = false;
+
+	for (size_t i = 0; i < m->nservices; i++)
+		nat |= m->services[i].cfg.method == XLB_METHOD_NAT ||
+		       m->services[i].cfg.method == XLB_METHOD_FNAT;
+	for (size_t i = 0; nat && i < m->nifaces; i++)
+		if (iface_ipv4_sysctl(m->ifaces[i].name, "accept_local") == 0)
+			log_warn("%s: net.ipv4.conf.%s.accept_local is 0: nat replies to clients "
+				 "whose MAC is not known yet are dropped by the kernel (set it to 1)",
+				 m->ifaces[i].name, m->ifaces[i].name);
+}
+
 static void reload(struct model *m, const char *path)
 {
 	struct xlb_config cfg = {};
@@ -73,7 +95,12 @@ static void reload(struct model *m, const char *path)
 		return;
 	}
 	log_info("reloaded: %zu services", m->nservices);
+	warn_nat_sysctls(m);
 	health_sync_model(m->health, m);
+	if (vrrp_apply(m->vrrp, &m->cfg.ha) < 0)
+		log_error("reload: new VRRP instances could not start; the previous ones stay in force");
+	if (sync_reconfigure(m, &m->sync) < 0)
+		log_error("reload: connection sync could not restart; it is off until the next reload");
 }
 
 /* Once a tick: expire idle flows, and keep connection counts exact. */
@@ -118,11 +145,26 @@ static int epoll_add(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* A reload may start, stop or restart sync, and so change its fd. */
+static void watch_sync(int epfd, const struct model *m, int *watched)
+{
+	int fd = m->sync ? sync_fd(m->sync) : -1;
+
+	if (fd == *watched)
+		return;
+	if (*watched >= 0)
+		epoll_ctl(epfd, EPOLL_CTL_DEL, *watched, NULL); /* fails harmlessly if closed */
+	if (fd >= 0 && epoll_add(epfd, fd) < 0)
+		log_error("connection sync: cannot watch its fd: %s", strerror(errno));
+	*watched = fd;
+}
+
 static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh, const char *path)
 {
 	struct itimerspec tick = { .it_interval = { XLBD_TICK_SEC, 0 }, .it_value = { XLBD_TICK_SEC, 0 } };
 	int epfd = -1, sigfd = -1, timerfd = -1, err = 0;
 	unsigned ticks = 0;
+	int sync_watched = -1;
 	uint64_t watchdog_usec = 0;
 	bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
 	sigset_t mask;
@@ -142,11 +184,12 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 	if (sigfd < 0 || timerfd < 0 || epfd < 0 || timerfd_settime(timerfd, 0, &tick, NULL) < 0 ||
 	    epoll_add(epfd, sigfd) || epoll_add(epfd, timerfd) ||
 	    epoll_add(epfd, ctl_listen_fd(ctl)) || epoll_add(epfd, neigh_event_fd(neigh)) ||
-	    epoll_add(epfd, health_fd(m->health))) {
+	    epoll_add(epfd, health_fd(m->health)) || epoll_add(epfd, vrrp_fd(m->vrrp))) {
 		err = -errno;
 		log_error("event loop setup: %s", strerror(errno));
 		goto out;
 	}
+	watch_sync(epfd, m, &sync_watched);
 
 	for (;;) {
 		struct epoll_event events[8];
@@ -169,6 +212,7 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 					if (si.ssi_signo == SIGHUP) {
 						sd_notify(0, "RELOADING=1");
 						reload(m, path);
+						watch_sync(epfd, m, &sync_watched);
 						sd_notifyf(0, "READY=1\nSTATUS=%zu services", m->nservices);
 						continue;
 					}
@@ -183,6 +227,7 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 				ticks++;
 				model_tick(m, ticks % XLBD_NEIGH_REFRESH_TICKS == 0);
 				sweep(m);
+				sync_tick(m->sync);
 				/* From the loop itself: a hung loop stops the keep-alives. */
 				if (watchdog)
 					sd_notify(0, "WATCHDOG=1");
@@ -192,6 +237,10 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 				neigh_process_events(neigh, model_neigh_event, m);
 			} else if (fd == health_fd(m->health)) {
 				health_process(m->health);
+			} else if (fd == vrrp_fd(m->vrrp)) {
+				vrrp_process(m->vrrp);
+			} else if (fd == sync_watched) {
+				sync_process(m->sync);
 			}
 		}
 	}
@@ -284,15 +333,29 @@ int main(int argc, char **argv)
 	if (err)
 		goto out;
 	health_sync_model(model.health, &model);
+	warn_nat_sysctls(&model);
+	/* After the data plane is ready: a master must be able to forward at once. */
+	err = vrrp_open(&model.cfg.ha, &model.vrrp);
+	if (err)
+		goto out;
+	err = sync_open(&model, &model.sync);
+	if (err)
+		goto out;
 	log_info("running: %zu services, control socket %s", model.nservices,
 		 model.cfg.control_socket);
 	sd_notifyf(0, "READY=1\nSTATUS=%zu services\nMAINPID=%d", model.nservices, (int)getpid());
 	err = run(&model, ctl, neigh, path);
 	sd_notify(0, "STOPPING=1");
 out:
+	/* First: a master hands over (priority 0) before we stop forwarding. */
+	vrrp_close(model.vrrp);
+	model.vrrp = NULL;
+	sync_close(model.sync);
+	model.sync = NULL;
 	/* Before the model: a check ending now must not report to a freed model. */
 	health_close(model.health);
 	model.health = NULL;
+	/* Workers read only their snapshots, but stop them before the model goes anyway. */
 	model_shutdown(&model);
 	config_free(&cfg);
 	ctl_close(ctl);

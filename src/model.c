@@ -476,7 +476,8 @@ static int model_sync_attachments(struct model *m, struct iface *ifaces, size_t 
 			dataplane_detach(m->dp, m->ifaces[i].ifindex, m->ifaces[i].name);
 	}
 	for (size_t j = 0; j < n; j++) {
-		int err = dataplane_attach(m->dp, ifaces[j].ifindex, ifaces[j].name, ifaces[j].mode);
+		int err = dataplane_attach(m->dp, ifaces[j].ifindex, ifaces[j].name, ifaces[j].mac,
+					   ifaces[j].mode);
 
 		if (err)
 			return err;

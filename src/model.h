@@ -74,6 +74,8 @@ struct model {
 	size_t nrecovered;
 	bool applied_once;
 	struct health_ctx *health; /* health checks, for the control socket; may be NULL */
+	struct vrrp_ctx *vrrp; /* VRRP instances (ha: vrrp), for the control socket; may be NULL */
+	struct sync_ctx *sync; /* NULL: sync off */
 };
 
 /* Reads what a previous xlbd left in the pinned maps, so ids (and flows) carry over. */

@@ -231,6 +231,60 @@ static int cmd_stats(const struct xlbctl_opts *opts, json_object *reply)
 	return 0;
 }
 
+/* One line per VRRP instance, then its addresses and last transition; sync as key: value. */
+static int cmd_ha(const struct xlbctl_opts *opts, json_object *reply)
+{
+	json_object *vrrp = jget(reply, "vrrp"), *sync = jget(reply, "sync");
+	json_object *list = jget(vrrp, "instances");
+	int64_t now = jint(vrrp, "now_ms");
+
+	printf("%-16s %-10s %4s %-4s %-6s %4s %7s %-28s %8s %5s %9s %9s %6s\n", "VRRP instance",
+	       "Interface", "VRID", "Fam", "State", "Prio", "Advert", "Master seen (prio, interval)",
+	       "For", "Trans", "AdvertsRx", "AdvertsTx", "RxErr");
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		json_object *v = json_object_array_get_idx(list, i);
+		json_object *peer = jget(v, "peer"), *last = jget(v, "last_transition");
+		json_object *cnt = jget(v, "counters"), *addrs = jget(v, "addresses");
+		char state[16], master[64] = "-", d[48];
+		int64_t rxerr = 0;
+
+		snprintf(state, sizeof(state), "%s", jstr(v, "state"));
+		for (char *p = state; *p; p++)
+			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+		if (peer)
+			snprintf(master, sizeof(master), "%s (%lld, %lldms)", jstr(peer, "address"),
+				 (long long)jint(peer, "priority"),
+				 (long long)jint(peer, "advert_interval_ms"));
+		json_object_object_foreach(jget(cnt, "rx_errors"), key, val) {
+			(void)key;
+			rxerr += json_object_get_int64(val);
+		}
+		printf("%-16s %-10s %4lld %-4s %-6s %4lld %5lldms %-28s %8s %5lld %9lld %9lld %6lld\n",
+		       jstr(v, "name"), jstr(v, "interface"), (long long)jint(v, "vrid"),
+		       strcmp(jstr(v, "family"), "ipv6") == 0 ? "v6" : "v4", state,
+		       (long long)jint(v, "priority"),
+		       (long long)jint(v, "master_adver_interval_ms"), master,
+		       duration((double)(now - jint(last, "mono_ms")) / 1000.0, d, sizeof(d)),
+		       (long long)jint(v, "transitions"), (long long)jint(cnt, "adverts_rx"),
+		       (long long)jint(cnt, "adverts_tx"), (long long)rxerr);
+		printf("  addresses:");
+		for (size_t j = 0; addrs && j < json_object_array_length(addrs); j++)
+			printf(" %s", json_object_get_string(json_object_array_get_idx(addrs, j)));
+		printf("\n  last: %s -> %s (%s) %s\n", jstr(last, "from"), jstr(last, "to"),
+		       jstr(last, "reason"), jstr(last, "time"));
+	}
+	if (!list || !json_object_array_length(list))
+		printf("(no VRRP instances)\n");
+	printf("\nConnection sync: %s\n",
+	       json_object_get_boolean(jget(sync, "enabled")) ? "enabled" : "disabled");
+	json_object_object_foreach(sync, key, val) {
+		if (strcmp(key, "enabled") == 0)
+			continue;
+		printf("  %-20s %s\n", key, json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+	}
+	return 0;
+}
+
 static json_object *req_plain(const char *name, int argc, char **argv)
 {
 	json_object *req;
@@ -283,6 +337,8 @@ static const struct xlbctl_cmd commands[] = {
 	  "set a real's weight at runtime; drain = weight 0 (its flows stay, no new ones); "
 	  "enable = back to the config's weight",
 	  req_real, cmd_list },
+	{ "ha", "", "VRRP instances (state, master, counters) and connection sync", req_plain,
+	  cmd_ha },
 };
 
 static void usage(FILE *out)
@@ -299,7 +355,8 @@ static void usage(FILE *out)
 		     "  xlbctl --json list | jq '.services[].reals[].stats'\n"
 		     "  xlbctl real drain web 192.168.16.101\n"
 		     "  xlbctl real weight web 192.168.16.101:80 5\n"
-		     "  xlbctl real enable web 192.168.16.101\n");
+		     "  xlbctl real enable web 192.168.16.101\n"
+		     "  xlbctl --json ha | jq '.vrrp.instances[] | {name, state}'\n");
 }
 
 int main(int argc, char **argv)

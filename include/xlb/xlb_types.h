@@ -271,6 +271,20 @@ struct xlb_fnat_locals {
 	struct xlb_addr addrs[XLB_FNAT_LOCAL_MAX];
 };
 
+/*
+ * BPF map "iface_macs", index ifindex % XLB_IFACE_SLOTS: the MAC of each
+ * interface we are attached to. A frame to another unicast MAC reaches XDP
+ * on veth, bridges and promiscuous NICs alike (an HA backup sees the
+ * master's flooded frames): it is not ours to forward.
+ */
+#define XLB_IFACE_SLOTS 256
+
+struct xlb_iface {
+	__u32 ifindex; /* 0: slot unused */
+	__u8 mac[6];
+	__u16 pad;
+};
+
 /* BPF map "globals", key 0: knobs that are cheaper to check than to look up. */
 struct xlb_globals {
 	__u32 nat_services; /* services with nat or fnat: replies need a nat_rev lookup */
@@ -320,6 +334,7 @@ enum xlb_counter {
 	XLB_CNT_PERSIST_HIT, /* new flows sent to a client's persistent real */
 	XLB_CNT_DROP_MIDSTREAM, /* ...and dropped, by the service's midstream: drop */
 	XLB_CNT_SYNC_EVENT_LOST, /* flow_events full: a flow change not reported to sync */
+	XLB_CNT_PASS_OTHER_HOST, /* unicast to another MAC (a flooded frame): passed */
 	XLB_CNT__COUNT,
 };
 

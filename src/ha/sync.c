@@ -1,13 +1,610 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Connection sync (being written). */
+/* Connection sync: the UDP socket, the outgoing queue and its rate, refreshes, counters. */
 #include "ha/sync.h"
 
+#include <arpa/inet.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ha/sync_install.h"
+#include "ha/sync_wire.h"
+#include "log.h"
+#include "model.h"
+
+/* A partial batch waits this long for more records before it goes out. */
+#define SYNC_BATCH_DELAY_MS 10
+/* A peer's full-sync request is answered at most this often. */
+#define SYNC_FULL_ANSWER_MIN_MS 2000
+/* Ask again for a full sync until some peer answers, this often. */
+#define SYNC_FULL_RETRY_MS 5000
+#define SYNC_SOCK_BUF (4 << 20)
+#define SYNC_LOG_EVERY_MS 10000
+
+struct sync_peer_state {
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char name[INET6_ADDRSTRLEN + 8];
+	struct sync_replay replay;
+	uint64_t rx_messages;
+	uint64_t last_rx_ms;
+};
+
+struct sync_counters {
+	uint64_t events; /* flow changes the data plane reported */
+	uint64_t tx_messages, tx_records, tx_errors;
+	uint64_t rx_messages, rx_records;
+	uint64_t installed, kept_local, no_service, no_real, install_failed;
+	uint64_t rx_bad_mac, rx_replayed, rx_malformed, rx_unknown_peer, rx_gaps;
+	uint64_t dropped_rate; /* over max_rate or the queue: left to the next refresh */
+	uint64_t full_requests_sent, full_requests_rx, full_syncs_sent, refreshes;
+};
+
+struct sync_ctx {
+	struct model *m;
+	struct ha_sync_config cfg;
+	int epfd, sock, timerfd;
+	struct ring_buffer *events;
+	bool timer_armed;
+	uint64_t epoch, seq;
+	struct sync_peer_state peers[HA_PEERS_MAX];
+	/* outgoing records, a ring */
+	struct sync_record *queue;
+	size_t qcap, qhead, qlen, qmax;
+	double tokens;
+	uint64_t tokens_ns;
+	uint64_t last_refresh_ns, last_full_answer_ms, last_full_request_ms, last_log_ms;
+	bool have_full; /* some peer answered our full-sync request (or we have no need) */
+	struct sync_counters c;
+};
+
+static uint64_t sync_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sync_arm_timer(struct sync_ctx *s, unsigned ms)
+{
+	struct itimerspec its = { .it_value = { ms / 1000, (long)(ms % 1000) * 1000000 } };
+
+	if (s->timer_armed)
+		return;
+	if (timerfd_settime(s->timerfd, 0, &its, NULL) == 0)
+		s->timer_armed = true;
+}
+
+static bool sync_queue_grow(struct sync_ctx *s)
+{
+	size_t ncap = s->qcap ? s->qcap * 2 : 4096;
+	struct sync_record *nq;
+
+	if (s->qcap >= s->qmax)
+		return false;
+	if (ncap > s->qmax)
+		ncap = s->qmax;
+	nq = malloc(ncap * sizeof(*nq));
+	if (!nq)
+		return false;
+	for (size_t i = 0; i < s->qlen; i++)
+		nq[i] = s->queue[(s->qhead + i) % s->qcap];
+	free(s->queue);
+	s->queue = nq;
+	s->qcap = ncap;
+	s->qhead = 0;
+	return true;
+}
+
+static void sync_push(struct sync_ctx *s, const struct sync_record *rec)
+{
+	if (s->qlen == s->qcap && !sync_queue_grow(s)) {
+		s->c.dropped_rate++;
+		return;
+	}
+	s->queue[(s->qhead + s->qlen) % s->qcap] = *rec;
+	s->qlen++;
+}
+
+static void sync_push_cb(const struct sync_record *rec, void *arg)
+{
+	sync_push(arg, rec);
+}
+
+static int sync_send(struct sync_ctx *s, const struct sync_header *h,
+		     const struct sync_record *recs)
+{
+	uint8_t buf[SYNC_MSG_MAX];
+	size_t len = sync_encode(h, recs, s->cfg.key, s->cfg.key_len, buf);
+	int err = 0;
+
+	for (size_t i = 0; i < s->cfg.npeers; i++) {
+		struct sync_peer_state *p = &s->peers[i];
+
+		if (sendto(s->sock, buf, len, 0, (struct sockaddr *)&p->sa, p->salen) < 0) {
+			err = -errno;
+			s->c.tx_errors++;
+		}
+	}
+	s->c.tx_messages++;
+	return err;
+}
+
+static void sync_refill(struct sync_ctx *s, uint64_t now_ns)
+{
+	double burst = s->cfg.max_rate / 10.0 > SYNC_RECS_MAX ? s->cfg.max_rate / 10.0 : SYNC_RECS_MAX;
+
+	s->tokens += (double)(now_ns - s->tokens_ns) * s->cfg.max_rate / 1e9;
+	if (s->tokens > burst)
+		s->tokens = burst;
+	s->tokens_ns = now_ns;
+}
+
+/*
+ * Sends queued records in full messages, as the rate allows. A partial
+ * message waits SYNC_BATCH_DELAY_MS for company unless @force.
+ */
+static void sync_flush(struct sync_ctx *s, bool force)
+{
+	struct sync_record batch[SYNC_RECS_MAX];
+	int err;
+
+	sync_refill(s, sync_now_ns());
+	while (s->qlen) {
+		size_t n = s->qlen < SYNC_RECS_MAX ? s->qlen : SYNC_RECS_MAX;
+		struct sync_header h = { .type = SYNC_MSG_FLOWS, .epoch = s->epoch };
+
+		if (n < SYNC_RECS_MAX && !force)
+			break;
+		if (s->tokens < (double)n)
+			break;
+		for (size_t i = 0; i < n; i++)
+			batch[i] = s->queue[(s->qhead + i) % s->qcap];
+		h.count = (uint16_t)n;
+		h.seq = ++s->seq;
+		err = sync_send(s, &h, batch);
+		if (err == -EAGAIN || err == -ENOBUFS)
+			break; /* the socket is full: the records stay for the next try */
+		s->qhead = (s->qhead + n) % s->qcap;
+		s->qlen -= n;
+		s->tokens -= (double)n;
+		s->c.tx_records += n;
+	}
+	if (s->qlen)
+		sync_arm_timer(s, SYNC_BATCH_DELAY_MS);
+}
+
+static void sync_request_full(struct sync_ctx *s)
+{
+	struct sync_header h = { .type = SYNC_MSG_FULL_REQUEST, .epoch = s->epoch };
+
+	h.seq = ++s->seq;
+	sync_send(s, &h, NULL);
+	s->c.full_requests_sent++;
+	s->last_full_request_ms = sync_now_ns() / 1000000;
+}
+
+static void sync_answer_full(struct sync_ctx *s)
+{
+	uint64_t now_ns = sync_now_ns();
+	long n;
+
+	if (now_ns / 1000000 - s->last_full_answer_ms < SYNC_FULL_ANSWER_MIN_MS &&
+	    s->last_full_answer_ms)
+		return;
+	s->last_full_answer_ms = now_ns / 1000000;
+	n = sync_collect(s->m, now_ns, 0, sync_push_cb, s);
+	if (n < 0) {
+		log_warn("sync: full sync: cannot read the flow table: %s", strerror((int)-n));
+		return;
+	}
+	s->c.full_syncs_sent++;
+	sync_flush(s, true);
+}
+
+static int sync_on_event(void *ctx, void *data, size_t size)
+{
+	struct sync_ctx *s = ctx;
+	const struct xlb_flow_event *ev = data;
+	struct sync_record rec = {};
+
+	if (size < sizeof(*ev))
+		return 0;
+	rec.key = ev->key;
+	rec.state = (uint8_t)ev->flow.state;
+	rec.real_addr = ev->real_addr;
+	rec.real_port = ev->real_port;
+	rec.nat_addr = ev->flow.nat_addr;
+	rec.nat_port = ev->flow.nat_port;
+	s->c.events++;
+	sync_push(s, &rec);
+	return 0;
+}
+
+static struct sync_peer_state *sync_peer_of(struct sync_ctx *s, const struct sockaddr_storage *sa)
+{
+	for (size_t i = 0; i < s->cfg.npeers; i++) {
+		struct sync_peer_state *p = &s->peers[i];
+
+		if (sa->ss_family != p->sa.ss_family)
+			continue;
+		if (sa->ss_family == AF_INET &&
+		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
+			    ((struct sockaddr_in *)&p->sa)->sin_addr.s_addr)
+			return p;
+		if (sa->ss_family == AF_INET6 &&
+		    !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr,
+			    &((struct sockaddr_in6 *)&p->sa)->sin6_addr, sizeof(struct in6_addr)))
+			return p;
+	}
+	return NULL;
+}
+
+/* At most one line per SYNC_LOG_EVERY_MS: a flood of forgeries must not flood the log. */
+static void sync_log_reject(struct sync_ctx *s, const char *what, const char *from)
+{
+	uint64_t now_ms = sync_now_ns() / 1000000;
+
+	if (s->last_log_ms && now_ms - s->last_log_ms < SYNC_LOG_EVERY_MS)
+		return;
+	s->last_log_ms = now_ms;
+	log_warn("sync: dropped a message from %s: %s (counted; further ones for %ds are only counted)",
+		 from, what, SYNC_LOG_EVERY_MS / 1000);
+}
+
+static void sync_receive_one(struct sync_ctx *s, const uint8_t *buf, size_t len,
+			     const struct sockaddr_storage *from)
+{
+	struct sync_record recs[SYNC_RECS_MAX];
+	struct sync_peer_state *p = sync_peer_of(s, from);
+	struct sync_header h;
+	uint64_t now_ns;
+
+	if (!p) {
+		s->c.rx_unknown_peer++;
+		sync_log_reject(s, "not a configured peer", "an unknown address");
+		return;
+	}
+	switch (sync_decode(buf, len, s->cfg.key, s->cfg.key_len, &h, recs)) {
+	case SYNC_DECODE_OK:
+		break;
+	case SYNC_DECODE_BAD_MAC:
+		s->c.rx_bad_mac++;
+		sync_log_reject(s, "bad HMAC (wrong key, or altered)", p->name);
+		return;
+	default:
+		s->c.rx_malformed++;
+		sync_log_reject(s, "malformed", p->name);
+		return;
+	}
+	switch (sync_replay_check(&p->replay, h.epoch, h.seq)) {
+	case SYNC_REPLAY_REJECT:
+		s->c.rx_replayed++;
+		sync_log_reject(s, "replayed (sequence number already seen)", p->name);
+		return;
+	case SYNC_REPLAY_GAP:
+		s->c.rx_gaps++;
+		/* We missed flows: ask for all of them (rate-limited by the answerer). */
+		sync_request_full(s);
+		break;
+	case SYNC_REPLAY_NEW_EPOCH:
+		log_info("sync: peer %s started (epoch %llu)", p->name, (unsigned long long)h.epoch);
+		break;
+	case SYNC_REPLAY_NEXT:
+		break;
+	}
+	p->rx_messages++;
+	s->c.rx_messages++;
+	now_ns = sync_now_ns();
+	p->last_rx_ms = now_ns / 1000000;
+	if (h.type == SYNC_MSG_FULL_REQUEST) {
+		s->c.full_requests_rx++;
+		sync_answer_full(s);
+		return;
+	}
+	s->have_full = true;
+	for (size_t i = 0; i < h.count; i++) {
+		s->c.rx_records++;
+		switch (sync_install(s->m, &recs[i], now_ns)) {
+		case SYNC_INSTALLED:
+			s->c.installed++;
+			break;
+		case SYNC_KEPT_LOCAL:
+			s->c.kept_local++;
+			break;
+		case SYNC_NO_SERVICE:
+			s->c.no_service++;
+			break;
+		case SYNC_NO_REAL:
+			s->c.no_real++;
+			break;
+		case SYNC_INSTALL_FAILED:
+			s->c.install_failed++;
+			break;
+		}
+	}
+}
+
+static void sync_receive(struct sync_ctx *s)
+{
+	uint8_t buf[SYNC_MSG_MAX + 1];
+
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(s->sock, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+				     &flen);
+
+		if (n < 0)
+			return;
+		if ((size_t)n > SYNC_MSG_MAX) {
+			s->c.rx_malformed++;
+			continue;
+		}
+		sync_receive_one(s, buf, (size_t)n, &from);
+	}
+}
+
+void sync_process(struct sync_ctx *s)
+{
+	struct epoll_event evs[4];
+	int n = epoll_wait(s->epfd, evs, 4, 0);
+
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.fd == s->sock) {
+			sync_receive(s);
+		} else if (evs[i].data.fd == s->timerfd) {
+			uint64_t exp;
+
+			if (read(s->timerfd, &exp, sizeof(exp)) < 0) {
+				/* spurious: nothing to read */
+			}
+			s->timer_armed = false;
+			sync_flush(s, true);
+		} else {
+			ring_buffer__consume(s->events);
+		}
+	}
+	sync_flush(s, false);
+}
+
+void sync_tick(struct sync_ctx *s)
+{
+	uint64_t now_ns = sync_now_ns();
+
+	if (!s)
+		return;
+	if (!s->have_full && now_ns / 1000000 - s->last_full_request_ms >= SYNC_FULL_RETRY_MS)
+		sync_request_full(s);
+	if (now_ns - s->last_refresh_ns >= (uint64_t)s->cfg.refresh_ms * 1000000ull) {
+		long n = sync_collect(s->m, now_ns, s->last_refresh_ns, sync_push_cb, s);
+
+		if (n < 0)
+			log_warn("sync: refresh: cannot read the flow table: %s", strerror((int)-n));
+		s->last_refresh_ns = now_ns;
+		s->c.refreshes++;
+		sync_flush(s, true);
+	}
+}
+
+int sync_fd(const struct sync_ctx *s)
+{
+	return s->epfd;
+}
+
+static int sync_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr_storage *ss,
+			 socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = a->v4;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a->v6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+	}
+	return 0;
+}
+
+static int sync_open_socket(struct sync_ctx *s)
+{
+	int family = s->cfg.listen.family ? s->cfg.listen.family : s->cfg.peers[0].addr.family;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1, buf = SYNC_SOCK_BUF;
+
+	s->sock = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->sock < 0)
+		return -errno;
+	setsockopt(s->sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(s->sock, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	setsockopt(s->sock, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	/* The listen address may be one VRRP moves: bind before it is ours. */
+	if (family == AF_INET)
+		setsockopt(s->sock, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	else
+		setsockopt(s->sock, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	if (s->cfg.listen.family) {
+		sync_sockaddr(&s->cfg.listen, s->cfg.port, &ss, &len);
+	} else {
+		struct net_addr any = { .family = family };
+
+		sync_sockaddr(&any, s->cfg.port, &ss, &len);
+	}
+	if (bind(s->sock, (struct sockaddr *)&ss, len) < 0)
+		return -errno;
+	return 0;
+}
+
+static int sync_epoll_add(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int sync_open(struct model *m, struct sync_ctx **out)
+{
+	const struct ha_sync_config *cfg = &m->cfg.ha.sync;
+	struct sync_ctx *s;
+	struct timespec rt;
+	int err;
+
+	*out = NULL;
+	if (!cfg->enabled || !cfg->npeers)
+		return 0;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->m = m;
+	s->cfg = *cfg;
+	s->sock = s->timerfd = s->epfd = -1;
+	s->qmax = m->cfg.max_flows > 65536 ? m->cfg.max_flows : 65536;
+	/* Later than any earlier run's: peers take a restart's messages, not a replay's. */
+	clock_gettime(CLOCK_REALTIME, &rt);
+	s->epoch = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+	s->tokens_ns = s->last_refresh_ns = sync_now_ns();
+	for (size_t i = 0; i < cfg->npeers; i++) {
+		struct sync_peer_state *p = &s->peers[i];
+		char a[INET6_ADDRSTRLEN];
+
+		sync_sockaddr(&cfg->peers[i].addr, cfg->peers[i].port, &p->sa, &p->salen);
+		inet_ntop(cfg->peers[i].addr.family, &cfg->peers[i].addr.v6, a, sizeof(a));
+		snprintf(p->name, sizeof(p->name), "%s", a);
+	}
+	err = sync_open_socket(s);
+	if (err) {
+		log_error("sync: cannot open UDP port %u: %s", cfg->port, strerror(-err));
+		goto fail;
+	}
+	s->events = ring_buffer__new(dataplane_flow_events_fd(m->dp), sync_on_event, s, NULL);
+	if (!s->events) {
+		err = -errno;
+		log_error("sync: cannot read the flow_events ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->timerfd < 0 || s->epfd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = sync_epoll_add(s->epfd, s->sock);
+	if (!err)
+		err = sync_epoll_add(s->epfd, s->timerfd);
+	if (!err)
+		err = sync_epoll_add(s->epfd, ring_buffer__epoll_fd(s->events));
+	if (err) {
+		log_error("sync: event setup: %s", strerror(-err));
+		goto fail;
+	}
+	log_info("sync: port %u, %zu peer(s), refresh %us, at most %u records/s", cfg->port,
+		 cfg->npeers, cfg->refresh_ms / 1000, cfg->max_rate);
+	/* Whatever the peers forward now, we want before we might take over. */
+	sync_request_full(s);
+	*out = s;
+	return 0;
+fail:
+	sync_close(s);
+	return err;
+}
+
+void sync_close(struct sync_ctx *s)
+{
+	if (!s)
+		return;
+	ring_buffer__free(s->events);
+	if (s->sock >= 0)
+		close(s->sock);
+	if (s->timerfd >= 0)
+		close(s->timerfd);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	free(s->queue);
+	free(s);
+}
+
+int sync_reconfigure(struct model *m, struct sync_ctx **s)
+{
+	if (*s && !memcmp(&(*s)->cfg, &m->cfg.ha.sync, sizeof((*s)->cfg)))
+		return 0;
+	sync_close(*s);
+	*s = NULL;
+	return sync_open(m, s);
+}
+
+#define J_U64(o, k, v) json_object_object_add(o, k, json_object_new_uint64(v))
 
 struct json_object *sync_json(const struct sync_ctx *s)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *peers, *c;
+	uint64_t now_ms = sync_now_ns() / 1000000;
 
 	json_object_object_add(o, "enabled", json_object_new_boolean(s != NULL));
+	if (!s)
+		return o;
+	J_U64(o, "port", s->cfg.port);
+	J_U64(o, "epoch", s->epoch);
+	J_U64(o, "seq", s->seq);
+	J_U64(o, "queued", s->qlen);
+	J_U64(o, "max_rate", s->cfg.max_rate);
+	J_U64(o, "refresh_ms", s->cfg.refresh_ms);
+	peers = json_object_new_array();
+	for (size_t i = 0; i < s->cfg.npeers; i++) {
+		const struct sync_peer_state *p = &s->peers[i];
+		struct json_object *po = json_object_new_object();
+
+		json_object_object_add(po, "address", json_object_new_string(p->name));
+		J_U64(po, "port", s->cfg.peers[i].port);
+		J_U64(po, "rx_messages", p->rx_messages);
+		if (p->last_rx_ms)
+			J_U64(po, "last_rx_ms_ago", now_ms - p->last_rx_ms);
+		if (p->replay.seen) {
+			J_U64(po, "epoch", p->replay.epoch);
+			J_U64(po, "seq", p->replay.seq);
+		}
+		json_object_array_add(peers, po);
+	}
+	json_object_object_add(o, "peers", peers);
+	c = json_object_new_object();
+	J_U64(c, "events", s->c.events);
+	J_U64(c, "tx_messages", s->c.tx_messages);
+	J_U64(c, "tx_records", s->c.tx_records);
+	J_U64(c, "tx_errors", s->c.tx_errors);
+	J_U64(c, "rx_messages", s->c.rx_messages);
+	J_U64(c, "rx_records", s->c.rx_records);
+	J_U64(c, "installed", s->c.installed);
+	J_U64(c, "kept_local", s->c.kept_local);
+	J_U64(c, "no_service", s->c.no_service);
+	J_U64(c, "no_real", s->c.no_real);
+	J_U64(c, "install_failed", s->c.install_failed);
+	J_U64(c, "rx_bad_mac", s->c.rx_bad_mac);
+	J_U64(c, "rx_replayed", s->c.rx_replayed);
+	J_U64(c, "rx_malformed", s->c.rx_malformed);
+	J_U64(c, "rx_unknown_peer", s->c.rx_unknown_peer);
+	J_U64(c, "rx_gaps", s->c.rx_gaps);
+	J_U64(c, "dropped", s->c.dropped_rate);
+	J_U64(c, "full_requests_sent", s->c.full_requests_sent);
+	J_U64(c, "full_requests_rx", s->c.full_requests_rx);
+	J_U64(c, "full_syncs_sent", s->c.full_syncs_sent);
+	J_U64(c, "refreshes", s->c.refreshes);
+	json_object_object_add(o, "counters", c);
 	return o;
 }

@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * VRRP instances at run time: sockets and one timerfd behind one epoll fd,
+ * packets fed to the state machine (vrrp_fsm.c), its actions carried out
+ * (adverts, virtual addresses, announcements).
+ */
+#include "ha/vrrp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "iface.h"
+#include "ha/vip_announce.h"
+#include "ha/vrrp_instance.h"
+#include "ha/vrrp_sock.h"
+#include "log.h"
+
+/*
+ * Gratuitous ARPs / unsolicited NAs after becoming master, ms after it. Two
+ * at once-ish against a lost frame, then two more past the neighbours'
+ * locktime (1 s by default): Linux ignores an override that soon after the
+ * entry last changed, e.g. when mastership moves twice within a second.
+ */
+static const uint32_t vrrp_announce_at_ms[] = {0, 100, 1100, 2100};
+#define VRRP_ANNOUNCE_COUNT (sizeof(vrrp_announce_at_ms) / sizeof(vrrp_announce_at_ms[0]))
+
+uint64_t vrrp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int64_t vrrp_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *vrrp_family_tag(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/* How often our source address is looked up again (it is a netlink dump). */
+#define VRRP_LOCAL_REFRESH_MS 1000
+
+/*
+ * Our source address, looked up again at most once a second (or at once
+ * with @force): the interface may have gained or changed it.
+ */
+static bool vrrp_find_local(struct vrrp_instance *vi, bool force)
+{
+	uint64_t now = vrrp_now_ms();
+	struct net_addr a;
+
+	if (!force && vi->local.family && now < vi->local_checked_ms + VRRP_LOCAL_REFRESH_MS)
+		return true;
+	vi->local_checked_ms = now;
+	if (vrrp_local_addr(vi->cfg.iface, vi->cfg.family, vi->cfg.addrs, vi->cfg.naddrs, &a) < 0)
+		return vi->local.family != 0;
+	vi->local = a;
+	return true;
+}
+
+static void vrrp_send(struct vrrp_instance *vi, uint8_t priority)
+{
+	struct vrrp_advert adv = {.vrid = vi->cfg.vrid,
+				  .priority = priority,
+				  .max_adver_cs = vi->fsm.advert_cs,
+				  .count = (uint8_t)vi->cfg.naddrs};
+	uint8_t buf[VRRP_PKT_MAX];
+	struct net_addr group = {.family = vi->cfg.family};
+	const struct net_addr *dsts = &group;
+	size_t ndst = 1, len;
+	int err = 0;
+
+	memcpy(adv.addrs, vi->cfg.addrs, vi->cfg.naddrs * sizeof(adv.addrs[0]));
+	if (!vrrp_find_local(vi, false)) {
+		err = -EADDRNOTAVAIL;
+		goto out;
+	}
+	if (vi->cfg.nunicast_peers) {
+		dsts = vi->cfg.unicast_peers;
+		ndst = vi->cfg.nunicast_peers;
+	} else if (vi->cfg.family == AF_INET) {
+		inet_pton(AF_INET, VRRP_MCAST4, &group.v4);
+	} else {
+		inet_pton(AF_INET6, VRRP_MCAST6, &group.v6);
+	}
+	for (size_t i = 0; i < ndst; i++) {
+		int e;
+
+		/* The checksum covers the destination: one encoding per peer. */
+		len = vrrp_encode(&adv, &vi->local, &dsts[i], buf, sizeof(buf));
+		e = vrrp_sock_send(vi->fd, vi->ifindex, &vi->local, &dsts[i], buf, len);
+		if (e)
+			err = e;
+		else
+			vi->cnt.adverts_tx++;
+	}
+out:
+	if (err) {
+		vi->cnt.tx_errors++;
+		if (err != vi->last_tx_err)
+			log_warn("vrrp %s: cannot send advertisement on %s: %s", vi->cfg.name,
+				 vi->cfg.iface, strerror(-err));
+	}
+	vi->last_tx_err = err;
+}
+
+static void vrrp_set_addrs(struct vrrp_ctx *ctx, struct vrrp_instance *vi, bool present)
+{
+	char buf[NET_ADDR_STRLEN];
+
+	for (size_t i = 0; i < vi->cfg.naddrs; i++) {
+		int err = vip_addr_set(ctx->nl, vi->ifindex, &vi->cfg.addrs[i], present);
+
+		if (err) {
+			vi->cnt.addr_errors++;
+			log_error("vrrp %s: cannot %s %s %s %s: %s", vi->cfg.name,
+				  present ? "add" : "remove",
+				  net_addr_str(&vi->cfg.addrs[i], buf, sizeof(buf)),
+				  present ? "to" : "from", vi->cfg.iface, strerror(-err));
+		}
+	}
+}
+
+static uint64_t vrrp_announce_due(const struct vrrp_instance *vi)
+{
+	return vi->announce_start_ms + vrrp_announce_at_ms[vi->announce_next];
+}
+
+static void vrrp_announce(struct vrrp_instance *vi)
+{
+	char buf[NET_ADDR_STRLEN];
+
+	for (size_t i = 0; i < vi->cfg.naddrs; i++) {
+		int err = vip_announce(vi->ifindex, vi->mac, &vi->cfg.addrs[i]);
+
+		if (!err)
+			vi->cnt.announcements++;
+		else if (vi->announce_next == 1) /* once per takeover */
+			log_warn("vrrp %s: cannot announce %s on %s: %s", vi->cfg.name,
+				 net_addr_str(&vi->cfg.addrs[i], buf, sizeof(buf)), vi->cfg.iface,
+				 strerror(-err));
+	}
+}
+
+/* Carries out what the state machine asked for, and logs a transition once. */
+static void vrrp_act(struct vrrp_ctx *ctx, struct vrrp_instance *vi, unsigned act,
+		     uint32_t transitions_before)
+{
+	uint64_t now = vrrp_now_ms();
+
+	if (vi->fsm.transitions != transitions_before) {
+		vi->changed_wall_ms = vrrp_wall_ms();
+		log_info("vrrp %s: %s -> %s (%s)", vi->cfg.name,
+			 vrrp_state_upper(vi->fsm.prev_state), vrrp_state_upper(vi->fsm.state),
+			 vi->fsm.reason);
+	}
+	if (act & VRRP_ACT_TAKE_ADDRS)
+		vrrp_set_addrs(ctx, vi, true);
+	if (act & VRRP_ACT_SEND_RELEASE)
+		vrrp_send(vi, 0);
+	if (act & VRRP_ACT_SEND_ADVERT)
+		vrrp_send(vi, vi->fsm.priority);
+	if (act & VRRP_ACT_DROP_ADDRS) {
+		vi->announce_next = VRRP_ANNOUNCE_COUNT;
+		vrrp_set_addrs(ctx, vi, false);
+	}
+	if (act & VRRP_ACT_TAKE_ADDRS) {
+		/* After the advert (RFC 5798 6.4.1): neighbours learn our MAC at once. */
+		vi->announce_start_ms = now;
+		vi->announce_next = 1;
+		vrrp_announce(vi);
+	}
+}
+
+static void vrrp_rx_one(struct vrrp_ctx *ctx, struct vrrp_instance *vi, const struct vrrp_rx *rx)
+{
+	char buf[NET_ADDR_STRLEN];
+	struct vrrp_advert adv;
+	enum vrrp_rx_verdict v;
+	uint32_t before;
+	unsigned act;
+
+	if (rx->bad_ip) {
+		vi->cnt.rx_err[VRRP_RX_SHORT]++;
+		return;
+	}
+	if (rx->ttl != VRRP_TTL) {
+		vi->cnt.rx_err[VRRP_RX_BAD_TTL]++;
+		log_debug("vrrp %s: dropped advert from %s: TTL %d (expected 255)", vi->cfg.name,
+			  net_addr_str(&rx->src, buf, sizeof(buf)), rx->ttl);
+		return;
+	}
+	v = vrrp_decode(rx->msg, rx->len, &rx->src, &rx->dst, &adv);
+	if (v != VRRP_RX_OK) {
+		vi->cnt.rx_err[v]++;
+		log_debug("vrrp %s: dropped packet from %s: %s", vi->cfg.name,
+			  net_addr_str(&rx->src, buf, sizeof(buf)), vrrp_rx_verdict_name(v));
+		return;
+	}
+	if (adv.vrid != vi->cfg.vrid) {
+		vi->cnt.vrid_other++;
+		return;
+	}
+	vi->cnt.adverts_rx++;
+	if (!vrrp_addrs_match(&adv, vi->cfg.addrs, vi->cfg.naddrs)) {
+		/* RFC 5798 lets a router log this; like keepalived, we still obey it. */
+		vi->cnt.addr_mismatch++;
+		if (!vi->addr_mismatch_logged)
+			log_warn("vrrp %s: advert from %s lists other addresses than ours (%u, we "
+				 "have %zu)",
+				 vi->cfg.name, net_addr_str(&rx->src, buf, sizeof(buf)), adv.count,
+				 vi->cfg.naddrs);
+		vi->addr_mismatch_logged = true;
+	}
+	if (adv.priority == vi->fsm.priority && vi->fsm.state == VRRP_STATE_MASTER)
+		vrrp_find_local(vi, true); /* the tie-break needs our address as it is now */
+	before = vi->fsm.transitions;
+	act = vrrp_fsm_advert(&vi->fsm, vrrp_now_ms(), adv.priority, adv.max_adver_cs, &rx->src,
+			      vi->local.family ? &vi->local : NULL);
+	vrrp_act(ctx, vi, act, before);
+}
+
+static void vrrp_rx(struct vrrp_ctx *ctx, struct vrrp_instance *vi)
+{
+	uint8_t buf[2048];
+	struct vrrp_rx rx;
+
+	/* A bounded batch: a flood on the link must not starve the rest of xlbd. */
+	for (int i = 0; i < 64; i++) {
+		int ret = vrrp_sock_recv(vi->fd, vi->cfg.family, buf, sizeof(buf), &rx);
+
+		if (ret <= 0)
+			return;
+		vrrp_rx_one(ctx, vi, &rx);
+	}
+}
+
+static void vrrp_run_timers(struct vrrp_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->ninst; i++) {
+		struct vrrp_instance *vi = ctx->inst[i];
+		uint64_t now = vrrp_now_ms();
+		uint32_t before = vi->fsm.transitions;
+		unsigned act = vrrp_fsm_timer(&vi->fsm, now);
+
+		if (act)
+			vrrp_act(ctx, vi, act, before);
+		if (vi->announce_next < VRRP_ANNOUNCE_COUNT && now >= vrrp_announce_due(vi)) {
+			vi->announce_next++;
+			vrrp_announce(vi);
+		}
+	}
+}
+
+static void vrrp_arm(struct vrrp_ctx *ctx)
+{
+	struct itimerspec its = {};
+	uint64_t due = VRRP_NO_DEADLINE;
+
+	for (size_t i = 0; i < ctx->ninst; i++) {
+		const struct vrrp_instance *vi = ctx->inst[i];
+		uint64_t d = vrrp_fsm_next_due(&vi->fsm);
+
+		if (d < due)
+			due = d;
+		if (vi->announce_next < VRRP_ANNOUNCE_COUNT && vrrp_announce_due(vi) < due)
+			due = vrrp_announce_due(vi);
+	}
+	if (due != VRRP_NO_DEADLINE) {
+		/* An absolute time in the past fires at once; 0 would disarm. */
+		if (!due)
+			due = 1;
+		its.it_value.tv_sec = (time_t)(due / 1000);
+		its.it_value.tv_nsec = (long)(due % 1000) * 1000000;
+	}
+	timerfd_settime(ctx->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void vrrp_instance_free(struct vrrp_ctx *ctx, struct vrrp_instance *vi)
+{
+	if (!vi)
+		return;
+	if (vi->fd >= 0) {
+		epoll_ctl(ctx->epfd, EPOLL_CTL_DEL, vi->fd, NULL);
+		close(vi->fd);
+	}
+	free(vi);
+}
+
+/* Sockets for one instance, not started yet. 0 or negative errno, logged here. */
+static int vrrp_instance_new(struct vrrp_ctx *ctx, const struct ha_vrrp_config *cfg,
+			     struct vrrp_instance **out)
+{
+	struct vrrp_instance *vi = calloc(1, sizeof(*vi));
+	struct epoll_event ev = {.events = EPOLLIN};
+	int mtu, err;
+
+	if (!vi)
+		return -ENOMEM;
+	vi->fd = -1;
+	vi->announce_next = VRRP_ANNOUNCE_COUNT; /* nothing to announce before becoming master */
+	vi->cfg = *cfg;
+	vrrp_fsm_init(&vi->fsm, cfg);
+	err = iface_lookup(cfg->iface, &vi->ifindex, vi->mac, &mtu);
+	if (err) {
+		log_error("vrrp %s: interface %s: %s", cfg->name, cfg->iface, strerror(-err));
+		goto fail;
+	}
+	vi->fd = vrrp_sock_open(cfg->family, vi->ifindex, cfg->iface);
+	if (vi->fd < 0) {
+		err = vi->fd;
+		vi->fd = -1;
+		log_error("vrrp %s: %s socket on %s: %s", cfg->name, vrrp_family_tag(cfg->family),
+			  cfg->iface, strerror(-err));
+		goto fail;
+	}
+	ev.data.ptr = vi;
+	if (epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, vi->fd, &ev) < 0) {
+		err = -errno;
+		log_error("vrrp %s: epoll: %s", cfg->name, strerror(errno));
+		goto fail;
+	}
+	vrrp_find_local(vi, true);
+	*out = vi;
+	return 0;
+fail:
+	vrrp_instance_free(ctx, vi);
+	return err;
+}
+
+static void vrrp_instance_start(struct vrrp_ctx *ctx, struct vrrp_instance *vi)
+{
+	uint32_t before = vi->fsm.transitions;
+	unsigned act = vrrp_fsm_start(&vi->fsm, vrrp_now_ms());
+
+	vrrp_act(ctx, vi, act, before);
+}
+
+static void vrrp_instance_stop(struct vrrp_ctx *ctx, struct vrrp_instance *vi)
+{
+	uint32_t before = vi->fsm.transitions;
+	unsigned act = vrrp_fsm_shutdown(&vi->fsm, vrrp_now_ms());
+
+	vrrp_act(ctx, vi, act, before);
+}
+
+int vrrp_open(const struct ha_config *cfg, struct vrrp_ctx **out)
+{
+	struct vrrp_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	int err;
+
+	*out = NULL;
+	if (!ctx)
+		return -ENOMEM;
+	ctx->epfd = epoll_create1(EPOLL_CLOEXEC);
+	ctx->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (ctx->epfd < 0 || ctx->timerfd < 0 ||
+	    epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->timerfd, &ev) < 0) {
+		err = -errno;
+		log_error("vrrp: event setup: %s", strerror(errno));
+		goto fail;
+	}
+	err = vip_nl_open(&ctx->nl);
+	if (err) {
+		log_error("vrrp: netlink: %s", strerror(-err));
+		goto fail;
+	}
+	*out = ctx;
+	if (cfg && cfg->nvrrp) {
+		err = vrrp_apply(ctx, cfg);
+		if (err) {
+			*out = NULL;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	vrrp_close(ctx);
+	return err;
+}
+
+int vrrp_fd(const struct vrrp_ctx *ctx)
+{
+	return ctx ? ctx->epfd : -1;
+}
+
+void vrrp_process(struct vrrp_ctx *ctx)
+{
+	struct epoll_event evs[HA_VRRP_MAX + 1];
+	int n;
+
+	if (!ctx)
+		return;
+	n = epoll_wait(ctx->epfd, evs, HA_VRRP_MAX + 1, 0);
+	for (int i = 0; i < n; i++) {
+		if (!evs[i].data.ptr) {
+			uint64_t expirations;
+
+			if (read(ctx->timerfd, &expirations, sizeof(expirations)) < 0)
+				continue;
+		} else {
+			vrrp_rx(ctx, evs[i].data.ptr);
+		}
+	}
+	vrrp_run_timers(ctx);
+	vrrp_arm(ctx);
+}
+
+static bool vrrp_same_router(const struct ha_vrrp_config *a, const struct ha_vrrp_config *b)
+{
+	return a->vrid == b->vrid && a->family == b->family && strcmp(a->iface, b->iface) == 0;
+}
+
+static bool vrrp_has_addr(const struct ha_vrrp_config *c, const struct net_addr *a)
+{
+	for (size_t i = 0; i < c->naddrs; i++)
+		if (net_addr_equal(&c->addrs[i], a))
+			return true;
+	return false;
+}
+
+/* A kept instance takes its new settings; a master moves to the new address set. */
+static void vrrp_instance_update(struct vrrp_ctx *ctx, struct vrrp_instance *vi,
+				 const struct ha_vrrp_config *cfg)
+{
+	struct ha_vrrp_config old = vi->cfg;
+	char buf[NET_ADDR_STRLEN];
+	bool added = false;
+
+	vi->cfg = *cfg;
+	vrrp_fsm_configure(&vi->fsm, cfg, vrrp_now_ms());
+	vi->addr_mismatch_logged = false;
+	if (vi->fsm.state != VRRP_STATE_MASTER)
+		return;
+	for (size_t i = 0; i < old.naddrs; i++) {
+		int err;
+
+		if (vrrp_has_addr(cfg, &old.addrs[i]))
+			continue;
+		err = vip_addr_set(ctx->nl, vi->ifindex, &old.addrs[i], false);
+		if (err)
+			log_error("vrrp %s: cannot remove %s from %s: %s", cfg->name,
+				  net_addr_str(&old.addrs[i], buf, sizeof(buf)), cfg->iface,
+				  strerror(-err));
+	}
+	for (size_t i = 0; i < cfg->naddrs; i++)
+		added |= !vrrp_has_addr(&old, &cfg->addrs[i]);
+	if (added)
+		vrrp_act(ctx, vi, VRRP_ACT_TAKE_ADDRS | VRRP_ACT_SEND_ADVERT, vi->fsm.transitions);
+}
+
+int vrrp_apply(struct vrrp_ctx *ctx, const struct ha_config *cfg)
+{
+	struct vrrp_instance *fresh[HA_VRRP_MAX] = {}, *next[HA_VRRP_MAX];
+	size_t nvrrp = cfg ? cfg->nvrrp : 0;
+	int err;
+
+	if (!ctx)
+		return nvrrp ? -EINVAL : 0;
+
+	/* First everything that can fail, so an error leaves the running set as it is. */
+	for (size_t i = 0; i < nvrrp; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < ctx->ninst; j++)
+			found |= vrrp_same_router(&ctx->inst[j]->cfg, &cfg->vrrp[i]);
+		if (found)
+			continue;
+		err = vrrp_instance_new(ctx, &cfg->vrrp[i], &fresh[i]);
+		if (err) {
+			for (size_t k = 0; k < i; k++)
+				vrrp_instance_free(ctx, fresh[k]);
+			return err;
+		}
+	}
+	for (size_t j = 0; j < ctx->ninst; j++)
+		ctx->inst[j]->keep = false;
+	for (size_t i = 0; i < nvrrp; i++) {
+		if (fresh[i]) {
+			next[i] = fresh[i];
+			continue;
+		}
+		for (size_t j = 0; j < ctx->ninst; j++) {
+			if (!vrrp_same_router(&ctx->inst[j]->cfg, &cfg->vrrp[i]))
+				continue;
+			next[i] = ctx->inst[j];
+			next[i]->keep = true;
+			vrrp_instance_update(ctx, next[i], &cfg->vrrp[i]);
+		}
+	}
+	for (size_t j = 0; j < ctx->ninst; j++) {
+		if (ctx->inst[j]->keep)
+			continue;
+		vrrp_instance_stop(ctx, ctx->inst[j]);
+		vrrp_instance_free(ctx, ctx->inst[j]);
+	}
+	memcpy(ctx->inst, next, nvrrp * sizeof(next[0]));
+	ctx->ninst = nvrrp;
+	for (size_t i = 0; i < nvrrp; i++)
+		if (fresh[i])
+			vrrp_instance_start(ctx, fresh[i]);
+	vrrp_arm(ctx);
+	return 0;
+}
+
+void vrrp_close(struct vrrp_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	for (size_t i = 0; i < ctx->ninst; i++) {
+		if (ctx->nl)
+			vrrp_instance_stop(ctx, ctx->inst[i]);
+		vrrp_instance_free(ctx, ctx->inst[i]);
+	}
+	vip_nl_close(ctx->nl);
+	if (ctx->timerfd >= 0)
+		close(ctx->timerfd);
+	if (ctx->epfd >= 0)
+		close(ctx->epfd);
+	free(ctx);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What vrrp.c keeps per VRRP instance; shared with vrrp_json.c only. */
+#ifndef XLB_HA_VRRP_INSTANCE_H
+#define XLB_HA_VRRP_INSTANCE_H
+
+#include <stdint.h>
+
+#include "ha/ha_config.h"
+#include "ha/vrrp_fsm.h"
+#include "ha/vrrp_packet.h"
+
+struct vrrp_counters {
+	uint64_t adverts_rx; /* valid adverts for our VRID */
+	uint64_t adverts_tx;
+	uint64_t rx_err[VRRP_RX__COUNT]; /* dropped, by reason */
+	uint64_t vrid_other;		 /* valid adverts of another VRID on the link: ignored */
+	uint64_t
+	    addr_mismatch; /* our VRID with other addresses: logged, accepted (as keepalived) */
+	uint64_t tx_errors;
+	uint64_t addr_errors;	/* adding or removing a virtual address failed */
+	uint64_t announcements; /* gratuitous ARPs / unsolicited NAs sent */
+};
+
+struct vrrp_instance {
+	struct ha_vrrp_config cfg;
+	struct vrrp_fsm fsm;
+	int ifindex;
+	uint8_t mac[6];
+	int fd;
+	struct net_addr local; /* source of our adverts; family 0 until found */
+	uint64_t local_checked_ms;
+	unsigned announce_next;	    /* index into the announcement schedule; past it: done */
+	uint64_t announce_start_ms; /* when we last became master */
+	int64_t changed_wall_ms;    /* CLOCK_REALTIME of the last transition, for people */
+	int last_tx_err;	    /* logged once until it changes */
+	bool addr_mismatch_logged;
+	bool keep; /* vrrp_apply: still in the new config */
+	struct vrrp_counters cnt;
+};
+
+struct vrrp_ctx {
+	int epfd;    /* the instances' sockets and the timerfd */
+	int timerfd; /* armed for the earliest deadline of all instances */
+	struct vip_nl *nl;
+	struct vrrp_instance *inst[HA_VRRP_MAX];
+	size_t ninst;
+};
+
+uint64_t vrrp_now_ms(void);
+
+#endif /* XLB_HA_VRRP_INSTANCE_H */
