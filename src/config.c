@@ -665,19 +665,21 @@ static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, ya
 
 enum { SK_NAME, SK_VIP, SK_PORT, SK_PROTOCOL, SK_METHOD, SK_SCHEDULER, SK_PERSISTENCE, SK_REALS,
        SK_DSCP, SK_GUE_PORT, SK_LOCAL_ADDRESSES, SK_HEALTH, SK_SORRY, SK_QUORUM, SK_MIDSTREAM,
-       SK_SLOW_START, SK_SCHEDULER_FLAGS, SK__COUNT };
+       SK_SLOW_START, SK_SCHEDULER_FLAGS,
+       SK_PROXY_FIRST, /* PROXY_KEY__COUNT keys of method proxy (proxy/proxy_config.h) */
+       SK__COUNT = SK_PROXY_FIRST + PROXY_KEY__COUNT };
 static const char *const config_service_keys[SK__COUNT] = {
 	"name", "vip", "port", "protocol", "method", "scheduler", "persistence", "reals",
 	"dscp", "gue_port", "local_addresses", "health", "sorry", "quorum", "midstream", "slow_start",
-	"scheduler_flags",
+	"scheduler_flags", PROXY_CONFIG_KEY_NAMES,
 };
 
-#define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp, nat, fnat"
+#define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp, nat, fnat, proxy"
 #define CONFIG_GUE_PORT_DEFAULT 6080
 
 static bool config_method_supported(int method)
 {
-	return method != XLB_METHOD_PROXY;
+	return method >= 0 && method < XLB_METHOD__COUNT;
 }
 
 /* True for methods where the real answers the client directly. */
@@ -782,6 +784,7 @@ static void config_parse_method_keys(struct config_ctx *ctx, struct config_slot 
 			svc->gue_port = (uint16_t)v;
 	}
 	config_parse_local_addresses(ctx, slots, svc);
+	proxy_config_parse_service(ctx, &slots[SK_PROXY_FIRST], svc);
 }
 
 static void config_parse_scheduler(struct config_ctx *ctx, yaml_node_t *n,
@@ -914,6 +917,12 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 						    policies, ARRAY_SIZE(policies),
 						    "schedule or drop") == 1;
 	}
+	/* The proxy sees connections, not packets: these would be ignored silently. */
+	for (i = SK_PERSISTENCE; svc->method == XLB_METHOD_PROXY && i <= SK_MIDSTREAM; i++)
+		if ((i == SK_PERSISTENCE || i == SK_MIDSTREAM) && slots[i].key)
+			config_err(ctx, config_line(slots[i].key),
+				   "%s is not used with method proxy (expected no %s key)",
+				   config_service_keys[i], config_service_keys[i]);
 	config_parse_reals(ctx, n, slots[SK_REALS].val, svc, config_method_dsr(svc->method));
 	health_config_parse_service(ctx, slots[SK_HEALTH].val, slots[SK_SORRY].val,
 				    slots[SK_QUORUM].val, config_method_dsr(svc->method), svc);

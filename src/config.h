@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "ha/ha_config.h"
 #include "health/health_config.h"
+#include "proxy/proxy_config.h"
 
 #define CONFIG_NAME_MAX 64
 #define CONFIG_PATH_MAX 256
@@ -66,6 +67,7 @@ struct service_config {
 	struct health_config health;
 	struct health_sorry sorry; /* sorry.addr.family 0: none */
 	uint32_t quorum; /* healthy reals the service needs (1 by default) */
+	struct proxy_config proxy; /* method proxy: mode, limits, timeouts */
 	int line;
 };
 

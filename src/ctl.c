@@ -17,6 +17,7 @@
 #include "ha/vrrp.h"
 #include "health/health_json.h"
 #include "log.h"
+#include "proxy/proxy_engine.h"
 #include "sched/sched.h"
 
 #define CTL_REQUEST_MAX 4096
@@ -171,10 +172,14 @@ json_object *ctl_list_json(struct model *m)
 			json_object *r = ctl_real_json(m, &s->reals[j]);
 
 			health_json_real(r, m, s, &s->reals[j]);
+			if (s->cfg.method == XLB_METHOD_PROXY)
+				proxy_json_real(r, m->proxy, s, &s->reals[j]);
 			json_object_array_add(reals, r);
 		}
 		json_object_object_add(o, "reals", reals);
 		health_json_service(o, s);
+		if (s->cfg.method == XLB_METHOD_PROXY)
+			proxy_json_service(o, m->proxy, s);
 		json_object_array_add(services, o);
 	}
 	json_object_object_add(root, "services", services);

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "model.h"
 #include "neigh.h"
+#include "proxy/proxy_engine.h"
 #include "sweeper.h"
 
 #define XLBD_DEFAULT_CONFIG "/etc/xlb/xlb.yaml"
@@ -97,6 +98,8 @@ static void reload(struct model *m, const char *path)
 	log_info("reloaded: %zu services", m->nservices);
 	warn_nat_sysctls(m);
 	health_sync_model(m->health, m);
+	/* Each failing proxy service is logged; the others run on. */
+	proxy_engine_apply(m->proxy, m);
 	if (vrrp_apply(m->vrrp, &m->cfg.ha) < 0)
 		log_error("reload: new VRRP instances could not start; the previous ones stay in force");
 	if (sync_reconfigure(m, &m->sync) < 0)
@@ -243,6 +246,8 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 				sync_process(m->sync);
 			}
 		}
+		/* Health, weights or routes of proxy services changed: workers see it now. */
+		proxy_engine_refresh(m->proxy, m);
 	}
 out:
 	if (epfd >= 0)
@@ -329,11 +334,17 @@ int main(int argc, char **argv)
 	err = ctl_open(cfg.control_socket, &ctl);
 	if (err)
 		goto out;
+	err = proxy_engine_open(&model.proxy);
+	if (err)
+		goto out;
 	err = model_apply(&model, &cfg);
 	if (err)
 		goto out;
 	health_sync_model(model.health, &model);
 	warn_nat_sysctls(&model);
+	err = proxy_engine_apply(model.proxy, &model);
+	if (err)
+		goto out;
 	/* After the data plane is ready: a master must be able to forward at once. */
 	err = vrrp_open(&model.cfg.ha, &model.vrrp);
 	if (err)
@@ -356,6 +367,8 @@ out:
 	health_close(model.health);
 	model.health = NULL;
 	/* Workers read only their snapshots, but stop them before the model goes anyway. */
+	proxy_engine_close(model.proxy);
+	model.proxy = NULL;
 	model_shutdown(&model);
 	config_free(&cfg);
 	ctl_close(ctl);

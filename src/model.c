@@ -77,7 +77,7 @@ const char *real_state_name(const struct real *r)
 		return "unreachable";
 	if (r->health_down)
 		return "down";
-	return r->mac_known ? "up" : "no-mac";
+	return r->mac_known || r->no_mac ? "up" : "no-mac";
 }
 
 uint64_t model_now_ms(void)
@@ -207,6 +207,9 @@ static void model_resolve_real(struct model *m, const struct service *s, struct 
 		r->problem = problem_no_route;
 		return;
 	}
+	/* method proxy connects through the stack: any route will do. */
+	if (r->no_mac)
+		return;
 	ifindex = rt.ifindex;
 	if (!rt.onlink && !method_routed(s->cfg.method)) {
 		r->problem = problem_not_onlink;
@@ -239,7 +242,7 @@ static void model_resolve_real(struct model *m, const struct service *s, struct 
 
 static bool real_usable(const struct real *r)
 {
-	return !r->problem && r->mac_known && !r->health_down;
+	return !r->problem && (r->mac_known || r->no_mac) && !r->health_down;
 }
 
 /* The sorry server takes new flows only while no other real can. */
@@ -293,6 +296,12 @@ static uint16_t model_slow_start(const struct service *s, const struct real *r)
 
 static int model_write_real(struct model *m, const struct service *s, const struct real *r)
 {
+	/* Proxy services live in the proxy engine, never in the BPF maps. */
+	if (s->cfg.method == XLB_METHOD_PROXY) {
+		m->proxy_gen++;
+		dataplane_real_del(m->dp, r->id); /* it may have had another method before */
+		return 0;
+	}
 	const struct iface *ifc = model_find_iface(m, r->ifindex);
 	struct xlb_real val = {
 		.gen = r->gen,
@@ -395,6 +404,13 @@ static int model_write_service(struct model *m, struct service *s)
 			r->ramp_start_ms = model_now_ms();
 			model_write_real(m, s, r);
 		}
+	}
+	if (s->cfg.method == XLB_METHOD_PROXY) {
+		free(ring);
+		m->proxy_gen++;
+		service_key(&s->cfg, &key);
+		dataplane_service_del(m->dp, &key); /* it may have had another method before */
+		return 0;
 	}
 	ring->len = sched_dataplane_ring(ops, sreals, s->nreals,
 					 (s->cfg.sched_port ? SCHED_F_PORT : 0) |
@@ -607,6 +623,7 @@ static int model_build_services(struct model *m, const struct xlb_config *cfg,
 				dataplane_conns_reset(m->dp, r->id);
 			}
 			r->cfg = *rc;
+			r->no_mac = sc->method == XLB_METHOD_PROXY;
 			model_real_health_init(sc, r, j >= sc->nreals);
 		}
 	}
@@ -829,6 +846,16 @@ void model_shutdown(struct model *m)
 	free(m->recovered);
 	config_free(&m->cfg);
 	memset(m, 0, sizeof(*m));
+}
+
+bool model_real_in_ring(const struct service *s, const struct real *r)
+{
+	return model_in_ring(s, r);
+}
+
+uint16_t model_real_slow_start(const struct service *s, const struct real *r)
+{
+	return model_slow_start(s, r);
 }
 
 uint32_t real_weight(const struct real *r)

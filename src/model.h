@@ -22,6 +22,7 @@ struct real {
 	bool mac_known;
 	const char *problem; /* why it cannot take new flows; NULL when it can */
 	bool sorry; /* the service's sorry server: in the ring only while no other real is usable */
+	bool no_mac; /* method proxy: dialled through the kernel's stack, no MAC needed */
 	bool health_down; /* failed its health check: no new flows (existing: see on_failure) */
 	bool health_known; /* a check result arrived since its check started */
 	uint32_t health_transitions;
@@ -76,6 +77,13 @@ struct model {
 	struct health_ctx *health; /* health checks, for the control socket; may be NULL */
 	struct vrrp_ctx *vrrp; /* VRRP instances (ha: vrrp), for the control socket; may be NULL */
 	struct sync_ctx *sync; /* NULL: sync off */
+	struct proxy_engine *proxy; /* method proxy's engine, for the control socket; may be NULL */
+	/*
+	 * Bumped whenever a proxy service's reals may have changed (health,
+	 * weight, reload): the proxy engine is not in the BPF maps and
+	 * republishes its snapshots when this moves.
+	 */
+	uint64_t proxy_gen;
 };
 
 /* Reads what a previous xlbd left in the pinned maps, so ids (and flows) carry over. */
@@ -113,5 +121,9 @@ int model_real_set_weight(struct model *m, const char *service, const char *real
 void model_set_real_health(struct model *m, uint32_t svc_id, uint32_t real_id, bool up,
 			   const char *reason);
 uint64_t model_now_ms(void);
+/* Whether @r takes new connections now (usable, and the sorry server only as a last resort). */
+bool model_real_in_ring(const struct service *s, const struct real *r);
+/* Slow start progress of @r (sched_real.slow_start), 0 when not ramping. */
+uint16_t model_real_slow_start(const struct service *s, const struct real *r);
 
 #endif /* XLB_MODEL_H */

@@ -817,8 +817,48 @@ _lab_nginx_health_conf() {
 	{
 		_lab_nginx_conf "$i" "$dir" | sed '$d'
 		[ -f "$dir/health.conf" ] && cat "$dir/health.conf"
+		[ -f "$dir/proxy.conf" ] && cat "$dir/proxy.conf"
 		echo "}"
 	} >"$dir/nginx.conf"
+}
+
+# lab_nginx_proxy_ports I: two more servers on real I for method proxy, both
+# answering "/" with the real's name: :8081 expects a PROXY protocol header
+# (v1 or v2) and logs "$proxy_protocol_addr $remote_addr ..." to
+# $LABTMP/rI/pp.log; :8082 logs "$remote_addr XFF ..." (the X-Forwarded-For
+# header, "-" if none) to $LABTMP/rI/xff.log and gzips for clients that ask
+# (a gzipped response has no length: it is chunked). Kept across lab_start_nginx.
+lab_nginx_proxy_ports() {
+	local i=$1 dir=$LABTMP/r$1
+	cat >"$dir/proxy.conf" <<PEOF
+    log_format lab_pp '\$proxy_protocol_addr \$remote_addr "\$request" \$status';
+    log_format lab_xff '\$remote_addr "\$http_x_forwarded_for" "\$request" \$status';
+    server {
+        listen 0.0.0.0:8081 proxy_protocol;
+        listen [::]:8081 ipv6only=on proxy_protocol;
+        access_log $dir/pp.log lab_pp;
+        location = / { default_type text/plain; return 200 "r$i\n"; }
+    }
+    server {
+        listen 0.0.0.0:8082;
+        listen [::]:8082 ipv6only=on;
+        access_log $dir/xff.log lab_xff;
+        gzip on;
+        gzip_min_length 1;
+        gzip_types application/octet-stream;
+        location = / { default_type text/plain; return 200 "r$i\n"; }
+        location = /5k { alias $LABTMP/www/5k; }
+        location = /big { alias $LABTMP/www/big; }
+    }
+PEOF
+	_lab_nginx_health_conf "$i"
+	lab_exec "r$i" nginx -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -s reload ||
+		lab_fail "nginx on r$i did not reload"
+	lab_wait_for 5 _lab_proxy_ports_answer "$i" || lab_fail "nginx on r$i: no answer on :8082"
+}
+
+_lab_proxy_ports_answer() {
+	lab_exec "r$1" curl -s --max-time 2 -o /dev/null "http://$(lab_real_ip4 "$1"):8082/"
 }
 
 _lab_health_answers() {

@@ -404,7 +404,7 @@ struct bad_case {
 };
 
 #define SCHEDS "rr, wrr, lc, wlc, sed, nq, sh, dh, mh, lblc, lblcr, fo, ovf, twos"
-#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum, midstream, slow_start, scheduler_flags"
+#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum, midstream, slow_start, scheduler_flags, mode, max_connections, connect_timeout, idle_timeout, retries, proxy_protocol"
 #define NO_DUR "(expected a duration with a unit: ms, s, m, h)"
 #define NO_ADDR "(expected an IPv4 or IPv6 address)"
 #define NO_PORT "(expected an integer 1..65535)"
@@ -799,7 +799,7 @@ static const struct bad_case bad_cases[] = {
 	       "  - name: web\n"
 	       "    vip: 10.0.0.1\n"
 	       "    port: 80\n"
-	       "    method: proxy\n"
+	       "    retries: 1\n"
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n"
 	       "  - name: web2\n"
@@ -808,8 +808,8 @@ static const struct bad_case bad_cases[] = {
 	       "    method: magic\n"
 	       "    reals:\n"
 	       "      - address: 10.0.1.1\n",
-	  { "7: method 'proxy' is not supported yet (expected dr, tun, gue, dscp, nat, fnat)",
-	    "13: unknown method 'magic' (expected dr, tun, gue, dscp, nat, fnat)" } },
+	  { "7: retries is only used with method proxy (expected no retries key)",
+	    "13: unknown method 'magic' (expected dr, tun, gue, dscp, nat, fnat, proxy)" } },
 	{ "scheduler not supported",
 	  HEAD "services:\n"
 	       "  - name: web\n"
@@ -963,7 +963,7 @@ static const struct bad_case bad_cases[] = {
 	  "    port: 80\n"			/* 17 */
 	  "    colour: red\n",			/* 18 */
 	  { "3: unknown mode 'fast' (expected native, generic or tc)",
-	    "5: bad udp '30' " NO_DUR, "10: method 'proxy' is not supported yet (expected dr, tun, gue, dscp, nat, fnat)",
+	    "5: bad udp '30' " NO_DUR,
 	    "13: duplicate real 10.0.1.1:80 (first defined at line 12)",
 	    "14: real: missing key 'address'",
 	    "15: service 'web' has no reals (expected at least one real)",

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The keys of a service with method proxy, as plain data, and their parser. */
+#ifndef XLB_PROXY_CONFIG_H
+#define XLB_PROXY_CONFIG_H
+
+#include <stdint.h>
+
+enum proxy_mode {
+	PROXY_MODE_TCP = 0, /* bytes both ways, spliced */
+	PROXY_MODE_HTTP,    /* HTTP/1.1 requests, each balanced on its own */
+};
+
+enum proxy_pp_version {
+	PROXY_PP_NONE = 0,
+	PROXY_PP_V1, /* the text form: "PROXY TCP4 ...\r\n" */
+	PROXY_PP_V2, /* the binary form */
+};
+
+#define PROXY_DEFAULT_MAX_CONNECTIONS 10000u
+#define PROXY_DEFAULT_CONNECT_TIMEOUT_MS 2000u
+#define PROXY_DEFAULT_IDLE_TIMEOUT_MS 60000u
+#define PROXY_DEFAULT_RETRIES 2u
+#define PROXY_MAX_RETRIES 16u
+
+struct proxy_config {
+	uint8_t mode;		  /* enum proxy_mode */
+	uint8_t proxy_protocol;	  /* enum proxy_pp_version */
+	uint32_t max_connections; /* client connections at once */
+	uint32_t connect_timeout_ms;
+	uint32_t idle_timeout_ms;
+	uint32_t retries; /* other reals tried after a refused or timed-out connect */
+};
+
+/*
+ * The service keys only method proxy uses, in this order in the service's
+ * key table (config.c), so the parser gets them as one run of slots.
+ */
+enum {
+	PROXY_KEY_MODE,
+	PROXY_KEY_MAX_CONNECTIONS,
+	PROXY_KEY_CONNECT_TIMEOUT,
+	PROXY_KEY_IDLE_TIMEOUT,
+	PROXY_KEY_RETRIES,
+	PROXY_KEY_PROXY_PROTOCOL,
+	PROXY_KEY__COUNT,
+};
+#define PROXY_CONFIG_KEY_NAMES                                                                     \
+	"mode", "max_connections", "connect_timeout", "idle_timeout", "retries", "proxy_protocol"
+
+struct config_ctx;
+struct config_slot;
+struct service_config;
+
+/*
+ * Fills svc->proxy from @slots (PROXY_KEY__COUNT of them, in the order
+ * above) after svc->method and svc->proto are known: defaults for method
+ * proxy, an error for each key given with another method.
+ */
+void proxy_config_parse_service(struct config_ctx *ctx, const struct config_slot *slots,
+				struct service_config *svc);
+
+const char *proxy_mode_name(uint8_t mode);
+const char *proxy_pp_name(uint8_t version);
+
+#endif /* XLB_PROXY_CONFIG_H */

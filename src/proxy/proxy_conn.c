@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Proxied connections: accept (with max_connections), dialling a real with
+ * connect timeout and retries on other reals, and mode tcp's forwarding
+ * with splice() through a pipe per direction, so the payload never leaves
+ * the kernel. Sockets are registered edge-triggered for both directions;
+ * every event runs the pump until each side would block.
+ */
+#include "proxy/proxy_conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define PROXY_SPLICE_CHUNK (64 * 1024) /* a default pipe's capacity */
+#define PROXY_CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+/* The max_connections warning: at most once a second per service. */
+#define PROXY_REFUSAL_LOG_MS 1000
+
+static void proxy_pipe_init(struct proxy_pipe *p)
+{
+	p->fds[0] = p->fds[1] = -1;
+	p->len = 0;
+	p->src_eof = p->dst_shut = false;
+}
+
+static void proxy_pipe_close(struct proxy_pipe *p)
+{
+	if (p->fds[0] >= 0) {
+		close(p->fds[0]);
+		close(p->fds[1]);
+	}
+	p->fds[0] = p->fds[1] = -1;
+}
+
+static void proxy_conn_link(struct proxy_conn **head, struct proxy_conn *c)
+{
+	c->prev = NULL;
+	c->next = *head;
+	if (*head)
+		(*head)->prev = c;
+	*head = c;
+}
+
+static void proxy_conn_unlink(struct proxy_conn **head, struct proxy_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		*head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+void proxy_conn_drop_real(struct proxy_conn *c)
+{
+	if (c->rfd >= 0)
+		close(c->rfd);
+	c->rfd = -1;
+	if (c->real) {
+		atomic_fetch_sub(c->real_connected ? &c->real->active : &c->real->connecting, 1);
+		proxy_real_stats_put(c->real);
+	}
+	c->real = NULL;
+	c->real_connected = false;
+	c->pp_len = c->pp_off = 0;
+}
+
+void proxy_conn_close(struct proxy_conn *c)
+{
+	struct proxy_worker *w = c->w;
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	proxy_conn_drop_real(c);
+	if (c->cfd >= 0)
+		close(c->cfd);
+	c->cfd = -1;
+	proxy_pipe_close(&c->up);
+	proxy_pipe_close(&c->down);
+	proxy_http_free(c);
+	atomic_fetch_sub(&c->svc->stats.active, 1);
+	proxy_conn_unlink(&w->conns, c);
+	w->nconns--;
+	/* Freed after this batch of events: a later one may still point at it. */
+	proxy_conn_link(&w->dead, c);
+}
+
+void proxy_conn_free_dead(struct proxy_worker *w)
+{
+	while (w->dead) {
+		struct proxy_conn *c = w->dead;
+
+		w->dead = c->next;
+		proxy_service_put(c->svc);
+		free(c);
+	}
+}
+
+void proxy_conn_close_all(struct proxy_worker *w)
+{
+	while (w->conns)
+		proxy_conn_close(w->conns);
+}
+
+/* Gives up on this client: no real could be reached. */
+static void proxy_conn_no_real(struct proxy_conn *c)
+{
+	atomic_fetch_add(&c->svc->stats.no_real, 1);
+	if (c->cfg.mode == PROXY_MODE_HTTP)
+		proxy_http_no_real(c);
+	else
+		proxy_conn_close(c);
+}
+
+static void proxy_conn_connected(struct proxy_conn *c);
+static void proxy_conn_fd_warn(struct proxy_worker *w, const char *svc_name, const char *what);
+
+/* This real failed us; the next pick (if retries are left) skips it. */
+static void proxy_conn_dial_failed(struct proxy_conn *c)
+{
+	struct proxy_real_stats *rs = c->real;
+
+	atomic_fetch_add(&rs->connect_failures, 1);
+	atomic_fetch_add(&c->svc->stats.connect_failures, 1);
+	if (c->ntried <= c->cfg.retries && c->ntried < PROXY_MAX_RETRIES + 1) {
+		atomic_fetch_add(&rs->retries, 1);
+		atomic_fetch_add(&c->svc->stats.retries, 1);
+		proxy_conn_drop_real(c);
+		proxy_conn_dial(c);
+		return;
+	}
+	proxy_conn_drop_real(c);
+	proxy_conn_no_real(c);
+}
+
+void proxy_conn_dial(struct proxy_conn *c)
+{
+	struct proxy_pick pick;
+	int fd, one = 1;
+
+	for (;;) {
+		if (proxy_pick(c->svc, (struct sockaddr *)&c->client_sa, c->tried, c->ntried,
+			       &pick) < 0) {
+			proxy_conn_no_real(c);
+			return;
+		}
+		c->cfg = pick.cfg;
+		c->real = pick.stats;
+		c->real_connected = false;
+		c->tried[c->ntried++] = pick.stats->real_id;
+		c->state = PROXY_CONN_CONNECTING;
+		c->connect_deadline_ms = c->w->now_ms + c->cfg.connect_timeout_ms;
+		fd = socket(pick.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			/* Out of descriptors is ours, not the real's: no retry elsewhere. */
+			proxy_conn_fd_warn(c->w, c->svc->name, "cannot open a socket to a real");
+			proxy_conn_drop_real(c);
+			proxy_conn_no_real(c);
+			return;
+		}
+		c->rfd = fd;
+		if (c->cfg.mode == PROXY_MODE_HTTP)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(fd, (struct sockaddr *)&pick.sa, pick.salen) == 0) {
+			if (proxy_worker_watch(c->w, fd, &c->real_h, PROXY_CONN_EVENTS) == 0) {
+				proxy_conn_connected(c);
+				return;
+			}
+		} else if (errno == EINPROGRESS &&
+			   proxy_worker_watch(c->w, fd, &c->real_h, PROXY_CONN_EVENTS) == 0) {
+			return;
+		}
+		/* Refused at once (a local real), or unreachable: count it and go on. */
+		atomic_fetch_add(&c->real->connect_failures, 1);
+		atomic_fetch_add(&c->svc->stats.connect_failures, 1);
+		if (c->ntried > c->cfg.retries || c->ntried >= PROXY_MAX_RETRIES + 1) {
+			proxy_conn_drop_real(c);
+			proxy_conn_no_real(c);
+			return;
+		}
+		atomic_fetch_add(&c->real->retries, 1);
+		atomic_fetch_add(&c->svc->stats.retries, 1);
+		proxy_conn_drop_real(c);
+	}
+}
+
+int proxy_conn_send_pp(struct proxy_conn *c)
+{
+	while (c->pp_off < c->pp_len) {
+		ssize_t n = send(c->rfd, c->pp + c->pp_off, c->pp_len - c->pp_off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		c->pp_off += (size_t)n;
+	}
+	return 1;
+}
+
+static void proxy_tcp_pump(struct proxy_conn *c);
+
+static void proxy_conn_connected(struct proxy_conn *c)
+{
+	ssize_t n;
+
+	atomic_fetch_sub(&c->real->connecting, 1);
+	atomic_fetch_add(&c->real->active, 1);
+	atomic_fetch_add(&c->real->total, 1);
+	c->real_connected = true;
+	c->state = PROXY_CONN_FORWARDING;
+	c->last_active_ms = c->w->now_ms;
+	c->ntried = 0;
+	c->pp_len = c->pp_off = 0;
+	if (c->cfg.proxy_protocol != PROXY_PP_NONE) {
+		n = proxy_pp_encode(c->cfg.proxy_protocol, (struct sockaddr *)&c->client_sa,
+				    (struct sockaddr *)&c->local_sa, c->pp, sizeof(c->pp));
+		if (n > 0)
+			c->pp_len = (size_t)n;
+	}
+	if (c->cfg.mode == PROXY_MODE_HTTP)
+		proxy_http_connected(c);
+	else
+		proxy_tcp_pump(c);
+}
+
+/*
+ * A connecting socket's event. An event may be stale (queued for an earlier
+ * socket of this connection), so "connected" needs getpeername() to agree.
+ */
+static void proxy_conn_connect_event(struct proxy_conn *c)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	int soerr = 0;
+	socklen_t elen = sizeof(soerr);
+
+	if (getsockopt(c->rfd, SOL_SOCKET, SO_ERROR, &soerr, &elen) < 0)
+		soerr = errno;
+	if (soerr) {
+		proxy_conn_dial_failed(c);
+		return;
+	}
+	if (getpeername(c->rfd, (struct sockaddr *)&peer, &len) < 0)
+		return; /* still in progress */
+	proxy_conn_connected(c);
+}
+
+/* One direction: src -> pipe -> dst until one side would block. */
+static int proxy_pipe_pump(struct proxy_conn *c, struct proxy_pipe *p, int src, int dst,
+			   bool to_real, bool *moved_any)
+{
+	if (p->fds[0] < 0 && pipe2(p->fds, O_NONBLOCK | O_CLOEXEC) < 0) {
+		p->fds[0] = p->fds[1] = -1;
+		return -errno;
+	}
+	for (;;) {
+		bool moved = false;
+		ssize_t n;
+
+		if (p->len == 0 && !p->src_eof) {
+			n = splice(src, NULL, p->fds[1], NULL, PROXY_SPLICE_CHUNK,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				p->len = (size_t)n;
+				moved = true;
+			} else if (n == 0) {
+				p->src_eof = true;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				return -errno;
+			}
+		}
+		if (p->len > 0) {
+			n = splice(p->fds[0], NULL, dst, NULL, p->len,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				p->len -= (size_t)n;
+				moved = true;
+				if (to_real) {
+					atomic_fetch_add(&c->svc->stats.bytes_in, (uint64_t)n);
+					atomic_fetch_add(&c->real->bytes_to_real, (uint64_t)n);
+				} else {
+					atomic_fetch_add(&c->svc->stats.bytes_out, (uint64_t)n);
+					atomic_fetch_add(&c->real->bytes_to_client, (uint64_t)n);
+				}
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				return -errno;
+			} else {
+				break; /* dst is full: its EPOLLOUT brings us back */
+			}
+		}
+		if (!moved)
+			break;
+		*moved_any = true;
+	}
+	if (p->len == 0 && p->src_eof && !p->dst_shut) {
+		shutdown(dst, SHUT_WR); /* pass the half-close on */
+		p->dst_shut = true;
+	}
+	return 0;
+}
+
+static void proxy_tcp_pump(struct proxy_conn *c)
+{
+	bool moved = false;
+	int err = 0;
+
+	if (c->state != PROXY_CONN_FORWARDING)
+		return;
+	if (c->pp_off < c->pp_len) {
+		err = proxy_conn_send_pp(c);
+		if (err <= 0)
+			goto out; /* 0: the rest when the real's socket has room */
+		err = 0;
+	}
+	err = proxy_pipe_pump(c, &c->up, c->cfd, c->rfd, true, &moved);
+	if (!err)
+		err = proxy_pipe_pump(c, &c->down, c->rfd, c->cfd, false, &moved);
+out:
+	if (moved)
+		c->last_active_ms = c->w->now_ms;
+	if (err < 0 || (c->up.dst_shut && c->down.dst_shut))
+		proxy_conn_close(c);
+}
+
+void proxy_conn_event(struct proxy_worker *w, struct proxy_handle *h, uint32_t events)
+{
+	struct proxy_conn *c = h->owner;
+	bool from_real = h->kind == PROXY_H_REAL;
+
+	(void)w;
+	if (c->dead)
+		return;
+	if (from_real && c->state == PROXY_CONN_CONNECTING) {
+		if (c->rfd >= 0)
+			proxy_conn_connect_event(c);
+		return;
+	}
+	if (c->cfg.mode == PROXY_MODE_HTTP)
+		proxy_http_event(c, from_real, events);
+	else
+		proxy_tcp_pump(c);
+}
+
+/* Refused for max_connections: reset at once, so the client knows at once. */
+static void proxy_conn_refuse(struct proxy_service *svc, int fd, uint64_t now_ms)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	uint64_t last = atomic_load(&svc->refusal_logged_ms);
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+	atomic_fetch_add(&svc->stats.refused, 1);
+	if ((last == 0 || now_ms - last >= PROXY_REFUSAL_LOG_MS) &&
+	    atomic_compare_exchange_strong(&svc->refusal_logged_ms, &last, now_ms))
+		log_warn("service %s: max_connections %u reached; refusing new connections "
+			 "(%llu refused so far)",
+			 svc->name, (unsigned)atomic_load(&svc->max_connections),
+			 (unsigned long long)atomic_load(&svc->stats.refused));
+}
+
+static void proxy_conn_new(struct proxy_worker *w, struct proxy_listener *l, int fd,
+			   const struct sockaddr_storage *client)
+{
+	struct proxy_service *svc = l->svc;
+	struct proxy_conn *c;
+	socklen_t len = sizeof(c->local_sa);
+	uint64_t active = atomic_fetch_add(&svc->stats.active, 1);
+
+	if (active >= atomic_load(&svc->max_connections)) {
+		atomic_fetch_sub(&svc->stats.active, 1);
+		proxy_conn_refuse(svc, fd, w->now_ms);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		atomic_fetch_sub(&svc->stats.active, 1);
+		close(fd);
+		return;
+	}
+	atomic_fetch_add(&svc->stats.total, 1);
+	c->client_h = (struct proxy_handle){.kind = PROXY_H_CLIENT, .owner = c};
+	c->real_h = (struct proxy_handle){.kind = PROXY_H_REAL, .owner = c};
+	c->w = w;
+	c->svc = svc;
+	proxy_service_get(svc);
+	c->cfd = fd;
+	c->rfd = -1;
+	c->client_sa = *client;
+	if (getsockname(fd, (struct sockaddr *)&c->local_sa, &len) < 0)
+		c->local_sa = svc->vip_sa;
+	proxy_pipe_init(&c->up);
+	proxy_pipe_init(&c->down);
+	c->last_active_ms = w->now_ms;
+	proxy_service_config(svc, &c->cfg);
+	proxy_conn_link(&w->conns, c);
+	w->nconns++;
+	if (proxy_worker_watch(w, fd, &c->client_h, PROXY_CONN_EVENTS) < 0) {
+		proxy_conn_close(c);
+		return;
+	}
+	if (c->cfg.mode == PROXY_MODE_HTTP) {
+		if (proxy_http_start(c) < 0)
+			proxy_conn_close(c);
+		return;
+	}
+	proxy_conn_dial(c);
+}
+
+/* Logs "out of descriptors" at most once a second per worker. */
+static void proxy_conn_fd_warn(struct proxy_worker *w, const char *svc_name, const char *what)
+{
+	if (w->fd_warned_ms && w->now_ms - w->fd_warned_ms < PROXY_REFUSAL_LOG_MS)
+		return;
+	w->fd_warned_ms = w->now_ms;
+	log_warn("service %s: %s: %s (raise the open files limit or lower max_connections)",
+		 svc_name, what, strerror(errno));
+}
+
+/*
+ * Out of descriptors: accept the next pending connection on the spare one
+ * and reset it, so the client is told and the listener stops being readable.
+ */
+static bool proxy_conn_shed(struct proxy_worker *w, struct proxy_listener *l)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	int fd;
+
+	proxy_conn_fd_warn(w, l->svc->name, "cannot accept");
+	if (w->spare_fd < 0)
+		return false;
+	close(w->spare_fd);
+	fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+		atomic_fetch_add(&l->svc->stats.refused, 1);
+	}
+	w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd >= 0;
+}
+
+void proxy_conn_accept(struct proxy_worker *w, struct proxy_listener *l)
+{
+	for (;;) {
+		struct sockaddr_storage client;
+		socklen_t len = sizeof(client);
+		int fd =
+		    accept4(l->fd, (struct sockaddr *)&client, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if ((errno == EMFILE || errno == ENFILE) && proxy_conn_shed(w, l))
+				continue;
+			return;
+		}
+		proxy_conn_new(w, l, fd, &client);
+	}
+}
+
+void proxy_conn_sweep(struct proxy_worker *w)
+{
+	uint64_t now = proxy_now_ms();
+	struct proxy_conn *next;
+
+	w->now_ms = now;
+	for (struct proxy_conn *c = w->conns; c; c = next) {
+		next = c->next;
+		if (c->state == PROXY_CONN_CONNECTING && now >= c->connect_deadline_ms)
+			proxy_conn_dial_failed(c);
+		else if (c->state != PROXY_CONN_CONNECTING &&
+			 now - c->last_active_ms >= c->cfg.idle_timeout_ms)
+			proxy_conn_close(c);
+	}
+}

@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The proxy engine's main-thread side: listeners per service and worker
+ * (SO_REUSEPORT, so the kernel spreads new connections over the workers),
+ * snapshots of the model's reals, and the reload rules: a service whose VIP
+ * and port stay keeps its listening sockets (nothing is dropped), a removed
+ * one stops accepting while its connections finish.
+ */
+#include "proxy/proxy_engine.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "model.h"
+#include "proxy/proxy_internal.h"
+
+#define PROXY_MAX_WORKERS 64
+#define PROXY_LISTEN_BACKLOG 4096
+/* Per proxied connection: client and real sockets, and two pipes in mode tcp. */
+#define PROXY_FDS_PER_CONN 6
+
+struct proxy_engine {
+	struct proxy_worker *workers;
+	size_t nworkers;
+	bool started;
+	struct proxy_service **services;
+	size_t nservices;
+	uint64_t seen_gen;
+};
+
+void proxy_real_stats_put(struct proxy_real_stats *rs)
+{
+	if (rs && atomic_fetch_sub(&rs->refs, 1) == 1)
+		free(rs);
+}
+
+void proxy_service_put(struct proxy_service *svc)
+{
+	if (!svc || atomic_fetch_sub(&svc->refs, 1) != 1)
+		return;
+	proxy_snapshot_free(svc->snap);
+	for (size_t i = 0; i < svc->nreals; i++)
+		proxy_real_stats_put(svc->reals[i]);
+	free(svc->reals);
+	if (svc->loc_ready)
+		sched_loc_free(&svc->loc);
+	pthread_mutex_destroy(&svc->lock);
+	free(svc);
+}
+
+int proxy_engine_open(struct proxy_engine **out)
+{
+	struct proxy_engine *e = calloc(1, sizeof(*e));
+	struct rlimit rl;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!e)
+		return -ENOMEM;
+	/* Each proxied connection holds two sockets and up to two pipes. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("proxy: cannot raise the open files limit: %s", strerror(errno));
+	}
+	e->nworkers = ncpu < 1 ? 1 : ncpu > PROXY_MAX_WORKERS ? PROXY_MAX_WORKERS : (size_t)ncpu;
+	e->workers = calloc(e->nworkers, sizeof(*e->workers));
+	if (!e->workers) {
+		free(e);
+		return -ENOMEM;
+	}
+	*out = e;
+	return 0;
+}
+
+static int proxy_engine_start(struct proxy_engine *e)
+{
+	struct rlimit rl;
+
+	for (size_t i = 0; i < e->nworkers; i++) {
+		int err = proxy_worker_start(&e->workers[i], (int)i);
+
+		if (err) {
+			log_error("proxy: cannot start worker %zu: %s", i, strerror(-err));
+			return err;
+		}
+	}
+	e->started = true;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_info("proxy: %zu workers, open files limit %llu", e->nworkers,
+			 (unsigned long long)rl.rlim_cur);
+	return 0;
+}
+
+void proxy_engine_close(struct proxy_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; e->started && i < e->nworkers; i++)
+		proxy_worker_stop(&e->workers[i]);
+	for (size_t i = 0; i < e->nservices; i++)
+		proxy_service_put(e->services[i]);
+	free(e->services);
+	free(e->workers);
+	free(e);
+}
+
+static void proxy_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr_storage *ss,
+			   socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = a->v4;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a->v6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+	}
+}
+
+/*
+ * One listening socket of a worker. IP_FREEBIND: xlbd may start before the
+ * VIP is configured (or VRRP moves it here later).
+ */
+static int proxy_listen_socket(const struct proxy_service *svc)
+{
+	int one = 1, fd;
+
+	fd = socket(svc->vip.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one)) < 0 ||
+	    (svc->vip.family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    bind(fd, (const struct sockaddr *)&svc->vip_sa, svc->vip_salen) < 0 ||
+	    listen(fd, PROXY_LISTEN_BACKLOG) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static struct proxy_service *proxy_service_new(const struct service *s)
+{
+	struct proxy_service *svc = calloc(1, sizeof(*svc));
+
+	if (!svc)
+		return NULL;
+	atomic_init(&svc->refs, 1);
+	pthread_mutex_init(&svc->lock, NULL);
+	svc->vip = s->cfg.vip;
+	svc->port = s->cfg.port;
+	proxy_sockaddr(&svc->vip, svc->port, &svc->vip_sa, &svc->vip_salen);
+	sched_rand_seed(&svc->rand, (uint64_t)(uintptr_t)svc ^ (uint64_t)proxy_now_ms());
+	return svc;
+}
+
+/* Every worker gets its own socket; on failure none is kept. */
+static int proxy_service_listen(struct proxy_engine *e, struct proxy_service *svc)
+{
+	int fds[PROXY_MAX_WORKERS];
+	size_t i;
+
+	for (i = 0; i < e->nworkers; i++) {
+		fds[i] = proxy_listen_socket(svc);
+		if (fds[i] < 0) {
+			int err = fds[i];
+
+			while (i--)
+				close(fds[i]);
+			return err;
+		}
+	}
+	for (i = 0; i < e->nworkers; i++) {
+		struct proxy_cmd *cmd = calloc(1, sizeof(*cmd));
+
+		if (!cmd) {
+			close(fds[i]);
+			continue;
+		}
+		proxy_service_get(svc);
+		*cmd = (struct proxy_cmd){.kind = PROXY_CMD_LISTEN, .svc = svc, .fd = fds[i]};
+		proxy_worker_post(&e->workers[i], cmd);
+	}
+	return 0;
+}
+
+static void proxy_service_unlisten(struct proxy_engine *e, struct proxy_service *svc)
+{
+	for (size_t i = 0; i < e->nworkers; i++) {
+		struct proxy_cmd *cmd = calloc(1, sizeof(*cmd));
+
+		if (!cmd)
+			continue; /* the worker drops it at shutdown */
+		proxy_service_get(svc);
+		*cmd = (struct proxy_cmd){.kind = PROXY_CMD_UNLISTEN, .svc = svc, .fd = -1};
+		proxy_worker_post(&e->workers[i], cmd);
+	}
+}
+
+static struct proxy_real_stats *proxy_find_stats(struct proxy_service *svc, const struct real *r)
+{
+	for (size_t i = 0; i < svc->nreals; i++) {
+		struct proxy_real_stats *rs = svc->reals[i];
+
+		if (rs->real_id == r->id && rs->port == r->cfg.port &&
+		    net_addr_equal(&rs->addr, &r->cfg.addr))
+			return rs;
+	}
+	return NULL;
+}
+
+/* Counters carry over for reals that stay; new reals start at zero. */
+static int proxy_service_sync_reals(struct proxy_service *svc, const struct service *s)
+{
+	struct proxy_real_stats **reals = calloc(s->nreals ? s->nreals : 1, sizeof(*reals));
+
+	if (!reals)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nreals; i++) {
+		const struct real *r = &s->reals[i];
+		struct proxy_real_stats *rs = proxy_find_stats(svc, r);
+
+		if (rs) {
+			proxy_real_stats_get(rs);
+		} else {
+			rs = calloc(1, sizeof(*rs));
+			if (!rs) {
+				while (i--)
+					proxy_real_stats_put(reals[i]);
+				free(reals);
+				return -ENOMEM;
+			}
+			atomic_init(&rs->refs, 1);
+			rs->real_id = r->id;
+			rs->addr = r->cfg.addr;
+			rs->port = r->cfg.port;
+		}
+		reals[i] = rs;
+	}
+	for (size_t i = 0; i < svc->nreals; i++)
+		proxy_real_stats_put(svc->reals[i]);
+	free(svc->reals);
+	svc->reals = reals;
+	svc->nreals = s->nreals;
+	return 0;
+}
+
+static struct proxy_snapshot *proxy_snapshot_build(struct proxy_service *svc,
+						   const struct service *s)
+{
+	struct proxy_snapshot *snap = calloc(1, sizeof(*snap));
+	size_t n = s->nreals;
+
+	if (!snap)
+		return NULL;
+	snap->cfg = s->cfg.proxy;
+	snap->sched = s->cfg.sched;
+	snap->sched_flags =
+	    (s->cfg.sched_port ? SCHED_F_PORT : 0) | (s->cfg.sched_fallback ? SCHED_F_FALLBACK : 0);
+	snap->sreals = calloc(n ? n : 1, sizeof(*snap->sreals));
+	snap->targets = calloc(n ? n : 1, sizeof(*snap->targets));
+	if (!snap->sreals || !snap->targets)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct real *r = &s->reals[i];
+		struct sched_real *sr = &snap->sreals[i];
+
+		sr->real_id = r->id;
+		sr->weight = real_weight(r);
+		sr->usable = model_real_in_ring(s, r);
+		sr->slow_start = model_real_slow_start(s, r);
+		sr->last_weight = r->cfg.weight;
+		net_addr_to_xlb(&r->cfg.addr, &sr->addr);
+		sr->port = htons(r->cfg.port);
+		proxy_sockaddr(&r->cfg.addr, r->cfg.port, &snap->targets[i].sa,
+			       &snap->targets[i].salen);
+		snap->targets[i].stats = svc->reals[i];
+		proxy_real_stats_get(svc->reals[i]);
+		snap->n = i + 1;
+	}
+	if (proxy_snapshot_build_table(snap))
+		goto fail;
+	return snap;
+fail:
+	proxy_snapshot_free(snap);
+	return NULL;
+}
+
+/* Builds outside the lock, swaps inside it: a pick sees the old or the new one whole. */
+static int proxy_service_publish(struct proxy_service *svc, const struct service *s)
+{
+	struct proxy_snapshot *snap, *old;
+	int err = proxy_service_sync_reals(svc, s);
+
+	if (err)
+		return err;
+	snap = proxy_snapshot_build(svc, s);
+	if (!snap)
+		return -ENOMEM;
+	if (!svc->loc_ready && sched_get_any(s->cfg.sched)->cls == SCHED_CLASS_LOCALITY) {
+		err = proxy_service_loc_init(svc);
+		if (err) {
+			proxy_snapshot_free(snap);
+			return err;
+		}
+	}
+	/* Workers read the name for their logs: write it only when it changes (first publish). */
+	if (strcmp(svc->name, s->cfg.name) != 0)
+		snprintf(svc->name, sizeof(svc->name), "%s", s->cfg.name);
+	atomic_store(&svc->max_connections, s->cfg.proxy.max_connections);
+	pthread_mutex_lock(&svc->lock);
+	old = svc->snap;
+	svc->snap = snap;
+	pthread_mutex_unlock(&svc->lock);
+	proxy_snapshot_free(old);
+	return 0;
+}
+
+static struct proxy_service *proxy_engine_find(const struct proxy_engine *e,
+					       const struct service *s)
+{
+	for (size_t i = 0; i < e->nservices; i++)
+		if (e->services[i]->port == s->cfg.port &&
+		    net_addr_equal(&e->services[i]->vip, &s->cfg.vip))
+			return e->services[i];
+	return NULL;
+}
+
+/*
+ * Warns when max_connections of all services could not all be open at once:
+ * each connection holds up to PROXY_FDS_PER_CONN descriptors. Past the
+ * limit, accepts are reset (counted as refused) instead of served.
+ */
+static void proxy_engine_check_fds(const struct model *m)
+{
+	uint64_t want = 0;
+	struct rlimit rl;
+
+	for (size_t i = 0; i < m->nservices; i++)
+		if (m->services[i].cfg.method == XLB_METHOD_PROXY)
+			want +=
+			    (uint64_t)m->services[i].cfg.proxy.max_connections * PROXY_FDS_PER_CONN;
+	if (want && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    want > rl.rlim_cur)
+		log_warn("proxy: max_connections of all proxy services need up to %llu open files, "
+			 "the limit is %llu: raise it (LimitNOFILE=) or lower max_connections",
+			 (unsigned long long)want, (unsigned long long)rl.rlim_cur);
+}
+
+int proxy_engine_apply(struct proxy_engine *e, struct model *m)
+{
+	struct proxy_service **next = calloc(m->nservices ? m->nservices : 1, sizeof(*next));
+	size_t nnext = 0;
+	char ip[NET_ADDR_STRLEN];
+	int first_err = 0;
+
+	if (!next)
+		return -ENOMEM;
+	e->seen_gen = m->proxy_gen;
+	proxy_engine_check_fds(m);
+	for (size_t i = 0; i < m->nservices; i++) {
+		const struct service *s = &m->services[i];
+		struct proxy_service *svc;
+		bool fresh = false;
+		int err;
+
+		if (s->cfg.method != XLB_METHOD_PROXY)
+			continue;
+		if (!e->started && (err = proxy_engine_start(e))) {
+			first_err = first_err ? first_err : err;
+			break;
+		}
+		svc = proxy_engine_find(e, s);
+		if (svc) {
+			proxy_service_get(svc);
+		} else {
+			svc = proxy_service_new(s);
+			fresh = true;
+		}
+		err = svc ? proxy_service_publish(svc, s) : -ENOMEM;
+		if (!err && fresh) {
+			err = proxy_service_listen(e, svc);
+			if (err)
+				log_error("service %s: cannot listen on %s port %u: %s",
+					  s->cfg.name, net_addr_str(&s->cfg.vip, ip, sizeof(ip)),
+					  s->cfg.port, strerror(-err));
+			else
+				log_info("service %s: proxy (%s) listening on %s port %u",
+					 s->cfg.name, proxy_mode_name(s->cfg.proxy.mode),
+					 net_addr_str(&s->cfg.vip, ip, sizeof(ip)), s->cfg.port);
+		} else if (err) {
+			log_error("service %s: cannot publish its reals: %s", s->cfg.name,
+				  strerror(-err));
+		}
+		if (err) {
+			proxy_service_put(svc);
+			first_err = first_err ? first_err : err;
+			continue;
+		}
+		next[nnext++] = svc;
+	}
+	for (size_t i = 0; i < e->nservices; i++) {
+		bool kept = false;
+
+		for (size_t j = 0; j < nnext; j++)
+			kept |= next[j] == e->services[i];
+		if (!kept) {
+			log_info("service %s: proxy stops accepting; open connections finish",
+				 e->services[i]->name);
+			proxy_service_unlisten(e, e->services[i]);
+		}
+		proxy_service_put(e->services[i]);
+	}
+	free(e->services);
+	e->services = next;
+	e->nservices = nnext;
+	return first_err;
+}
+
+void proxy_engine_refresh(struct proxy_engine *e, struct model *m)
+{
+	if (!e || e->seen_gen == m->proxy_gen)
+		return;
+	e->seen_gen = m->proxy_gen;
+	for (size_t i = 0; i < m->nservices; i++) {
+		const struct service *s = &m->services[i];
+		struct proxy_service *svc;
+		int err;
+
+		if (s->cfg.method != XLB_METHOD_PROXY || !(svc = proxy_engine_find(e, s)))
+			continue;
+		err = proxy_service_publish(svc, s);
+		if (err)
+			log_error("service %s: cannot publish its reals: %s", s->cfg.name,
+				  strerror(-err));
+	}
+}
+
+/* ---- xlbctl ---- */
+
+static json_object *proxy_u64(atomic_uint_fast64_t *v)
+{
+	return json_object_new_uint64((uint64_t)atomic_load(v));
+}
+
+void proxy_json_service(json_object *o, const struct proxy_engine *e, const struct service *s)
+{
+	struct proxy_service *svc = e ? proxy_engine_find(e, s) : NULL;
+	const struct proxy_config *pc = &s->cfg.proxy;
+	json_object *p = json_object_new_object(), *st;
+
+	json_object_object_add(p, "mode", json_object_new_string(proxy_mode_name(pc->mode)));
+	json_object_object_add(p, "proxy_protocol",
+			       json_object_new_string(proxy_pp_name(pc->proxy_protocol)));
+	json_object_object_add(p, "max_connections", json_object_new_uint64(pc->max_connections));
+	json_object_object_add(p, "connect_timeout_ms",
+			       json_object_new_uint64(pc->connect_timeout_ms));
+	json_object_object_add(p, "idle_timeout_ms", json_object_new_uint64(pc->idle_timeout_ms));
+	json_object_object_add(p, "retries", json_object_new_uint64(pc->retries));
+	json_object_object_add(p, "listening", json_object_new_boolean(svc != NULL));
+	if (svc) {
+		struct proxy_service_stats *ss = &svc->stats;
+
+		json_object_object_add(p, "active_connections", proxy_u64(&ss->active));
+		json_object_object_add(p, "total_connections", proxy_u64(&ss->total));
+		json_object_object_add(p, "bytes_in", proxy_u64(&ss->bytes_in));
+		json_object_object_add(p, "bytes_out", proxy_u64(&ss->bytes_out));
+		json_object_object_add(p, "refused", proxy_u64(&ss->refused));
+		json_object_object_add(p, "connect_failures", proxy_u64(&ss->connect_failures));
+		json_object_object_add(p, "retries_done", proxy_u64(&ss->retries));
+		json_object_object_add(p, "no_real", proxy_u64(&ss->no_real));
+		json_object_object_add(p, "requests", proxy_u64(&ss->requests));
+		/* The packet methods' columns, so `xlbctl list` shows something useful. */
+		st = json_object_new_object();
+		json_object_object_add(st, "packets", json_object_new_uint64(0));
+		json_object_object_add(
+		    st, "bytes",
+		    json_object_new_uint64((uint64_t)atomic_load(&ss->bytes_in) +
+					   (uint64_t)atomic_load(&ss->bytes_out)));
+		json_object_object_add(st, "new_flows", proxy_u64(&ss->total));
+		json_object_object_add(o, "stats", st);
+	}
+	json_object_object_add(o, "proxy", p);
+}
+
+void proxy_json_real(json_object *o, const struct proxy_engine *e, const struct service *s,
+		     const struct real *r)
+{
+	struct proxy_service *svc = e ? proxy_engine_find(e, s) : NULL;
+	struct proxy_real_stats *rs = svc ? proxy_find_stats(svc, r) : NULL;
+	json_object *p, *st;
+
+	if (!rs)
+		return;
+	p = json_object_new_object();
+	json_object_object_add(p, "active_connections", proxy_u64(&rs->active));
+	json_object_object_add(p, "connecting", proxy_u64(&rs->connecting));
+	json_object_object_add(p, "total_connections", proxy_u64(&rs->total));
+	json_object_object_add(p, "bytes_in", proxy_u64(&rs->bytes_to_real));
+	json_object_object_add(p, "bytes_out", proxy_u64(&rs->bytes_to_client));
+	json_object_object_add(p, "connect_failures", proxy_u64(&rs->connect_failures));
+	json_object_object_add(p, "retries", proxy_u64(&rs->retries));
+	json_object_object_add(o, "proxy", p);
+	json_object_object_add(o, "active_conns", proxy_u64(&rs->active));
+	json_object_object_add(o, "inactive_conns", proxy_u64(&rs->connecting));
+	st = json_object_new_object();
+	json_object_object_add(st, "packets", json_object_new_uint64(0));
+	json_object_object_add(st, "bytes",
+			       json_object_new_uint64((uint64_t)atomic_load(&rs->bytes_to_real) +
+						      (uint64_t)atomic_load(&rs->bytes_to_client)));
+	json_object_object_add(st, "new_flows", proxy_u64(&rs->total));
+	json_object_object_add(o, "stats", st);
+}

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * mode http: the client's connection is kept alive across requests, and each
+ * request is balanced on its own: read a request head, pick a real, send it
+ * the head (with X-Forwarded-For) and the body, relay the response until its
+ * framing says it ended, then close the real's side and read the next
+ * request. Real-side connections are not reused (one per request), so a
+ * request never waits behind another client's.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proxy/proxy_conn.h"
+#include "proxy/proxy_http_parse.h"
+
+/* Each direction's buffer: a request head fits whole, bodies stream through. */
+#define PROXY_HTTP_BUF (PROXY_HTTP_HEAD_MAX + 256)
+
+struct proxy_buf {
+	char data[PROXY_HTTP_BUF];
+	size_t off, len; /* unread bytes are data[off .. off + len) */
+};
+
+enum proxy_http_phase {
+	HTTP_READ_HEAD, /* waiting for a whole request head */
+	HTTP_DIALING,	/* a real is being connected */
+	HTTP_EXCHANGE,	/* request to the real, response to the client */
+	HTTP_CLOSING,	/* flush what the client is owed, then close */
+};
+
+struct proxy_http {
+	enum proxy_http_phase phase;
+	struct proxy_buf from_client; /* request bytes not yet passed on */
+	struct proxy_buf to_real;
+	struct proxy_buf from_real; /* response bytes not yet passed on */
+	struct proxy_buf to_client;
+	bool client_eof, real_eof;
+	bool client_keep; /* read another request after this response */
+	bool req_is_head;
+	struct proxy_http_body req_body, resp_body;
+	bool resp_head_done;
+	bool resp_started; /* bytes of this response reached to_client */
+};
+
+static size_t proxy_buf_room(const struct proxy_buf *b)
+{
+	return sizeof(b->data) - b->off - b->len;
+}
+
+/* Moves the unread bytes to the front, so the room is at the end. */
+static void proxy_buf_compact(struct proxy_buf *b)
+{
+	if (b->off && b->len)
+		memmove(b->data, b->data + b->off, b->len);
+	b->off = 0;
+}
+
+static void proxy_buf_consume(struct proxy_buf *b, size_t n)
+{
+	b->off += n;
+	b->len -= n;
+	if (!b->len)
+		b->off = 0;
+}
+
+static bool proxy_buf_put(struct proxy_buf *b, const void *p, size_t n)
+{
+	if (proxy_buf_room(b) < n)
+		proxy_buf_compact(b);
+	if (proxy_buf_room(b) < n)
+		return false;
+	memcpy(b->data + b->off + b->len, p, n);
+	b->len += n;
+	return true;
+}
+
+/* Reads from @fd into @b: bytes read, 0 at EOF, -EAGAIN, or -errno. */
+static ssize_t proxy_buf_read(struct proxy_buf *b, int fd)
+{
+	ssize_t n;
+
+	if (!proxy_buf_room(b))
+		proxy_buf_compact(b);
+	if (!proxy_buf_room(b))
+		return -EAGAIN; /* full: the other side must drain it first */
+	do
+		n = recv(fd, b->data + b->off + b->len, proxy_buf_room(b), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	b->len += (size_t)n;
+	return n;
+}
+
+/* Writes what @b holds to @fd: bytes written, -EAGAIN, or -errno. */
+static ssize_t proxy_buf_write(struct proxy_buf *b, int fd)
+{
+	ssize_t n;
+
+	if (!b->len)
+		return 0;
+	do
+		n = send(fd, b->data + b->off, b->len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	proxy_buf_consume(b, (size_t)n);
+	return n;
+}
+
+/* An error page when no response of a real has started; then the connection closes. */
+static void proxy_http_error(struct proxy_conn *c, int status, const char *reason)
+{
+	struct proxy_http *h = c->http;
+	char page[256];
+	int n;
+
+	proxy_conn_drop_real(c);
+	c->state = PROXY_CONN_IDLE; /* no real: nothing for the connect timeout to retry */
+	h->phase = HTTP_CLOSING;
+	h->client_keep = false;
+	if (h->resp_started)
+		return; /* a response is half sent: only closing tells the client */
+	n = snprintf(page, sizeof(page),
+		     "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+		     "Connection: close\r\n\r\n%s\n",
+		     status, reason, strlen(reason) + 1, reason);
+	if (n > 0 && (size_t)n < sizeof(page))
+		proxy_buf_put(&h->to_client, page, (size_t)n);
+}
+
+static const char *proxy_http_client_ip(const struct proxy_conn *c, char *buf, size_t size)
+{
+	const struct sockaddr_storage *ss = &c->client_sa;
+
+	if (ss->ss_family == AF_INET)
+		return inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, size);
+	if (ss->ss_family == AF_INET6)
+		return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
+				 size);
+	return strcpy(buf, "unknown");
+}
+
+/*
+ * A whole request head is in from_client: queue it for the real with
+ * X-Forwarded-For after the request line, and pick a real. False while
+ * the head is incomplete (or after an error reply was queued).
+ */
+static bool proxy_http_take_request(struct proxy_conn *c)
+{
+	struct proxy_http *h = c->http;
+	struct proxy_http_head req;
+	char ip[INET6_ADDRSTRLEN], xff[INET6_ADDRSTRLEN + 24];
+	const char *head = h->from_client.data + h->from_client.off;
+	int ret, n;
+
+	ret = proxy_http_parse_request(head, h->from_client.len, &req);
+	if (ret == PROXY_HTTP_MORE) {
+		if (h->from_client.len >= PROXY_HTTP_HEAD_MAX)
+			proxy_http_error(c, 431, "Request Header Fields Too Large");
+		else if (h->client_eof)
+			h->phase = HTTP_CLOSING; /* the client is done: nothing owed */
+		return false;
+	}
+	if (ret == PROXY_HTTP_BAD || req.head_len > PROXY_HTTP_HEAD_MAX) {
+		proxy_http_error(c, 400, "Bad Request");
+		return false;
+	}
+	n = snprintf(xff, sizeof(xff), "X-Forwarded-For: %s\r\n",
+		     proxy_http_client_ip(c, ip, sizeof(ip)));
+	h->to_real.off = h->to_real.len = 0;
+	if (!proxy_buf_put(&h->to_real, head, req.line_len) ||
+	    !proxy_buf_put(&h->to_real, xff, (size_t)n) ||
+	    !proxy_buf_put(&h->to_real, head + req.line_len, req.head_len - req.line_len)) {
+		proxy_http_error(c, 431, "Request Header Fields Too Large");
+		return false;
+	}
+	proxy_buf_consume(&h->from_client, req.head_len);
+	proxy_http_body_init(&h->req_body, proxy_http_request_body(&req), req.content_length);
+	h->client_keep = req.keep_alive;
+	h->req_is_head = req.is_head;
+	h->resp_head_done = h->resp_started = h->real_eof = false;
+	h->from_real.off = h->from_real.len = 0;
+	atomic_fetch_add(&c->svc->stats.requests, 1);
+	return true;
+}
+
+/* Request body bytes from the client's buffer into the real's, as far as they fit. */
+static int proxy_http_move_request_body(struct proxy_http *h)
+{
+	while (!h->req_body.done && h->from_client.len) {
+		size_t room, want;
+		ssize_t n;
+
+		proxy_buf_compact(&h->to_real);
+		room = proxy_buf_room(&h->to_real);
+		if (!room)
+			return 0;
+		want = h->from_client.len < room ? h->from_client.len : room;
+		n = proxy_http_body_feed(&h->req_body, h->from_client.data + h->from_client.off,
+					 want);
+		if (n < 0)
+			return -EBADMSG;
+		proxy_buf_put(&h->to_real, h->from_client.data + h->from_client.off, (size_t)n);
+		proxy_buf_consume(&h->from_client, (size_t)n);
+		if ((size_t)n < want && !h->req_body.done)
+			return 0;
+	}
+	return 0;
+}
+
+/* Response bytes from the real's buffer to the client's: head first, then the body. */
+static int proxy_http_move_response(struct proxy_conn *c)
+{
+	struct proxy_http *h = c->http;
+
+	while (!h->resp_head_done) {
+		struct proxy_http_head resp;
+		const char *p = h->from_real.data + h->from_real.off;
+		int ret = proxy_http_parse_response(p, h->from_real.len, h->req_is_head, &resp);
+
+		if (ret == PROXY_HTTP_MORE) {
+			if (h->from_real.len >= PROXY_HTTP_HEAD_MAX || h->real_eof)
+				return -EBADMSG;
+			return 0;
+		}
+		if (ret == PROXY_HTTP_BAD || !proxy_buf_put(&h->to_client, p, resp.head_len))
+			return -EBADMSG;
+		proxy_buf_consume(&h->from_real, resp.head_len);
+		h->resp_started = true;
+		/* 1xx (100 Continue): informational, the real response follows. */
+		if (resp.status >= 100 && resp.status < 200 && resp.status != 101)
+			continue;
+		proxy_http_body_init(&h->resp_body, proxy_http_response_body(&resp, h->req_is_head),
+				     resp.content_length);
+		if (resp.status == 101 || h->resp_body.kind == PROXY_BODY_UNTIL_CLOSE ||
+		    !resp.keep_alive)
+			h->client_keep = false; /* only the close ends it (or the real wants one) */
+		h->resp_head_done = true;
+	}
+	while (!h->resp_body.done && h->from_real.len) {
+		size_t room, want;
+		ssize_t n;
+
+		proxy_buf_compact(&h->to_client);
+		room = proxy_buf_room(&h->to_client);
+		if (!room)
+			return 0;
+		want = h->from_real.len < room ? h->from_real.len : room;
+		n = proxy_http_body_feed(&h->resp_body, h->from_real.data + h->from_real.off, want);
+		if (n < 0)
+			return -EBADMSG;
+		proxy_buf_put(&h->to_client, h->from_real.data + h->from_real.off, (size_t)n);
+		proxy_buf_consume(&h->from_real, (size_t)n);
+		if ((size_t)n < want && !h->resp_body.done)
+			return 0;
+	}
+	if (!h->resp_body.done && h->real_eof && !h->from_real.len) {
+		if (h->resp_body.kind != PROXY_BODY_UNTIL_CLOSE)
+			return -EPIPE; /* cut short: the client must not take it as whole */
+		h->resp_body.done = true;
+	}
+	return 0;
+}
+
+/* One pass over the real's side of an exchange; -errno ends it with an error. */
+static int proxy_http_exchange(struct proxy_conn *c, bool *moved)
+{
+	struct proxy_http *h = c->http;
+	ssize_t n;
+	int err;
+
+	if (c->pp_off < c->pp_len) {
+		err = proxy_conn_send_pp(c);
+		if (err < 0)
+			return err;
+		if (!err)
+			return 0;
+	}
+	err = proxy_http_move_request_body(h);
+	if (err)
+		return err;
+	n = proxy_buf_write(&h->to_real, c->rfd);
+	if (n > 0) {
+		atomic_fetch_add(&c->svc->stats.bytes_in, (uint64_t)n);
+		atomic_fetch_add(&c->real->bytes_to_real, (uint64_t)n);
+		*moved = true;
+	} else if (n < 0 && n != -EAGAIN) {
+		return (int)n;
+	}
+	if (!h->real_eof) {
+		n = proxy_buf_read(&h->from_real, c->rfd);
+		if (n > 0)
+			*moved = true;
+		else if (n == 0)
+			h->real_eof = *moved = true;
+		else if (n != -EAGAIN)
+			return (int)n;
+	}
+	return proxy_http_move_response(c);
+}
+
+/* The exchange ended: back to reading requests, or closing. */
+static void proxy_http_exchange_done(struct proxy_conn *c)
+{
+	struct proxy_http *h = c->http;
+
+	proxy_conn_drop_real(c);
+	c->state = PROXY_CONN_IDLE;
+	/* A request body the real did not wait for is still coming: we cannot find the next
+	 * request. */
+	if (!h->req_body.done)
+		h->client_keep = false;
+	h->phase = h->client_keep ? HTTP_READ_HEAD : HTTP_CLOSING;
+}
+
+static void proxy_http_pump(struct proxy_conn *c)
+{
+	struct proxy_http *h = c->http;
+
+	/* Until nothing moves: edge-triggered events do not come again for bytes left behind. */
+	while (!c->dead) {
+		bool moved = false;
+		ssize_t n;
+		int err;
+
+		/* The client's bytes: requests (also pipelined ones) and bodies. */
+		if (!h->client_eof && h->phase != HTTP_CLOSING) {
+			n = proxy_buf_read(&h->from_client, c->cfd);
+			if (n > 0)
+				moved = true;
+			else if (n == 0)
+				h->client_eof = moved = true;
+			else if (n != -EAGAIN) {
+				proxy_conn_close(c);
+				return;
+			}
+		}
+		if (h->phase == HTTP_READ_HEAD) {
+			if (proxy_http_take_request(c)) {
+				h->phase = HTTP_DIALING;
+				c->ntried = 0;
+				proxy_conn_dial(c); /* comes back through proxy_http_connected */
+				return;
+			}
+		} else if (h->phase == HTTP_EXCHANGE) {
+			err = proxy_http_exchange(c, &moved);
+			if (err) {
+				proxy_http_error(c, 502, "Bad Gateway");
+			} else if (h->resp_head_done && h->resp_body.done &&
+				   (h->req_body.done || h->real_eof)) {
+				proxy_http_exchange_done(c);
+				moved = true;
+			}
+		}
+		/* What the client is owed. */
+		n = proxy_buf_write(&h->to_client, c->cfd);
+		if (n > 0) {
+			atomic_fetch_add(&c->svc->stats.bytes_out, (uint64_t)n);
+			if (c->real)
+				atomic_fetch_add(&c->real->bytes_to_client, (uint64_t)n);
+			moved = true;
+		} else if (n < 0 && n != -EAGAIN) {
+			proxy_conn_close(c);
+			return;
+		}
+		if (h->phase == HTTP_CLOSING && !h->to_client.len) {
+			proxy_conn_close(c);
+			return;
+		}
+		if (moved)
+			c->last_active_ms = c->w->now_ms;
+		else
+			break;
+	}
+}
+
+int proxy_http_start(struct proxy_conn *c)
+{
+	c->http = calloc(1, sizeof(*c->http));
+	if (!c->http)
+		return -ENOMEM;
+	c->state = PROXY_CONN_IDLE;
+	c->http->phase = HTTP_READ_HEAD;
+	proxy_http_pump(c);
+	return 0;
+}
+
+void proxy_http_event(struct proxy_conn *c, bool from_real, uint32_t events)
+{
+	(void)from_real;
+	(void)events;
+	proxy_http_pump(c);
+}
+
+void proxy_http_connected(struct proxy_conn *c)
+{
+	c->http->phase = HTTP_EXCHANGE;
+	proxy_http_pump(c);
+}
+
+void proxy_http_no_real(struct proxy_conn *c)
+{
+	proxy_http_error(c, 503, "Service Unavailable");
+	proxy_http_pump(c);
+}
+
+void proxy_http_free(struct proxy_conn *c)
+{
+	free(c->http);
+	c->http = NULL;
+}

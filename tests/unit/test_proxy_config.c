@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* method proxy's service keys: defaults, every key, and each error with its line. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static int load(const char *text, struct xlb_config *cfg, struct config_errors *errs,
+		char *path, size_t size)
+{
+	int fd, ret;
+
+	snprintf(path, size, "/tmp/xlb-test-proxy-config-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	ret = config_load(path, cfg, errs);
+	unlink(path);
+	return ret;
+}
+
+#define HEAD "interfaces: [{name: eth0}]\nservices:\n"
+
+static void test_defaults(void **state)
+{
+	struct xlb_config cfg;
+	struct config_errors errs;
+	char path[64];
+	const struct proxy_config *pc;
+
+	(void)state;
+	assert_int_equal(load(HEAD "  - name: p\n"
+				   "    vip: 10.0.0.1\n"
+				   "    port: 80\n"
+				   "    method: proxy\n"
+				   "    reals: [{address: 10.0.1.1, port: 8080}]\n",
+			      &cfg, &errs, path, sizeof(path)),
+			 0);
+	assert_int_equal(cfg.services[0].method, XLB_METHOD_PROXY);
+	assert_int_equal(cfg.services[0].reals[0].port, 8080); /* not dsr: ports may differ */
+	pc = &cfg.services[0].proxy;
+	assert_int_equal(pc->mode, PROXY_MODE_TCP);
+	assert_int_equal(pc->proxy_protocol, PROXY_PP_NONE);
+	assert_int_equal(pc->max_connections, 10000);
+	assert_int_equal(pc->connect_timeout_ms, 2000);
+	assert_int_equal(pc->idle_timeout_ms, 60000);
+	assert_int_equal(pc->retries, 2);
+	config_free(&cfg);
+	config_errors_free(&errs);
+}
+
+static void test_every_key(void **state)
+{
+	struct xlb_config cfg;
+	struct config_errors errs;
+	char path[64];
+	const struct proxy_config *pc;
+
+	(void)state;
+	assert_int_equal(load(HEAD "  - name: p\n"
+				   "    vip: 2001:db8::1\n"
+				   "    port: 443\n"
+				   "    method: proxy\n"
+				   "    scheduler: wlc\n"
+				   "    mode: http\n"
+				   "    max_connections: 5\n"
+				   "    connect_timeout: 250ms\n"
+				   "    idle_timeout: 2m\n"
+				   "    retries: 0\n"
+				   "    proxy_protocol: v2\n"
+				   "    reals: [{address: '2001:db8:1::1'}]\n",
+			      &cfg, &errs, path, sizeof(path)),
+			 0);
+	pc = &cfg.services[0].proxy;
+	assert_int_equal(pc->mode, PROXY_MODE_HTTP);
+	assert_int_equal(pc->proxy_protocol, PROXY_PP_V2);
+	assert_int_equal(pc->max_connections, 5);
+	assert_int_equal(pc->connect_timeout_ms, 250);
+	assert_int_equal(pc->idle_timeout_ms, 120000);
+	assert_int_equal(pc->retries, 0);
+	assert_string_equal(proxy_mode_name(pc->mode), "http");
+	assert_string_equal(proxy_pp_name(pc->proxy_protocol), "v2");
+	config_free(&cfg);
+	config_errors_free(&errs);
+}
+
+/* Every message, in file order, with the path stripped. */
+static void assert_errors(const char *text, const char *const *want, size_t nwant)
+{
+	struct xlb_config cfg;
+	struct config_errors errs;
+	char path[64];
+
+	assert_int_equal(load(text, &cfg, &errs, path, sizeof(path)), -22);
+	if (errs.count != nwant)
+		for (size_t i = 0; i < errs.count; i++)
+			printf("  got: %s\n", errs.msgs[i] + strlen(path) + 1);
+	assert_int_equal(errs.count, nwant);
+	for (size_t i = 0; i < nwant; i++)
+		assert_string_equal(errs.msgs[i] + strlen(path) + 1, want[i]);
+	config_errors_free(&errs);
+}
+
+static void test_errors(void **state)
+{
+	static const char *const want[] = {
+		"3: method proxy carries TCP only (expected protocol tcp)",
+		"8: unknown mode 'ftp' (expected tcp or http)",
+		"9: bad max_connections '0' (expected an integer 1..10000000)",
+		"10: bad connect_timeout '0s' (expected more than 0)",
+		"11: bad idle_timeout '5' (expected a duration with a unit: ms, s, m, h)",
+		"12: bad retries '17' (expected an integer 0..16)",
+		"13: unknown proxy_protocol 'v3' (expected v1 or v2)",
+		"20: mode is only used with method proxy (expected no mode key)",
+		"21: proxy_protocol is only used with method proxy (expected no proxy_protocol key)",
+		"27: persistence is not used with method proxy (expected no persistence key)",
+		"28: midstream is not used with method proxy (expected no midstream key)",
+	};
+
+	(void)state;
+	assert_errors(HEAD "  - name: p\n"			/* 3 */
+			   "    vip: 10.0.0.1\n"		/* 4 */
+			   "    port: 80\n"			/* 5 */
+			   "    protocol: udp\n"		/* 6 */
+			   "    method: proxy\n"		/* 7 */
+			   "    mode: ftp\n"			/* 8 */
+			   "    max_connections: 0\n"	/* 9 */
+			   "    connect_timeout: 0s\n"	/* 10 */
+			   "    idle_timeout: 5\n"		/* 11 */
+			   "    retries: 17\n"		/* 12 */
+			   "    proxy_protocol: v3\n"	/* 13 */
+			   "    reals: [{address: 10.0.1.1}]\n" /* 14 */
+			   "  - name: d\n"			/* 15 */
+			   "    vip: 10.0.0.2\n"		/* 16 */
+			   "    port: 80\n"			/* 17 */
+			   "    method: dr\n"		/* 18 */
+			   "    reals: [{address: 10.0.1.1}]\n" /* 19 */
+			   "    mode: http\n"		/* 20 */
+			   "    proxy_protocol: v1\n"	/* 21 */
+			   "  - name: q\n"			/* 22 */
+			   "    vip: 10.0.0.3\n"		/* 23 */
+			   "    port: 80\n"			/* 24 */
+			   "    method: proxy\n"		/* 25 */
+			   "    reals: [{address: 10.0.1.1}]\n" /* 26 */
+			   "    persistence: 5m\n"		/* 27 */
+			   "    midstream: drop\n",		/* 28 */
+		      want, sizeof(want) / sizeof(want[0]));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
