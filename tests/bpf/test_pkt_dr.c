@@ -15,6 +15,7 @@
 #include "pktbuild.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include "dataplane.h"
@@ -1144,6 +1145,110 @@ static void test_stats_exact(void **state)
 	check_stats(f, DP_STATS_SERVICE, SVC_TCP4, 5, svc_bytes + data_a.len, 2);
 }
 
+/* ---- what an HA backup must not forward, and what connection sync hears ---- */
+
+/* A unicast frame to another MAC (flooded to us) passes untouched once xlbd registered ours. */
+static void test_other_host(void **state)
+{
+	static const uint8_t OTHER_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x99, 0x01 };
+	struct fixture *f = *state;
+	uint32_t slot = f->ifindex % XLB_IFACE_SLOTS;
+	struct xlb_iface ifc = { .ifindex = f->ifindex };
+	struct pkt syn, flooded;
+	uint64_t c[XLB_CNT__COUNT];
+
+	build_flow(&syn, &(struct flow)TCP4(40000, SYN));
+	flooded = syn;
+	memcpy(flooded.buf, OTHER_MAC, 6);
+	/* Not registered yet: no filter (tests, tools that attach by hand). */
+	expect(f, "flooded, interface unknown", &flooded, XDP_TX, 1);
+	memcpy(ifc.mac, LB_MAC, 6);
+	assert_int_equal(bpf_map_update_elem(dataplane_map_fd(f->dp, "iface_macs"), &slot, &ifc, 0), 0);
+	build_flow(&syn, &(struct flow)TCP4(40001, SYN));
+	flooded = syn;
+	memcpy(flooded.buf, OTHER_MAC, 6);
+	expect(f, "flooded to another MAC", &flooded, XDP_PASS, 0);
+	counters(f, c);
+	assert_int_equal(c[XLB_CNT_PASS_OTHER_HOST], 1);
+	expect(f, "addressed to us", &syn, XDP_TX, 2);
+}
+
+struct events_seen {
+	struct xlb_flow_event ev[8];
+	size_t n;
+};
+
+static int on_flow_event(void *ctx, void *data, size_t size)
+{
+	struct events_seen *seen = ctx;
+
+	assert_int_equal(size, sizeof(struct xlb_flow_event));
+	if (seen->n < 8)
+		memcpy(&seen->ev[seen->n], data, size);
+	seen->n++;
+	return 0;
+}
+
+/* Established, UDP and finished flows are reported to sync; a SYN-only flow is not. */
+static void test_flow_events(void **state)
+{
+	struct fixture *f = *state;
+	struct events_seen seen = { .n = 0 };
+	struct ring_buffer *rb = ring_buffer__new(dataplane_flow_events_fd(f->dp), on_flow_event,
+						  &seen, NULL);
+	struct pkt syn, ack, fin, udp, data_b;
+	struct xlb_flow flow = { 0 }, got;
+	struct xlb_real real;
+
+	assert_non_null(rb);
+	build_flow(&syn, &(struct flow)TCP4(40000, SYN));
+	build_flow(&ack, &(struct flow)TCP4(40000, ACK));
+	build_flow(&fin, &(struct flow)TCP4(40000, FINACK));
+	build_flow(&udp, &(struct flow)UDP4(5353));
+
+	expect(f, "SYN", &syn, XDP_TX, 1);
+	expect(f, "SYN again", &syn, XDP_TX, 1);
+	ring_buffer__consume(rb);
+	assert_int_equal(seen.n, 0);
+
+	expect(f, "ACK", &ack, XDP_TX, 1);
+	expect(f, "ACK again (no change)", &ack, XDP_TX, 1);
+	ring_buffer__consume(rb);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.ev[0].flow.state, XLB_FS_EST);
+	assert_int_equal(seen.ev[0].key.sport, htons(40000));
+	assert_int_equal(seen.ev[0].flow.real_id, 1);
+	assert_int_equal(dataplane_real_get(f->dp, 1, &real), 0);
+	assert_memory_equal(&seen.ev[0].real_addr, &real.addr, sizeof(real.addr));
+	assert_int_equal(seen.ev[0].real_port, real.port);
+
+	expect(f, "FIN", &fin, XDP_TX, 1);
+	expect(f, "UDP", &udp, XDP_TX, 11);
+	ring_buffer__consume(rb);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.ev[1].flow.state, XLB_FS_FIN);
+	assert_int_equal(seen.ev[2].flow.state, XLB_FS_UDP);
+
+	/* A flow installed from a peer is ours again after one packet. */
+	build_flow(&data_b, &(struct flow)TCP4(40100, PSHACK));
+	flow.real_id = 3;
+	assert_int_equal(dataplane_real_get(f->dp, 3, &real), 0);
+	flow.real_gen = real.gen;
+	flow.svc_id = SVC_TCP4;
+	flow.state = XLB_FS_EST;
+	flow.flags = XLB_FLOW_F_SYNCED;
+	struct xlb_flow_key key = { .proto = IPPROTO_TCP, .family = XLB_FAMILY_V4 };
+	key.src.addr[0] = ip4(CLIENT4);
+	key.dst.addr[0] = ip4(VIP4);
+	key.sport = htons(40100);
+	key.dport = htons(80);
+	assert_int_equal(dataplane_flow_put(f->dp, &key, &flow), 0);
+	expect(f, "synced flow", &data_b, XDP_TX, 3);
+	assert_int_equal(dataplane_flow_get(f->dp, &key, &got), 0);
+	assert_int_equal(got.flags & XLB_FLOW_F_SYNCED, 0);
+	ring_buffer__free(rb);
+}
+
 /* ---- reals behind another interface ---- */
 
 /* Any interface but lo; XDP test runs never transmit, it only has to exist. */
@@ -1271,6 +1376,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_real_inactive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flow_events, setup, teardown),
 	};
 
 	if (geteuid() != 0) {
