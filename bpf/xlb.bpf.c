@@ -495,8 +495,6 @@ static __always_inline int tc_push_encap(struct __sk_buff *skb, const struct fwd
 	return encap_write((void *)(long)skb->data, (void *)(long)skb->data_end, plan);
 }
 
-#define XLB_PACKET_OTHERHOST 3 /* <linux/if_packet.h> PACKET_OTHERHOST */
-
 SEC("tc")
 int xlb_tc(struct __sk_buff *skb)
 {
@@ -514,8 +512,7 @@ int xlb_tc(struct __sk_buff *skb)
 
 	if (!plan)
 		return TC_ACT_OK;
-	/* The stack has classified it already (PACKET_OTHERHOST); see frame_for_us(). */
-	if (skb->pkt_type == XLB_PACKET_OTHERHOST) {
+	if (!frame_for_us(data, data_end, skb->ifindex)) {
 		count(XLB_CNT_PASS_OTHER_HOST);
 		return TC_ACT_OK;
 	}
