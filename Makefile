@@ -87,15 +87,51 @@ $(BUILD)/tests/%: tests/bpf/%.c tests/bpf/pktbuild.h $(BUILD)/libxlb-san.a $(BUI
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(filter %.c %.a,$^) -o $@ $(LDLIBS) -lcmocka
 
-# bench-pkt: the XDP program's ns/packet, new flow (SYN) vs established, per
-# scheduler (bench/pkt_cost.c, docs/BENCHMARKS.md). Needs root.
-.PHONY: bench-pkt
-bench-pkt: $(BUILD)/bench/pkt_cost
-	@BUILD=$(BUILD) bench/run_pkt_cost.sh
-
-$(BUILD)/bench/pkt_cost: bench/pkt_cost.c tests/bpf/pktbuild.h $(BUILD)/libxlb.a $(BUILD)/xlb.skel.h
+# Bench-only BPF programs (bench/bpf/) and their skeletons, in $(BUILD)/bench/.
+BENCH_BPF_HDRS := $(wildcard bench/bpf/*.h)
+$(BUILD)/bench/%.bpf.o: bench/bpf/%.bpf.c $(BENCH_BPF_HDRS) $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(filter %.c %.a,$^) -o $@ $(LDLIBS)
+	$(CLANG) $(BPF_CFLAGS) -Ibench/bpf -c $< -o $@
+
+# bench-pkt: the XDP program's ns/packet per forwarding method against a
+# MAC-swap floor (and, with `bench/run_pkt_cost.sh sched`, per scheduler);
+# bench-pps: forwarded packets per second through veths. Both need root;
+# QUICK=1 is the short CI variant. See docs/BENCHMARKS.md.
+.PHONY: bench-pkt bench-pps
+bench-pkt: $(BUILD)/bench/pkt_cost
+	@BUILD=$(BUILD) QUICK=$(QUICK) bench/run_pkt_cost.sh
+
+$(BUILD)/bench/pkt_cost: bench/pkt_cost.c tests/bpf/pktbuild.h $(BENCH_BPF_HDRS) $(BUILD)/libxlb.a $(BUILD)/xlb.skel.h $(BUILD)/bench/pkt_cost.bpf.o $(BUILD)/bench/pkt_cost.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(BUILD)/bench -Ibench/bpf $(filter %.c %.a,$^) -o $@ $(LDLIBS)
+
+bench-pps: $(BUILD)/bench/pps_gen $(BUILD)/bench/pps.bpf.o $(BUILD)/xlbd $(BUILD)/xlbctl
+	@BUILD=$(BUILD) QUICK=$(QUICK) bench/run_pps.sh
+
+$(BUILD)/bench/pps_gen: bench/pps_gen.c $(BENCH_BPF_HDRS) $(BUILD)/bench/pps.bpf.o $(BUILD)/bench/pps.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(BUILD)/bench -Ibench/bpf $(filter %.c,$^) -o $@ $(LDLIBS)
+
+# bench: the BMT (bench/bmt.sh: HTTP req/s and latency through xlb's methods,
+# xlb proxy, HAProxy, nginx stream and nftables against no LB, in a namespace
+# lab; tables and charts in $(OUT), default bench/results/bmt-DATE), then
+# bench-pkt and bench-pps. bench-quick: the short variant of all three (CI:
+# tests/lab/test_bench_quick.sh). Need root. See docs/BENCHMARKS.md.
+.PHONY: bench bench-quick bench-bmt
+bench-bmt: $(BUILD)/xlbd $(BUILD)/xlbctl $(BUILD)/xlb-rs $(BUILD)/xdp_pass.bpf.o
+	@BUILD=$(BUILD) QUICK=$(QUICK) OUT=$(OUT) bench/bmt.sh
+
+bench:
+	@$(MAKE) --no-print-directory bench-bmt
+	@$(MAKE) --no-print-directory bench-pkt
+	@if $(MAKE) -n bench-pps >/dev/null 2>&1; then $(MAKE) --no-print-directory bench-pps; \
+	 else echo "bench: no bench-pps target, skipped"; fi
+
+bench-quick:
+	@$(MAKE) --no-print-directory bench-bmt QUICK=1
+	@$(MAKE) --no-print-directory bench-pkt QUICK=1
+	@if $(MAKE) -n bench-pps >/dev/null 2>&1; then $(MAKE) --no-print-directory bench-pps QUICK=1; \
+	 else echo "bench-quick: no bench-pps target, skipped"; fi
 
 test: deps
 	@$(MAKE) --no-print-directory all
