@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Proxied connections: accept (with max_connections), dialling a real with
- * connect timeout and retries on other reals, and mode tcp's forwarding
- * with splice() through a pipe per direction, so the payload never leaves
- * the kernel. Sockets are registered edge-triggered for both directions;
+ * connect timeout and retries on other reals, and mode tcp's forwarding:
+ * copied through a small buffer at first, then, for a direction that turns
+ * out to carry bulk, with splice() through a pipe, so the payload never
+ * leaves the kernel. Sockets are registered edge-triggered for both directions;
  * every event runs the pump until each side would block.
  */
 #include "proxy/proxy_conn.h"
@@ -20,6 +21,8 @@
 #include "log.h"
 
 #define PROXY_SPLICE_CHUNK (64 * 1024) /* a default pipe's capacity */
+#define PROXY_COPY_BUF (16 * 1024)
+#define PROXY_SPLICE_AFTER (256 * 1024) /* bytes copied before a direction splices */
 #define PROXY_CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 /* The max_connections warning: at most once a second per service. */
 #define PROXY_REFUSAL_LOG_MS 1000
@@ -27,7 +30,9 @@
 static void proxy_pipe_init(struct proxy_pipe *p)
 {
 	p->fds[0] = p->fds[1] = -1;
-	p->len = 0;
+	p->buf = NULL;
+	p->len = p->off = 0;
+	p->moved = 0;
 	p->src_eof = p->dst_shut = false;
 }
 
@@ -38,6 +43,8 @@ static void proxy_pipe_close(struct proxy_pipe *p)
 		close(p->fds[1]);
 	}
 	p->fds[0] = p->fds[1] = -1;
+	free(p->buf);
+	p->buf = NULL;
 }
 
 static void proxy_conn_link(struct proxy_conn **head, struct proxy_conn *c)
@@ -256,10 +263,74 @@ static void proxy_conn_connect_event(struct proxy_conn *c)
 	proxy_conn_connected(c);
 }
 
+static void proxy_pipe_count(struct proxy_conn *c, struct proxy_pipe *p, bool to_real, size_t n)
+{
+	p->moved += n;
+	if (to_real) {
+		atomic_fetch_add(&c->svc->stats.bytes_in, (uint64_t)n);
+		atomic_fetch_add(&c->real->bytes_to_real, (uint64_t)n);
+	} else {
+		atomic_fetch_add(&c->svc->stats.bytes_out, (uint64_t)n);
+		atomic_fetch_add(&c->real->bytes_to_client, (uint64_t)n);
+	}
+}
+
+/* One direction through the copy buffer until one side would block. */
+static int proxy_pipe_copy(struct proxy_conn *c, struct proxy_pipe *p, int src, int dst,
+			   bool to_real, bool *moved_any)
+{
+	if (!p->buf && !(p->buf = malloc(PROXY_COPY_BUF)))
+		return -ENOMEM;
+	for (;;) {
+		bool moved = false;
+		ssize_t n;
+
+		if (p->len == 0 && !p->src_eof) {
+			n = recv(src, p->buf, PROXY_COPY_BUF, 0);
+			if (n > 0) {
+				p->len = (size_t)n;
+				p->off = 0;
+				moved = true;
+			} else if (n == 0) {
+				p->src_eof = true;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				return -errno;
+			}
+		}
+		if (p->len > 0) {
+			n = send(dst, p->buf + p->off, p->len, MSG_NOSIGNAL);
+			if (n > 0) {
+				p->len -= (size_t)n;
+				p->off += (size_t)n;
+				moved = true;
+				proxy_pipe_count(c, p, to_real, (size_t)n);
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				return -errno;
+			} else {
+				break; /* dst is full: its EPOLLOUT brings us back */
+			}
+		}
+		if (!moved)
+			break;
+		*moved_any = true;
+		if (p->len == 0 && p->moved >= PROXY_SPLICE_AFTER)
+			break; /* bulk: the caller switches to splice */
+	}
+	return 0;
+}
+
 /* One direction: src -> pipe -> dst until one side would block. */
 static int proxy_pipe_pump(struct proxy_conn *c, struct proxy_pipe *p, int src, int dst,
 			   bool to_real, bool *moved_any)
 {
+	if (p->fds[0] < 0 && (p->moved < PROXY_SPLICE_AFTER || p->len)) {
+		int err = proxy_pipe_copy(c, p, src, dst, to_real, moved_any);
+
+		if (err)
+			return err;
+		if (p->moved < PROXY_SPLICE_AFTER || p->len || p->src_eof)
+			goto out;
+	}
 	if (p->fds[0] < 0 && pipe2(p->fds, O_NONBLOCK | O_CLOEXEC) < 0) {
 		p->fds[0] = p->fds[1] = -1;
 		return -errno;
@@ -286,13 +357,7 @@ static int proxy_pipe_pump(struct proxy_conn *c, struct proxy_pipe *p, int src, 
 			if (n > 0) {
 				p->len -= (size_t)n;
 				moved = true;
-				if (to_real) {
-					atomic_fetch_add(&c->svc->stats.bytes_in, (uint64_t)n);
-					atomic_fetch_add(&c->real->bytes_to_real, (uint64_t)n);
-				} else {
-					atomic_fetch_add(&c->svc->stats.bytes_out, (uint64_t)n);
-					atomic_fetch_add(&c->real->bytes_to_client, (uint64_t)n);
-				}
+				proxy_pipe_count(c, p, to_real, (size_t)n);
 			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				return -errno;
 			} else {
@@ -303,6 +368,7 @@ static int proxy_pipe_pump(struct proxy_conn *c, struct proxy_pipe *p, int src, 
 			break;
 		*moved_any = true;
 	}
+out:
 	if (p->len == 0 && p->src_eof && !p->dst_shut) {
 		shutdown(dst, SHUT_WR); /* pass the half-close on */
 		p->dst_shut = true;

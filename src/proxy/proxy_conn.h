@@ -6,10 +6,19 @@
 #include "proxy/proxy_internal.h"
 #include "proxy/proxy_protocol.h"
 
-/* One direction of a spliced connection: socket -> pipe -> socket. */
+/*
+ * One direction of a connection. It starts by copying through a small
+ * buffer: most responses are a few KiB, and a pipe's two splice() calls plus
+ * its creation cost more than copying them. A direction that carries more
+ * than PROXY_SPLICE_AFTER bytes switches to socket -> pipe -> socket splice(),
+ * so bulk payload never leaves the kernel.
+ */
 struct proxy_pipe {
-	int fds[2]; /* -1 until first used */
-	size_t len; /* bytes in the pipe */
+	int fds[2]; /* -1 until splicing */
+	char *buf; /* copy buffer, NULL until first used */
+	size_t len; /* bytes in the pipe (splicing) or in buf */
+	size_t off; /* copying: where the unsent bytes of buf start */
+	uint64_t moved; /* bytes passed on so far */
 	bool src_eof;
 	bool dst_shut;
 };
