@@ -254,7 +254,7 @@ def cmd_summary(outdir):
             errs = sum(int(r["errors"]) for r in rs)
             ratio = statistics.median(rps) / d if d == d and d > 0 else float("nan")
             cpu_s = "-" if not cpu else f"{statistics.median(cpu):.0f}"
-            if cfg in ("xlb-dr", "xlb-dscp", "xlb-tun", "xlb-nat", "xlb-fnat", "nft-dnat") and cpu:
+            if cfg in ("xlb-dr", "xlb-dr-tc", "xlb-dscp", "xlb-tun", "xlb-nat", "xlb-fnat", "nft-dnat") and cpu:
                 cpu_s += "*"
             nfail = len(failed.get((cfg, t, c), []))
             w(f"| {label(cfg)} | {mmm(rps, fmt_rps)} | "
@@ -286,6 +286,7 @@ def cmd_summary(outdir):
             w(f"- {what}: no data ({skipped.get(a) or skipped.get(b) or 'missing'})")
 
     ratio_line("xlb-dr", "direct", "xlb dr / direct req/s", 0.95)
+    ratio_line("xlb-dr-tc", "direct", "xlb dr (tc) / direct req/s", 0.95)
     ratio_line("xlb-proxy-tcp", "haproxy-tcp", "xlb proxy (tcp) / HAProxy mode tcp req/s, both 2 threads", 1.0)
     w("")
     if skipped:

@@ -230,6 +230,11 @@ static void proxy_conn_connected(struct proxy_conn *c)
 	c->ntried = 0;
 	c->pp_len = c->pp_off = 0;
 	if (c->cfg.proxy_protocol != PROXY_PP_NONE) {
+		socklen_t len = sizeof(c->local_sa);
+
+		/* Only the PROXY header needs the address the client reached. */
+		if (getsockname(c->cfd, (struct sockaddr *)&c->local_sa, &len) < 0)
+			c->local_sa = c->svc->vip_sa;
 		n = proxy_pp_encode(c->cfg.proxy_protocol, (struct sockaddr *)&c->client_sa,
 				    (struct sockaddr *)&c->local_sa, c->pp, sizeof(c->pp));
 		if (n > 0)
@@ -243,7 +248,9 @@ static void proxy_conn_connected(struct proxy_conn *c)
 
 /*
  * A connecting socket's event. An event may be stale (queued for an earlier
- * socket of this connection), so "connected" needs getpeername() to agree.
+ * socket of this connection: a retry, or http's previous request), so then
+ * "connected" needs getpeername() to agree; a tcp connection's first dial
+ * has no earlier socket, and saves the call.
  */
 static void proxy_conn_connect_event(struct proxy_conn *c)
 {
@@ -258,7 +265,8 @@ static void proxy_conn_connect_event(struct proxy_conn *c)
 		proxy_conn_dial_failed(c);
 		return;
 	}
-	if (getpeername(c->rfd, (struct sockaddr *)&peer, &len) < 0)
+	if ((c->ntried > 1 || c->cfg.mode == PROXY_MODE_HTTP) &&
+	    getpeername(c->rfd, (struct sockaddr *)&peer, &len) < 0)
 		return; /* still in progress */
 	proxy_conn_connected(c);
 }
@@ -440,7 +448,6 @@ static void proxy_conn_new(struct proxy_worker *w, struct proxy_listener *l, int
 {
 	struct proxy_service *svc = l->svc;
 	struct proxy_conn *c;
-	socklen_t len = sizeof(c->local_sa);
 	uint64_t active = atomic_fetch_add(&svc->stats.active, 1);
 
 	if (active >= atomic_load(&svc->max_connections)) {
@@ -463,8 +470,6 @@ static void proxy_conn_new(struct proxy_worker *w, struct proxy_listener *l, int
 	c->cfd = fd;
 	c->rfd = -1;
 	c->client_sa = *client;
-	if (getsockname(fd, (struct sockaddr *)&c->local_sa, &len) < 0)
-		c->local_sa = svc->vip_sa;
 	proxy_pipe_init(&c->up);
 	proxy_pipe_init(&c->down);
 	c->last_active_ms = w->now_ms;
