@@ -12,31 +12,55 @@ static bool xlb_addr_equal(const struct xlb_addr *a, const struct xlb_addr *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
+static bool sync_service_is(const struct service *s, const struct xlb_flow_key *key)
+{
+	struct xlb_addr vip;
+
+	if (s->cfg.proto != key->proto || htons(s->cfg.port) != key->dport ||
+	    net_addr_xlb_family(&s->cfg.vip) != key->family)
+		return false;
+	net_addr_to_xlb(&s->cfg.vip, &vip);
+	return xlb_addr_equal(&vip, &key->dst);
+}
+
+static bool sync_real_is(const struct real *r, const struct xlb_addr *addr, uint16_t port)
+{
+	struct xlb_addr a;
+
+	net_addr_to_xlb(&r->cfg.addr, &a);
+	return htons(r->cfg.port) == port && xlb_addr_equal(&a, addr);
+}
+
+/*
+ * Linear searches, each starting where the last one matched: records come
+ * in bursts of one service's flows, so the first probe nearly always hits.
+ * The remembered index is only a hint, checked again (a reload may have
+ * reordered everything).
+ */
+static size_t sync_last_service, sync_last_real;
+
 static struct service *sync_find_service(struct model *m, const struct xlb_flow_key *key)
 {
-	for (size_t i = 0; i < m->nservices; i++) {
-		struct service *s = &m->services[i];
-		struct xlb_addr vip;
+	for (size_t k = 0; k < m->nservices; k++) {
+		size_t i = (sync_last_service + k) % m->nservices;
 
-		if (s->cfg.proto != key->proto || htons(s->cfg.port) != key->dport ||
-		    net_addr_xlb_family(&s->cfg.vip) != key->family)
-			continue;
-		net_addr_to_xlb(&s->cfg.vip, &vip);
-		if (xlb_addr_equal(&vip, &key->dst))
-			return s;
+		if (sync_service_is(&m->services[i], key)) {
+			sync_last_service = i;
+			return &m->services[i];
+		}
 	}
 	return NULL;
 }
 
 static struct real *sync_find_real(struct service *s, const struct xlb_addr *addr, uint16_t port)
 {
-	for (size_t i = 0; i < s->nreals; i++) {
-		struct real *r = &s->reals[i];
-		struct xlb_addr a;
+	for (size_t k = 0; k < s->nreals; k++) {
+		size_t i = (sync_last_real + k) % s->nreals;
 
-		net_addr_to_xlb(&r->cfg.addr, &a);
-		if (htons(r->cfg.port) == port && xlb_addr_equal(&a, addr))
-			return r;
+		if (sync_real_is(&s->reals[i], addr, port)) {
+			sync_last_real = i;
+			return &s->reals[i];
+		}
 	}
 	return NULL;
 }
