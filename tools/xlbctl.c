@@ -275,13 +275,35 @@ static int cmd_ha(const struct xlbctl_opts *opts, json_object *reply)
 	}
 	if (!list || !json_object_array_length(list))
 		printf("(no VRRP instances)\n");
-	printf("\nConnection sync: %s\n",
-	       json_object_get_boolean(jget(sync, "enabled")) ? "enabled" : "disabled");
-	json_object_object_foreach(sync, key, val) {
-		if (strcmp(key, "enabled") == 0)
-			continue;
-		printf("  %-20s %s\n", key, json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+	if (!json_object_get_boolean(jget(sync, "enabled"))) {
+		printf("\nConnection sync: disabled\n");
+		return 0;
 	}
+	printf("\nConnection sync: port %lld, %lld records/s at most, refresh %llds, %lld queued\n",
+	       (long long)jint(sync, "port"), (long long)jint(sync, "max_rate"),
+	       (long long)jint(sync, "refresh_ms") / 1000, (long long)jint(sync, "queued"));
+	list = jget(sync, "peers");
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		json_object *p = json_object_array_get_idx(list, i);
+		char d[48] = "never";
+
+		if (jget(p, "last_rx_ms_ago"))
+			duration((double)jint(p, "last_rx_ms_ago") / 1000.0, d, sizeof(d));
+		printf("  peer %s:%lld  %lld messages received, last %s%s\n", jstr(p, "address"),
+		       (long long)jint(p, "port"), (long long)jint(p, "rx_messages"), d,
+		       jget(p, "last_rx_ms_ago") ? " ago" : "");
+	}
+	/* Counters three to a line, in the order xlbd lists them. */
+	int col = 0;
+	json_object_object_foreach(jget(sync, "counters"), key, val) {
+		printf("%s%-20s %10lld", col ? "   " : "  ", key, (long long)json_object_get_int64(val));
+		if (++col == 3) {
+			printf("\n");
+			col = 0;
+		}
+	}
+	if (col)
+		printf("\n");
 	return 0;
 }
 
