@@ -83,7 +83,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxlb-san.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/%: tests/bpf/%.c tests/bpf/pktbuild.h $(BUILD)/libxlb-san.a $(BUILD)/xlb.skel.h
+$(BUILD)/tests/%: tests/bpf/%.c tests/bpf/pktbuild.h tests/bpf/map_reset.h $(BUILD)/libxlb-san.a $(BUILD)/xlb.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(filter %.c %.a,$^) -o $@ $(LDLIBS) -lcmocka
 

@@ -607,6 +607,11 @@ int dataplane_map_fd(struct dataplane *dp, const char *name)
 	return map ? bpf_map__fd(map) : -ENOENT;
 }
 
+struct bpf_object *dataplane_bpf_object(struct dataplane *dp)
+{
+	return dp->skel->obj;
+}
+
 int dataplane_flow_get(struct dataplane *dp, const struct xlb_flow_key *key,
 		       struct xlb_flow *flow)
 {

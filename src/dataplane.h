@@ -10,6 +10,7 @@
 #include "xlb/xlb_types.h"
 
 struct dataplane;
+struct bpf_object;
 
 enum dp_stats_map { DP_STATS_SERVICE, DP_STATS_REAL };
 
@@ -78,6 +79,8 @@ int dataplane_flow_events_fd(struct dataplane *dp);
 int dataplane_detach_stale(int ifindex, const char *ifname, int keep);
 /* The fd of the program's map @name (owned by @dp: do not close), or -ENOENT. For tests and bench. */
 int dataplane_map_fd(struct dataplane *dp, const char *name);
+/* The loaded object (owned by @dp), to walk every map: tests reset them between cases. */
+struct bpf_object *dataplane_bpf_object(struct dataplane *dp);
 int dataplane_txport_del(struct dataplane *dp, int ifindex);
 
 int dataplane_stats_read(struct dataplane *dp, enum dp_stats_map which, uint32_t id,

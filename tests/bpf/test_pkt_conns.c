@@ -18,6 +18,7 @@
 #include <linux/bpf.h>
 
 #include "dataplane.h"
+#include "map_reset.h"
 #include "log.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -134,21 +135,20 @@ static void put_ring(struct fixture *f, uint32_t svc_id, const uint32_t *ids, si
 	free(ring);
 }
 
-/* Every test starts from a freshly loaded program: cursors, flows and counts at zero. */
+/* Every test starts from the maps as a fresh load has them (map_reset.h): cursors, flows and counts at zero. */
 static int setup(void **state)
 {
 	static const uint32_t tcp_ring[] = { 1, 2, 3, 0 };
 	static const uint32_t udp_ring[] = { 11, 12, 0 };
 	struct fixture *f = calloc(1, sizeof(*f));
-	int err;
 
 	if (!f)
 		return -1;
 	f->flows_fd = -1;
 	f->ifindex = if_nametoindex("lo");
-	err = dataplane_open(NULL, 4096, &f->dp);
-	if (err || !f->ifindex) {
-		print_error("dataplane_open: %s, lo ifindex %u\n", strerror(-err), f->ifindex);
+	f->dp = pkt_dp_fresh();
+	if (!f->dp || !f->ifindex) {
+		print_error("no fresh dataplane, lo ifindex %u\n", f->ifindex);
 		free(f);
 		return -1;
 	}
@@ -172,7 +172,6 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	dataplane_close(f->dp);
 	free(f);
 	return 0;
 }
@@ -816,5 +815,5 @@ int main(void)
 		return 77;
 	}
 	log_set_level(LOG_LVL_WARN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, pkt_dp_group_setup, pkt_dp_group_teardown);
 }

@@ -19,6 +19,7 @@
 #include <linux/bpf.h>
 
 #include "dataplane.h"
+#include "map_reset.h"
 #include "log.h"
 #include "sched/sched.h"
 
@@ -185,18 +186,17 @@ static const struct sched_real tcp6_reals[] = { SCHED_REAL(21, 1, true), SCHED_R
 static const struct sched_real empty_reals[] = { SCHED_REAL(41, 1, false) };
 static const struct sched_real wrr_reals[] = { SCHED_REAL(31, 3, true), SCHED_REAL(32, 2, true), SCHED_REAL(33, 1, true) };
 
-/* Every test starts from a freshly loaded program: cursors, flows and stats at zero. */
+/* Every test starts from the maps as a fresh load has them (map_reset.h): cursors, flows and stats at zero. */
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	int err;
 
 	if (!f)
 		return -1;
 	f->ifindex = if_nametoindex("lo");
-	err = dataplane_open(NULL, 4096, &f->dp);
-	if (err || !f->ifindex) {
-		print_error("dataplane_open: %s, lo ifindex %u\n", strerror(-err), f->ifindex);
+	f->dp = pkt_dp_fresh();
+	if (!f->dp || !f->ifindex) {
+		print_error("no fresh dataplane, lo ifindex %u\n", f->ifindex);
 		free(f);
 		return -1;
 	}
@@ -222,7 +222,6 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	dataplane_close(f->dp);
 	free(f);
 	return 0;
 }
@@ -1385,5 +1384,5 @@ int main(void)
 		return 77;
 	}
 	log_set_level(LOG_LVL_WARN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, pkt_dp_group_setup, pkt_dp_group_teardown);
 }

@@ -19,6 +19,7 @@
 #include <linux/pkt_cls.h>
 
 #include "dataplane.h"
+#include "map_reset.h"
 #include "log.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -174,7 +175,7 @@ static void make_real(const struct svc_def *s, uint32_t svc_id, uint32_t id, uin
 	memcpy(r->src_mac, EGRESS_MAC, 6);
 }
 
-/* Every test starts from a freshly loaded program: cursors, flows and stats at zero. */
+/* Every test starts from the maps as a fresh load has them (map_reset.h): cursors, flows and stats at zero. */
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -183,9 +184,9 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	f->ifindex = if_nametoindex("lo");
-	err = dataplane_open(NULL, 4096, &f->dp);
-	if (err || !f->ifindex) {
-		print_error("dataplane_open: %s, lo ifindex %u\n", strerror(-err), f->ifindex);
+	f->dp = pkt_dp_fresh();
+	if (!f->dp || !f->ifindex) {
+		print_error("no fresh dataplane, lo ifindex %u\n", f->ifindex);
 		free(f);
 		return -1;
 	}
@@ -233,7 +234,6 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	dataplane_close(f->dp);
 	free(f);
 	return 0;
 }
@@ -1454,5 +1454,5 @@ int main(void)
 		return 77;
 	}
 	log_set_level(LOG_LVL_WARN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, pkt_dp_group_setup, pkt_dp_group_teardown);
 }

@@ -20,6 +20,7 @@
 #include <linux/pkt_cls.h>
 
 #include "dataplane.h"
+#include "map_reset.h"
 #include "log.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -547,16 +548,16 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	uint32_t nat_services = 0;
-	int err;
+	int err = 0;
 
 	if (!f)
 		return -1;
 	f->nat_rev_fd = f->flows_fd = -1;
 	*state = f;
 	f->ifindex = if_nametoindex("lo");
-	err = dataplane_open(NULL, 4096, &f->dp);
-	if (err || !f->ifindex) {
-		print_error("dataplane_open: %s, lo ifindex %u\n", strerror(-err), f->ifindex);
+	f->dp = pkt_dp_fresh();
+	if (!f->dp || !f->ifindex) {
+		print_error("no fresh dataplane, lo ifindex %u\n", f->ifindex);
 		return -1;
 	}
 	f->xdp_fd = dataplane_prog_fd(f->dp, false);
@@ -628,7 +629,6 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	dataplane_close(f->dp);
 	free(f);
 	return 0;
 }
@@ -1902,5 +1902,5 @@ int main(void)
 		fprintf(stderr, "test_pkt_nat: no private netns (%s): reply tests see the host's FIB\n",
 			strerror(errno));
 	log_set_level(LOG_LVL_WARN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, pkt_dp_group_setup, pkt_dp_group_teardown);
 }

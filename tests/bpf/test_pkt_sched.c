@@ -18,6 +18,7 @@
 #include <linux/bpf.h>
 
 #include "dataplane.h"
+#include "map_reset.h"
 #include "log.h"
 #include "sched/sched.h"
 
@@ -141,7 +142,6 @@ static const char *sched_label(enum sched_id sched, uint32_t flags)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	int err;
 
 	if (!f)
 		return -1;
@@ -156,11 +156,9 @@ static int setup(void **state)
 		if (!f->mh[i])
 			return -1;
 	}
-	err = dataplane_open(NULL, 4096, &f->dp);
-	if (err) {
-		print_error("dataplane_open: %s\n", strerror(-err));
+	f->dp = pkt_dp_fresh();
+	if (!f->dp)
 		return -1;
-	}
 	f->prog_fd = dataplane_prog_fd(f->dp, false);
 	f->conns_fd = dataplane_map_fd(f->dp, "real_conns");
 	f->flows_fd = dataplane_map_fd(f->dp, "flows");
@@ -178,8 +176,6 @@ static int teardown(void **state)
 
 	if (!f)
 		return 0;
-	if (f->dp)
-		dataplane_close(f->dp);
 	for (size_t i = 0; i < ARRAY_SIZE(f->mh); i++)
 		free(f->mh[i]);
 	free(f->ring);
@@ -1931,5 +1927,5 @@ int main(void)
 		return 77;
 	}
 	log_set_level(LOG_LVL_WARN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, pkt_dp_group_setup, pkt_dp_group_teardown);
 }
