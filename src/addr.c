@@ -51,3 +51,46 @@ uint8_t net_addr_xlb_family(const struct net_addr *a)
 {
 	return a->family == AF_INET ? XLB_FAMILY_V4 : XLB_FAMILY_V6;
 }
+
+socklen_t net_addr_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = a->v6;
+		s6->sin6_port = htons(port);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_addr = a->v4;
+	s4->sin_port = htons(port);
+	return sizeof(*s4);
+}
+
+bool net_addr_from_sockaddr(const struct sockaddr *sa, struct net_addr *a, uint16_t *port)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		a->family = AF_INET;
+		a->v4 = s4->sin_addr;
+		if (port)
+			*port = ntohs(s4->sin_port);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		a->family = AF_INET6;
+		a->v6 = s6->sin6_addr;
+		if (port)
+			*port = ntohs(s6->sin6_port);
+		return true;
+	}
+	return false;
+}

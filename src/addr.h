@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "xlb/xlb_types.h"
 
@@ -27,5 +28,9 @@ bool net_addr_equal(const struct net_addr *a, const struct net_addr *b);
 /* The data plane's form: IPv4 in addr[0], network order. */
 void net_addr_to_xlb(const struct net_addr *a, struct xlb_addr *out);
 uint8_t net_addr_xlb_family(const struct net_addr *a);
+/* @a and @port (host order) as a socket address in @ss; returns its length. */
+socklen_t net_addr_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr_storage *ss);
+/* Converts a socket address back (@port may be NULL); false for other families. */
+bool net_addr_from_sockaddr(const struct sockaddr *sa, struct net_addr *a, uint16_t *port);
 
 #endif /* XLB_ADDR_H */

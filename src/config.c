@@ -395,7 +395,7 @@ static void config_path(struct config_ctx *ctx, yaml_node_t *n, const char *key,
 }
 
 /* The kernel's dev_valid_name() rules, so a bad name fails here and not at attach. */
-static bool config_ifname_ok(const char *s)
+bool config_ifname_ok(const char *s)
 {
 	size_t len = strlen(s);
 
@@ -407,8 +407,8 @@ static bool config_ifname_ok(const char *s)
 	return true;
 }
 
-/* Service names end up in xlbctl output and stats keys: keep them token-like. */
-static bool config_svcname_ok(const char *s)
+/* Names end up in logs, xlbctl output and stats keys: keep them token-like. */
+bool config_name_ok(const char *s)
 {
 	size_t len = strlen(s);
 
@@ -867,7 +867,7 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 	if (!slots[SK_NAME].val) {
 		config_missing(ctx, n, "service", "name");
 	} else if ((s = config_text(ctx, slots[SK_NAME].val, "service name", name_expect))) {
-		if (config_svcname_ok(s))
+		if (config_name_ok(s))
 			memcpy(svc->name, s, strlen(s) + 1);
 		else
 			config_err(ctx, config_line(slots[SK_NAME].val),

@@ -61,6 +61,10 @@ bool config_duration(struct config_ctx *ctx, yaml_node_t *n, const char *key, ui
 /* Index of the value in @names, or -1 once reported. */
 int config_choice(struct config_ctx *ctx, yaml_node_t *n, const char *key,
 		  const char *const *names, size_t count, const char *expect);
+/* An interface name the kernel would take (dev_valid_name()). */
+bool config_ifname_ok(const char *s);
+/* 1 to CONFIG_NAME_MAX - 1 characters from A-Z a-z 0-9 _ . - (service and instance names). */
+bool config_name_ok(const char *s);
 bool config_addr(struct config_ctx *ctx, yaml_node_t *n, const char *key, const char *of,
 		 struct net_addr *out);
 

@@ -928,3 +928,15 @@ int model_real_set_weight(struct model *m, const char *service, const char *real
 	snprintf(err, errlen, "no service '%s'", service);
 	return -ENOENT;
 }
+
+struct real **model_reals_by_id(const struct model *m)
+{
+	struct real **by_id = calloc(XLB_MAX_REALS, sizeof(*by_id));
+
+	if (!by_id)
+		return NULL;
+	for (size_t i = 0; i < m->nservices; i++)
+		for (size_t j = 0; j < m->services[i].nreals; j++)
+			by_id[m->services[i].reals[j].id] = &m->services[i].reals[j];
+	return by_id;
+}

@@ -121,6 +121,8 @@ int model_real_set_weight(struct model *m, const char *service, const char *real
 void model_set_real_health(struct model *m, uint32_t svc_id, uint32_t real_id, bool up,
 			   const char *reason);
 uint64_t model_now_ms(void);
+/* Every real of the running config by id (NULL: no such real), for table walks; free() it. */
+struct real **model_reals_by_id(const struct model *m);
 /* Whether @r takes new connections now (usable, and the sorry server only as a last resort). */
 bool model_real_in_ring(const struct service *s, const struct real *r);
 /* Slow start progress of @r (sched_real.slow_start), 0 when not ramping. */

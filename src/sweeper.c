@@ -20,8 +20,7 @@
 struct sweep_ctx {
 	struct model *m;
 	uint64_t now_ns;
-	const uint32_t *gen_by_id; /* 0: no such real */
-	struct real **real_by_id;
+	struct real **real_by_id; /* NULL: no such real */
 	const uint8_t *method_by_svc;
 	struct xlb_conns *tally;
 	struct sweep_result *res;
@@ -78,7 +77,7 @@ static bool sweep_one(const struct xlb_flow_key *key, const struct xlb_flow *flo
 	struct sweep_ctx *c = arg;
 	uint32_t id = flow->real_id;
 
-	if (id >= XLB_MAX_REALS || !c->gen_by_id[id] || c->gen_by_id[id] != flow->real_gen) {
+	if (id >= XLB_MAX_REALS || !c->real_by_id[id] || c->real_by_id[id]->gen != flow->real_gen) {
 		c->res->stale++;
 		return true;
 	}
@@ -97,14 +96,12 @@ static bool sweep_one(const struct xlb_flow_key *key, const struct xlb_flow *flo
 
 int sweeper_run(struct model *m, uint64_t now_ns, struct sweep_result *res)
 {
-	uint32_t *gen_by_id = calloc(XLB_MAX_REALS, sizeof(*gen_by_id));
-	struct real **real_by_id = calloc(XLB_MAX_REALS, sizeof(*real_by_id));
+	struct real **real_by_id = model_reals_by_id(m);
 	struct xlb_conns *tally = calloc(XLB_MAX_REALS, sizeof(*tally));
 	uint8_t method_by_svc[XLB_MAX_SERVICES] = { 0 };
 	struct sweep_ctx c = {
 		.m = m,
 		.now_ns = now_ns,
-		.gen_by_id = gen_by_id,
 		.real_by_id = real_by_id,
 		.method_by_svc = method_by_svc,
 		.tally = tally,
@@ -114,19 +111,12 @@ int sweeper_run(struct model *m, uint64_t now_ns, struct sweep_result *res)
 	int err = 0;
 
 	memset(res, 0, sizeof(*res));
-	if (!gen_by_id || !real_by_id || !tally) {
+	if (!real_by_id || !tally) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < m->nservices; i++) {
-		struct service *s = &m->services[i];
-
-		method_by_svc[s->id] = s->cfg.method;
-		for (size_t j = 0; j < s->nreals; j++) {
-			gen_by_id[s->reals[j].id] = s->reals[j].gen;
-			real_by_id[s->reals[j].id] = &s->reals[j];
-		}
-	}
+	for (size_t i = 0; i < m->nservices; i++)
+		method_by_svc[m->services[i].id] = m->services[i].cfg.method;
 	seen = dataplane_flows_sweep(m->dp, sweep_one, &c);
 	if (seen < 0) {
 		err = (int)seen;
@@ -149,7 +139,6 @@ int sweeper_run(struct model *m, uint64_t now_ns, struct sweep_result *res)
 		}
 	}
 out:
-	free(gen_by_id);
 	free(real_by_id);
 	free(tally);
 	return err;

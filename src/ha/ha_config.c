@@ -18,7 +18,6 @@
 #define HA_SYNC_DEFAULT_REFRESH_MS 30000
 #define HA_SYNC_DEFAULT_MAX_RATE 50000
 #define HA_SYNC_MAX_RATE_MAX 10000000
-#define HA_NAME_MAX 63
 
 static yaml_node_t *ha_node(struct config_ctx *ctx, int index)
 {
@@ -49,33 +48,6 @@ static long ha_list_len(struct config_ctx *ctx, yaml_node_t *n, const char *key)
 static yaml_node_t *ha_item(struct config_ctx *ctx, yaml_node_t *list, long i)
 {
 	return ha_node(ctx, list->data.sequence.items.start[i]);
-}
-
-/* The kernel's dev_valid_name() rules, so a bad name fails here and not at start. */
-static bool ha_ifname_ok(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len >= IF_NAMESIZE || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
-			return false;
-	return true;
-}
-
-/* Instance names appear in logs and xlbctl: token-like. */
-static bool ha_name_ok(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > HA_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
-			return false;
-	return true;
 }
 
 static const char *ha_family_name(int family)
@@ -208,7 +180,7 @@ static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const stru
 		config_missing(ctx, n, "VRRP instance", "vrid");
 	if (slots[VK_NAME].val) {
 		s = config_text(ctx, slots[VK_NAME].val, "VRRP instance name", nameexpect);
-		if (s && ha_name_ok(s))
+		if (s && config_name_ok(s))
 			snprintf(v->name, sizeof(v->name), "%s", s);
 		else if (s)
 			config_err(ctx, config_line(slots[VK_NAME].val),
@@ -220,7 +192,7 @@ static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const stru
 	if (!slots[VK_INTERFACE].val) {
 		config_missing(ctx, n, "VRRP instance", "interface");
 	} else if ((s = config_text(ctx, slots[VK_INTERFACE].val, "interface", ifexpect))) {
-		if (ha_ifname_ok(s))
+		if (config_ifname_ok(s))
 			snprintf(v->iface, sizeof(v->iface), "%s", s);
 		else
 			config_err(ctx, config_line(slots[VK_INTERFACE].val),

@@ -232,20 +232,13 @@ static int sync_on_event(void *ctx, void *data, size_t size)
 
 static struct sync_peer_state *sync_peer_of(struct sync_ctx *s, const struct sockaddr_storage *sa)
 {
-	for (size_t i = 0; i < s->cfg.npeers; i++) {
-		struct sync_peer_state *p = &s->peers[i];
+	struct net_addr from;
 
-		if (sa->ss_family != p->sa.ss_family)
-			continue;
-		if (sa->ss_family == AF_INET &&
-		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
-			    ((struct sockaddr_in *)&p->sa)->sin_addr.s_addr)
-			return p;
-		if (sa->ss_family == AF_INET6 &&
-		    !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr,
-			    &((struct sockaddr_in6 *)&p->sa)->sin6_addr, sizeof(struct in6_addr)))
-			return p;
-	}
+	if (!net_addr_from_sockaddr((const struct sockaddr *)sa, &from, NULL))
+		return NULL;
+	for (size_t i = 0; i < s->cfg.npeers; i++)
+		if (net_addr_equal(&from, &s->cfg.peers[i].addr))
+			return &s->peers[i];
 	return NULL;
 }
 
@@ -401,28 +394,6 @@ int sync_fd(const struct sync_ctx *s)
 	return s->epfd;
 }
 
-static int sync_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr_storage *ss,
-			 socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr = a->v4;
-		sin->sin_port = htons(port);
-		*len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = a->v6;
-		sin6->sin6_port = htons(port);
-		*len = sizeof(*sin6);
-	}
-	return 0;
-}
-
 static int sync_open_socket(struct sync_ctx *s)
 {
 	int family = s->cfg.listen.family ? s->cfg.listen.family : s->cfg.peers[0].addr.family;
@@ -442,11 +413,11 @@ static int sync_open_socket(struct sync_ctx *s)
 	else
 		setsockopt(s->sock, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
 	if (s->cfg.listen.family) {
-		sync_sockaddr(&s->cfg.listen, s->cfg.port, &ss, &len);
+		len = net_addr_sockaddr(&s->cfg.listen, s->cfg.port, &ss);
 	} else {
 		struct net_addr any = { .family = family };
 
-		sync_sockaddr(&any, s->cfg.port, &ss, &len);
+		len = net_addr_sockaddr(&any, s->cfg.port, &ss);
 	}
 	if (bind(s->sock, (struct sockaddr *)&ss, len) < 0)
 		return -errno;
@@ -483,11 +454,10 @@ int sync_open(struct model *m, struct sync_ctx **out)
 	s->tokens_ns = s->last_refresh_ns = sync_now_ns();
 	for (size_t i = 0; i < cfg->npeers; i++) {
 		struct sync_peer_state *p = &s->peers[i];
-		char a[INET6_ADDRSTRLEN];
+		char a[NET_ADDR_STRLEN];
 
-		sync_sockaddr(&cfg->peers[i].addr, cfg->peers[i].port, &p->sa, &p->salen);
-		inet_ntop(cfg->peers[i].addr.family, &cfg->peers[i].addr.v6, a, sizeof(a));
-		snprintf(p->name, sizeof(p->name), "%s", a);
+		p->salen = net_addr_sockaddr(&cfg->peers[i].addr, cfg->peers[i].port, &p->sa);
+		snprintf(p->name, sizeof(p->name), "%s", net_addr_str(&cfg->peers[i].addr, a, sizeof(a)));
 	}
 	err = sync_open_socket(s);
 	if (err) {

@@ -166,12 +166,9 @@ long sync_collect(struct model *m, uint64_t now_ns, uint64_t since_ns,
 	struct sync_collect_ctx c = { .now_ns = now_ns, .since_ns = since_ns, .fn = fn, .arg = arg };
 	long seen;
 
-	c.real_by_id = calloc(XLB_MAX_REALS, sizeof(*c.real_by_id));
+	c.real_by_id = model_reals_by_id(m);
 	if (!c.real_by_id)
 		return -ENOMEM;
-	for (size_t i = 0; i < m->nservices; i++)
-		for (size_t j = 0; j < m->services[i].nreals; j++)
-			c.real_by_id[m->services[i].reals[j].id] = &m->services[i].reals[j];
 	seen = dataplane_flows_sweep(m->dp, sync_collect_one, &c);
 	free(c.real_by_id);
 	return seen;

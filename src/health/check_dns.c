@@ -105,7 +105,7 @@ static int check_dns_start(struct health_check *c)
 	const struct health_config *cfg = health_check_cfg(c);
 	struct check_dns_run *run;
 	struct sockaddr_storage ss;
-	socklen_t sl = health_sockaddr(&c->addr, c->port, &ss);
+	socklen_t sl = net_addr_sockaddr(&c->addr, c->port, &ss);
 	uint8_t q[DNS_HDR_LEN + HEALTH_DNS_NAME_MAX + 8] = {};
 	size_t qlen;
 	int err;

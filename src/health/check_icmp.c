@@ -85,7 +85,7 @@ static void check_icmp_readable(struct health_ctx *h, int fd, uint32_t events, v
 
 		if (n < 0)
 			return;
-		if (!health_from_sockaddr((struct sockaddr *)&ss, &from, NULL))
+		if (!net_addr_from_sockaddr((struct sockaddr *)&ss, &from, NULL))
 			continue;
 		if (fd == x->fd4) {
 			/* IPv4 raw sockets deliver the IP header too. */
@@ -159,7 +159,7 @@ static int check_icmp_start(struct health_check *c)
 	/* The kernel fills in the ICMPv6 checksum (it needs the pseudo-header). */
 	if (c->addr.family == AF_INET)
 		pkt.hdr.checksum = health_csum_fold(health_csum_add(0, &pkt, sizeof(pkt)));
-	sl = health_sockaddr(&c->addr, 0, &ss);
+	sl = net_addr_sockaddr(&c->addr, 0, &ss);
 	if (sendto(fd, &pkt, sizeof(pkt), 0, (struct sockaddr *)&ss, sl) < 0) {
 		int err = errno;
 

@@ -80,7 +80,7 @@ static int check_half_send(struct health_check *c, int fd, uint8_t flags, uint32
 	struct check_half_syn pkt = {};
 	size_t len = with_mss ? sizeof(pkt) : sizeof(pkt.th);
 	struct sockaddr_storage ss;
-	socklen_t sl = health_sockaddr(&c->addr, 0, &ss);
+	socklen_t sl = net_addr_sockaddr(&c->addr, 0, &ss);
 
 	pkt.th.source = htons(run->lport);
 	pkt.th.dest = htons(c->port);
@@ -147,7 +147,7 @@ static void check_half_readable(struct health_ctx *h, int fd, uint32_t events, v
 			return;
 		if (n > (ssize_t)sizeof(buf))
 			n = sizeof(buf);
-		if (!health_from_sockaddr((struct sockaddr *)&ss, &from, NULL))
+		if (!net_addr_from_sockaddr((struct sockaddr *)&ss, &from, NULL))
 			continue;
 		if (fd == x->fd4) {
 			size_t ihl = (size_t)(buf[0] & 0xf) * 4;
@@ -204,7 +204,7 @@ static int check_half_socket(struct health_ctx *h, struct check_half_ctx *x, int
 static int check_half_reserve(struct health_check *c, struct check_half_run *run)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = health_sockaddr(&c->src, 0, &ss);
+	socklen_t sl = net_addr_sockaddr(&c->src, 0, &ss);
 	struct net_addr a;
 
 	run->reserve_fd = socket(c->src.family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
@@ -215,7 +215,7 @@ static int check_half_reserve(struct health_check *c, struct check_half_run *run
 	sl = sizeof(ss);
 	if (getsockname(run->reserve_fd, (struct sockaddr *)&ss, &sl) < 0)
 		return -errno;
-	health_from_sockaddr((struct sockaddr *)&ss, &a, &run->lport);
+	net_addr_from_sockaddr((struct sockaddr *)&ss, &a, &run->lport);
 	return 0;
 }
 

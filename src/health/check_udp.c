@@ -64,7 +64,7 @@ static int check_udp_start(struct health_check *c)
 {
 	const struct health_config *cfg = health_check_cfg(c);
 	struct sockaddr_storage ss;
-	socklen_t sl = health_sockaddr(&c->addr, c->port, &ss);
+	socklen_t sl = net_addr_sockaddr(&c->addr, c->port, &ss);
 	int err;
 
 	c->fd = socket(c->addr.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);

@@ -10,49 +10,6 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-socklen_t health_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_addr = a->v6;
-		s6->sin6_port = htons(port);
-		return sizeof(*s6);
-	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	s4->sin_family = AF_INET;
-	s4->sin_addr = a->v4;
-	s4->sin_port = htons(port);
-	return sizeof(*s4);
-}
-
-bool health_from_sockaddr(const struct sockaddr *sa, struct net_addr *a, uint16_t *port)
-{
-	memset(a, 0, sizeof(*a));
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-
-		a->family = AF_INET;
-		a->v4 = s4->sin_addr;
-		if (port)
-			*port = ntohs(s4->sin_port);
-		return true;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-		a->family = AF_INET6;
-		a->v6 = s6->sin6_addr;
-		if (port)
-			*port = ntohs(s6->sin6_port);
-		return true;
-	}
-	return false;
-}
-
 enum health_reason health_reason_from_errno(int err)
 {
 	switch (err) {
@@ -97,7 +54,7 @@ bool health_errno_is_local(int err)
 int health_source_addr(const struct net_addr *dst, struct net_addr *src)
 {
 	struct sockaddr_storage ss, local;
-	socklen_t len = health_sockaddr(dst, 9, &ss), llen = sizeof(local);
+	socklen_t len = net_addr_sockaddr(dst, 9, &ss), llen = sizeof(local);
 	int fd, err = 0;
 
 	fd = socket(dst->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -106,7 +63,7 @@ int health_source_addr(const struct net_addr *dst, struct net_addr *src)
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&local, &llen) < 0)
 		err = -errno;
-	else if (!health_from_sockaddr((struct sockaddr *)&local, src, NULL))
+	else if (!net_addr_from_sockaddr((struct sockaddr *)&local, src, NULL))
 		err = -EAFNOSUPPORT;
 	close(fd);
 	return err;
@@ -135,7 +92,7 @@ void health_set_linger0(int fd)
 int health_tcp_connect(struct health_check *c)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = health_sockaddr(&c->addr, c->port, &ss);
+	socklen_t len = net_addr_sockaddr(&c->addr, c->port, &ss);
 	int err;
 
 	c->fd = socket(c->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);

@@ -9,9 +9,6 @@
 
 #include "health/health.h"
 
-socklen_t health_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr_storage *ss);
-/* Converts a sockaddr back; false for other families. */
-bool health_from_sockaddr(const struct sockaddr *sa, struct net_addr *a, uint16_t *port);
 /* A socket error of the check's target (refused, unreachable...) as a reason. */
 enum health_reason health_reason_from_errno(int err);
 /*

@@ -110,27 +110,6 @@ void proxy_engine_close(struct proxy_engine *e)
 	free(e);
 }
 
-static void proxy_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr_storage *ss,
-			   socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr = a->v4;
-		sin->sin_port = htons(port);
-		*len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = a->v6;
-		sin6->sin6_port = htons(port);
-		*len = sizeof(*sin6);
-	}
-}
-
 /*
  * One listening socket of a worker. IP_FREEBIND: xlbd may start before the
  * VIP is configured (or VRRP moves it here later).
@@ -167,7 +146,7 @@ static struct proxy_service *proxy_service_new(const struct service *s)
 	pthread_mutex_init(&svc->lock, NULL);
 	svc->vip = s->cfg.vip;
 	svc->port = s->cfg.port;
-	proxy_sockaddr(&svc->vip, svc->port, &svc->vip_sa, &svc->vip_salen);
+	svc->vip_salen = net_addr_sockaddr(&svc->vip, svc->port, &svc->vip_sa);
 	sched_rand_seed(&svc->rand, (uint64_t)(uintptr_t)svc ^ (uint64_t)proxy_now_ms());
 	return svc;
 }
@@ -290,8 +269,8 @@ static struct proxy_snapshot *proxy_snapshot_build(struct proxy_service *svc,
 		sr->last_weight = r->cfg.weight;
 		net_addr_to_xlb(&r->cfg.addr, &sr->addr);
 		sr->port = htons(r->cfg.port);
-		proxy_sockaddr(&r->cfg.addr, r->cfg.port, &snap->targets[i].sa,
-			       &snap->targets[i].salen);
+		snap->targets[i].salen = net_addr_sockaddr(&r->cfg.addr, r->cfg.port,
+							   &snap->targets[i].sa);
 		snap->targets[i].stats = svc->reals[i];
 		proxy_real_stats_get(svc->reals[i]);
 		snap->n = i + 1;
