@@ -128,6 +128,21 @@ static int load_wrapper(uint16_t off, int prog_array_fd)
 
 /* ---- the data plane and what xlbd would write into it ---- */
 
+/*
+ * Every path loaded, clocks as xlbd sets them (a flow's entry refreshed once
+ * a second), and room for every flow of a pass in both tables: no LRU
+ * eviction while timed.
+ */
+static int bench_dataplane_open(uint32_t max_flows, struct dataplane **dp)
+{
+	struct dp_sizes sizes = { .max_flows = max_flows, .syn_max = max_flows };
+	struct xlb_dp_spec spec;
+
+	dataplane_spec_full(&spec);
+	spec.touch_ns = 1000000000ull;
+	return dataplane_open_spec(NULL, &sizes, &spec, dp);
+}
+
 struct bench {
 	struct dataplane *dp;
 	int prog_fd; /* xlb_xdp */
@@ -266,9 +281,9 @@ static void reset(struct bench *b, const struct sched_real *reals, int n)
 		check(dataplane_conns_swept_put(b->dp, id, &zero), "conns_swept_put");
 	}
 	/* A batch delete stops at the first missing key: fall back to one by one. */
-	if (bpf_map_delete_batch(b->flows_fd, b->keys, &count, NULL))
-		for (uint32_t i = 0; i < b->nflows; i++)
-			bpf_map_delete_elem(b->flows_fd, &b->keys[i]);
+	(void)count;
+	for (uint32_t i = 0; i < b->nflows; i++)
+		dataplane_flow_del(b->dp, &b->keys[i]);
 	hot.sport = htons(HOT_PORT);
 	check(bpf_map_update_elem(b->flows_fd, &hot, &flow, BPF_ANY), "hot flow");
 }
@@ -331,13 +346,13 @@ static void measure(struct bench *b, struct sample *s)
 
 	s->syn = counted_run(b, b->bump_port_fd, &b->syn, b->nflows, b->nflows, b->nflows, "syn");
 	/* every SYN made its flow, in SYN state */
-	if (bpf_map_lookup_elem(b->flows_fd, &b->keys[0], &flow) || flow.state != XLB_FS_SYN ||
-	    bpf_map_lookup_elem(b->flows_fd, &b->keys[b->nflows - 1], &flow) ||
+	if (dataplane_flow_get(b->dp, &b->keys[0], &flow) || flow.state != XLB_FS_SYN ||
+	    dataplane_flow_get(b->dp, &b->keys[b->nflows - 1], &flow) ||
 	    flow.state != XLB_FS_SYN)
 		die("syn left no SYN-state flow", ENOENT);
 	counted_run(b, b->bump_port_fd, &b->ack, b->nflows, 0, b->nflows, "warm");
 	s->est = counted_run(b, b->bump_port_fd, &b->ack, b->nflows, 0, b->nflows, "est");
-	if (bpf_map_lookup_elem(b->flows_fd, &b->keys[b->nflows - 1], &flow) ||
+	if (dataplane_flow_get(b->dp, &b->keys[b->nflows - 1], &flow) ||
 	    flow.state != XLB_FS_EST)
 		die("est: flow not established", ENOENT);
 	s->hot = counted_run(b, b->prog_fd, &b->hot, b->nhot, 0, b->nhot, "hot");
@@ -368,7 +383,7 @@ static void setup(struct bench *b)
 	if (!b->ifindex || !b->ring || !b->mh_table || !b->keys)
 		die("setup", ENOMEM);
 	/* room for every flow of a run: no LRU eviction inside a timed pass */
-	err = dataplane_open(NULL, b->nflows * 2 + 1024, &b->dp);
+	err = bench_dataplane_open(b->nflows * 2 + 1024, &b->dp);
 	if (err)
 		die("dataplane_open (root?)", err);
 	b->prog_fd = dataplane_prog_fd(b->dp, false);
@@ -582,7 +597,7 @@ struct mbench {
 	struct dataplane *dp;
 	struct pkt_cost_bpf *skel;
 	int xlb_fd, floor_fd, wrapper_fd, under_test_fd;
-	int flows_fd, nat_rev_fd;
+	int flows_fd, syn_flows_fd, nat_rev_fd;
 	uint32_t ifindex;
 	uint32_t repeat; /* timed passes */
 	uint32_t syn_repeat; /* SYN passes: new flows per pass */
@@ -635,6 +650,7 @@ static void map_clear(struct mbench *b, int fd)
 static void m_clear(struct mbench *b)
 {
 	map_clear(b, b->flows_fd);
+	map_clear(b, b->syn_flows_fd);
 	map_clear(b, b->nat_rev_fd);
 }
 
@@ -789,7 +805,7 @@ static void m_check_output(struct mbench *b, const struct method *m, const char 
 	memcpy(&key.src.addr[0], in_ip + 12, 4);
 	key.dst.addr[0] = vip4();
 	memcpy(&key.sport, in->buf + 34, 2);
-	if (bpf_map_lookup_elem(b->flows_fd, &key, &flow))
+	if (dataplane_flow_get(b->dp, &key, &flow))
 		expect(false, m->name, what, "no flow for the checked packet");
 	expect(flow.real_id >= M_REAL_ID0 && flow.real_id < M_REAL_ID0 + M_REALS, m->name, what,
 	       "flow of an unknown real");
@@ -1031,13 +1047,14 @@ static void m_setup(struct mbench *b)
 	if (!b->batch_keys || !b->batch_vals)
 		die("setup", ENOMEM);
 	/* every flow of a method's biggest table, with room: no LRU eviction while timed */
-	err = dataplane_open(NULL, M_MANY_FLOWS + b->syn_repeat + 65536, &b->dp);
+	err = bench_dataplane_open(M_MANY_FLOWS + b->syn_repeat + 65536, &b->dp);
 	if (err)
 		die("dataplane_open (root?)", err);
 	b->xlb_fd = dataplane_prog_fd(b->dp, false);
 	b->flows_fd = dataplane_map_fd(b->dp, "flows");
+	b->syn_flows_fd = dataplane_map_fd(b->dp, "syn_flows");
 	b->nat_rev_fd = dataplane_map_fd(b->dp, "nat_rev");
-	if (b->flows_fd < 0 || b->nat_rev_fd < 0)
+	if (b->flows_fd < 0 || b->syn_flows_fd < 0 || b->nat_rev_fd < 0)
 		die("cannot find the flows and nat_rev maps", ENOENT);
 
 	b->skel = pkt_cost_bpf__open_and_load();

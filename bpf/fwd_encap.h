@@ -19,22 +19,36 @@
 #define IPPROTO_IPV6 41
 #endif
 
-/* What the hook-neutral path decided; applied by the entry point. */
-struct fwd_plan {
-	struct xlb_real real; /* a copy: map pointers must not outlive a head adjust */
-	__u32 flow_hash;
-	__u16 gue_port;
+/*
+ * How a packet goes to its real: filled from an established flow's entries
+ * directly, or from the new-flow plan; applied by the entry point.
+ */
+struct fwd_args {
+	const struct xlb_real *real;
+	const struct xlb_addr *nat_src; /* fnat: our source address toward the real */
+	__u32 flow_hash; /* tun/gue: IPv6 flow label, GUE source port */
+	__u16 gue_port; /* gue: outer UDP destination port, network order */
+	__u16 nat_sport; /* fnat: our source port toward the real */
+	__u16 ip_len; /* the inner IP packet */
+	__u16 l2_len;
 	__u8 method;
 	__u8 dscp;
 	__u8 inner_tos; /* IPv4 TOS / IPv6 traffic class, copied to the outer header */
 	__u8 family;
-	__u16 ip_len; /* the inner IP packet */
-	__u16 l2_len;
-	__u8 reply; /* a nat/fnat reply: rewrite back per @rev, route by the FIB */
-	__u8 pad;
-	__u16 nat_sport; /* fnat: our source port toward the real */
-	struct xlb_addr nat_src; /* fnat: our source address toward the real */
-	struct xlb_nat_rev rev;
+};
+
+/*
+ * What the new-flow path decided, in a per-CPU map rather than on the stack
+ * (see plan_scratch()); map values cannot hold map pointers, so the real is
+ * a copy.
+ */
+struct fwd_plan {
+	struct xlb_real real;
+	struct xlb_addr nat_src;
+	struct xlb_nat_rev rev; /* a nat/fnat reply: rewrite back to this, route by the FIB */
+	__u16 nat_sport;
+	__u8 reply;
+	__u8 pad[5];
 };
 
 static __always_inline __u32 encap_len(__u8 method, __u8 family)
@@ -64,22 +78,22 @@ static __always_inline __u32 flow_hash(const struct xlb_flow_key *key)
 	return h;
 }
 
-static __always_inline int encap_write(void *data, void *data_end, const struct fwd_plan *plan)
+static __always_inline int encap_write(void *data, void *data_end, const struct fwd_args *a)
 {
-	void *outer = plan->l2_len == 18 ? data + 18 : data + 14;
-	__u8 l4proto = plan->method == XLB_METHOD_GUE ? IPPROTO_UDP :
-			plan->family == XLB_FAMILY_V4 ? IPPROTO_IPIP : IPPROTO_IPV6;
-	__u32 total = plan->ip_len + encap_len(plan->method, plan->family);
+	void *outer = a->l2_len == 18 ? data + 18 : data + 14;
+	__u8 l4proto = a->method == XLB_METHOD_GUE ? IPPROTO_UDP :
+			a->family == XLB_FAMILY_V4 ? IPPROTO_IPIP : IPPROTO_IPV6;
+	__u32 total = a->ip_len + encap_len(a->method, a->family);
 	struct udphdr *udp;
 
-	if (plan->family == XLB_FAMILY_V4) {
+	if (a->family == XLB_FAMILY_V4) {
 		struct iphdr *ip = outer;
 
 		if ((void *)(ip + 1) > data_end)
 			return -1;
 		ip->version = 4;
 		ip->ihl = 5;
-		ip->tos = plan->inner_tos;
+		ip->tos = a->inner_tos;
 		ip->tot_len = bpf_htons(total);
 		ip->id = 0;
 		/* DF: an oversized outer packet must come back as ICMP, never be split. */
@@ -87,8 +101,8 @@ static __always_inline int encap_write(void *data, void *data_end, const struct 
 		ip->ttl = ENCAP_TTL;
 		ip->protocol = l4proto;
 		ip->check = 0;
-		ip->saddr = plan->real.src_addr.addr[0];
-		ip->daddr = plan->real.addr.addr[0];
+		ip->saddr = a->real->src_addr.addr[0];
+		ip->daddr = a->real->addr.addr[0];
 		ip->check = csum_ipv4_header(ip);
 		udp = (void *)(ip + 1);
 	} else {
@@ -97,22 +111,22 @@ static __always_inline int encap_write(void *data, void *data_end, const struct 
 
 		if ((void *)(ip6 + 1) > data_end)
 			return -1;
-		first = (6u << 28) | ((__u32)plan->inner_tos << 20) | (plan->flow_hash & 0xfffff);
+		first = (6u << 28) | ((__u32)a->inner_tos << 20) | (a->flow_hash & 0xfffff);
 		*(__u32 *)ip6 = bpf_htonl(first);
 		ip6->payload_len = bpf_htons(total - sizeof(*ip6));
 		ip6->nexthdr = l4proto;
 		ip6->hop_limit = ENCAP_TTL;
-		__builtin_memcpy(&ip6->saddr, plan->real.src_addr.addr, 16);
-		__builtin_memcpy(&ip6->daddr, plan->real.addr.addr, 16);
+		__builtin_memcpy(&ip6->saddr, a->real->src_addr.addr, 16);
+		__builtin_memcpy(&ip6->daddr, a->real->addr.addr, 16);
 		udp = (void *)(ip6 + 1);
 	}
-	if (plan->method != XLB_METHOD_GUE)
+	if (a->method != XLB_METHOD_GUE)
 		return 0;
 	if ((void *)(udp + 1) > data_end)
 		return -1;
-	udp->source = gue_sport(plan->flow_hash);
-	udp->dest = plan->gue_port;
-	udp->len = bpf_htons(plan->ip_len + sizeof(*udp));
+	udp->source = gue_sport(a->flow_hash);
+	udp->dest = a->gue_port;
+	udp->len = bpf_htons(a->ip_len + sizeof(*udp));
 	/* Zero for both families: xlb-rs decapsulates before the stack looks. */
 	udp->check = 0;
 	return 0;

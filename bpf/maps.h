@@ -28,22 +28,56 @@ struct {
 	__uint(max_entries, XLB_MAX_SERVICES);
 } sched_cursor SEC(".maps");
 
-/* A hash, not an array: an update replaces the entry atomically, so a packet
- * never sees a half-written MAC. */
+/*
+ * An array indexed by real id: the verifier inlines the lookup (no helper
+ * call, no hash) on every packet. xlbd writes an entry whole; fields that
+ * change often (flags, weight, slow start) are single aligned words, and a
+ * real's MAC or route changes only with its neighbour, where a packet in
+ * flight may be lost anyway. Absent ids are all zero (no XLB_REAL_F_PRESENT).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
 	__type(value, struct xlb_real);
 	__uint(max_entries, XLB_MAX_REALS);
 } reals SEC(".maps");
 
-/* Sized from flows.max by xlbd before load. */
+/*
+ * The "services" entries again, indexed by svc id: an established packet
+ * finds its service through its flow, without hashing the VIP. xlbd writes
+ * both (dataplane_service_put); only the hash is read for new flows.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_service);
+	__uint(max_entries, XLB_MAX_SERVICES);
+} svc_by_id SEC(".maps");
+
+/*
+ * Flows past their first packet (established TCP, UDP, FIN/RST). Sized from
+ * flows.max by xlbd before load; a new handshake can evict only the least
+ * recently used of these, never because SYNs arrive.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__type(key, struct xlb_flow_key);
 	__type(value, struct xlb_flow);
 	__uint(max_entries, 65536);
 } flows SEC(".maps");
+
+/*
+ * TCP flows that have only sent SYNs: their own, smaller table, so a SYN
+ * flood churns this one and leaves established flows alone. The first
+ * packet after the SYN moves the flow into "flows". Sized by xlbd
+ * (flows.syn_max).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_flow);
+	__uint(max_entries, 16384);
+} syn_flows SEC(".maps");
 
 /* Sized like flows by xlbd: one reply entry per nat/fnat flow. */
 struct {
@@ -165,6 +199,21 @@ struct {
 	__type(value, __u32);
 	__uint(max_entries, 64);
 } tx_ports SEC(".maps");
+
+/* A real by id, or NULL if xlbd never wrote it (or deleted it). */
+static __always_inline struct xlb_real *real_get(__u32 id)
+{
+	struct xlb_real *real = bpf_map_lookup_elem(&reals, &id);
+
+	return real && (real->flags & XLB_REAL_F_PRESENT) ? real : NULL;
+}
+
+static __always_inline struct xlb_service *svc_get(__u32 id)
+{
+	struct xlb_service *svc = bpf_map_lookup_elem(&svc_by_id, &id);
+
+	return svc && (svc->flags & XLB_SVC_F_ACTIVE) ? svc : NULL;
+}
 
 static __always_inline void count(enum xlb_counter which)
 {

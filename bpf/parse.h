@@ -232,9 +232,9 @@ static __always_inline int parse_l4(struct cursor *c, struct packet *pkt, int pr
 	return PARSE_OK;
 }
 
-/* Fills @pkt from the frame in [data, data_end). */
+/* Fills @pkt from the frame in [data, data_end); IPv6 only if @v6 (else "other"). */
 static __always_inline enum parse_result parse_packet(void *data, void *data_end,
-						      struct packet *pkt)
+						      struct packet *pkt, bool v6)
 {
 	struct cursor c = { .pos = data, .end = data_end };
 	int proto = parse_eth(&c, &pkt->eth);
@@ -244,8 +244,10 @@ static __always_inline enum parse_result parse_packet(void *data, void *data_end
 	pkt->l3_off = c.pos - data;
 	if (proto == ETH_P_IP)
 		proto = parse_ipv4(&c, pkt);
-	else if (proto == ETH_P_IPV6)
+	else if (proto == ETH_P_IPV6 && v6)
 		proto = parse_ipv6(&c, pkt);
+	else if (proto == ETH_P_IPV6)
+		return PARSE_OTHER_L4;
 	else
 		return PARSE_NOT_IP;
 	if (proto < 0)

@@ -96,7 +96,7 @@ static long mh_fallback_one(__u32 offset, void *arg)
 	if (!id || *id == XLB_SCHED_NO_REAL)
 		return 1; /* an empty bucket ends the search */
 	rid = *id;
-	real = bpf_map_lookup_elem(&reals, &rid);
+	real = real_get(rid);
 	if (real && (real->flags & XLB_REAL_F_ACTIVE) && (real->flags & XLB_REAL_F_NEW_FLOWS) &&
 	    real->weight) {
 		s->id = rid;
@@ -121,7 +121,7 @@ static __always_inline int sched_mh_pick(const struct xlb_service *svc, const st
 	if (!id || *id == XLB_SCHED_NO_REAL)
 		return -1;
 	rid = *id;
-	real = bpf_map_lookup_elem(&reals, &rid);
+	real = real_get(rid);
 	if (real && (real->flags & XLB_REAL_F_ACTIVE) && (real->flags & XLB_REAL_F_NEW_FLOWS) &&
 	    real->weight) {
 		*real_id = rid;
@@ -184,7 +184,7 @@ static long conn_scan_one(__u32 i, void *arg)
 	if (!ring || i >= s->len || i >= XLB_RING_MAX)
 		return 1;
 	id = ring->real_ids[i];
-	real = bpf_map_lookup_elem(&reals, &id);
+	real = real_get(id);
 	if (!real || !real->weight)
 		return 0;
 	w = real->weight;
@@ -280,7 +280,7 @@ static long half_load_one(__u32 i, void *arg)
 	if (!ring || i >= s->len || i >= XLB_RING_MAX)
 		return 1;
 	id = ring->real_ids[i];
-	real = bpf_map_lookup_elem(&reals, &id);
+	real = real_get(id);
 	if (!real)
 		return 0;
 	conn_counts(id, &active, &inactive);
@@ -322,7 +322,7 @@ static __always_inline int sched_lblc_pick(const struct xlb_service *svc, const 
 
 	if (e && now - e->lastuse_ns <= XLB_LOC_EXPIRE_NS) {
 		__u32 id = e->real_id;
-		struct xlb_real *real = bpf_map_lookup_elem(&reals, &id);
+		struct xlb_real *real = real_get(id);
 
 		e->lastuse_ns = now;
 		if (real && (real->flags & XLB_REAL_F_ACTIVE) &&
@@ -373,7 +373,7 @@ static long set_scan_one(__u32 i, void *arg)
 	if (!e || i >= e->set_len || i >= XLB_LOC_SET_MAX)
 		return 1;
 	id = e->set[i];
-	real = bpf_map_lookup_elem(&reals, &id);
+	real = real_get(id);
 	if (!real || real->svc_id != p->svc_id)
 		return 0; /* gone from the service: dropped */
 	k = p->keep;
@@ -481,7 +481,7 @@ static __always_inline int sched_lblcr_pick(const struct xlb_service *svc,
 
 	if (p.min_idx < XLB_LOC_SET_MAX) {
 		id = e->set[p.min_idx & (XLB_LOC_SET_MAX - 1)];
-		real = bpf_map_lookup_elem(&reals, &id);
+		real = real_get(id);
 	}
 	/* shrink a set that has not changed for a while: the most loaded leaves */
 	if (e->set_len > 1 && now > e->lastmod_ns + XLB_LOC_EXPIRE_NS &&
@@ -533,7 +533,7 @@ static long twos_sum_one(__u32 i, void *arg)
 	if (!ring || i >= s->len || i >= XLB_RING_MAX)
 		return 1;
 	id = ring->real_ids[i];
-	real = bpf_map_lookup_elem(&reals, &id);
+	real = real_get(id);
 	if (real)
 		s->total += real->weight;
 	return 0;
@@ -550,7 +550,7 @@ static long twos_walk_one(__u32 i, void *arg)
 	if (!ring || i >= s->len || i >= XLB_RING_MAX)
 		return 1;
 	id = ring->real_ids[i];
-	real = bpf_map_lookup_elem(&reals, &id);
+	real = real_get(id);
 	if (!real || !real->weight)
 		return 0;
 	s->rw1 -= real->weight;

@@ -91,6 +91,19 @@ int ctl_listen_fd(const struct ctl_server *ctl)
 	return ctl->fd;
 }
 
+static json_object *ctl_flow_table_json(const struct flow_table_state *t)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "flows", json_object_new_int64((int64_t)t->flows));
+	json_object_object_add(o, "flows_max", json_object_new_int64((int64_t)t->flows_max));
+	json_object_object_add(o, "flows_evicted", json_object_new_int64((int64_t)t->flows_evicted));
+	json_object_object_add(o, "syn_flows", json_object_new_int64((int64_t)t->syn));
+	json_object_object_add(o, "syn_max", json_object_new_int64((int64_t)t->syn_max));
+	json_object_object_add(o, "syn_evicted", json_object_new_int64((int64_t)t->syn_evicted));
+	return o;
+}
+
 static json_object *ctl_stats_json(struct dataplane *dp, enum dp_stats_map which, uint32_t id)
 {
 	struct xlb_stats st;
@@ -188,6 +201,7 @@ json_object *ctl_list_json(struct model *m)
 		json_object_object_add(counters, dataplane_counter_name(c),
 				       json_object_new_uint64(cnt[c]));
 	json_object_object_add(root, "counters", counters);
+	json_object_object_add(root, "flow_table", ctl_flow_table_json(&m->flowtab));
 	health_json_stats(root, m->health);
 	return root;
 }

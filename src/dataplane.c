@@ -33,6 +33,16 @@ struct dp_attachment {
 
 struct dataplane {
 	struct xlb_bpf *skel;
+	struct xlb_dp_spec spec; /* what the loaded program carries */
+	uint64_t flows_deleted[DP_FLOW_TABLES]; /* by the sweeper, for eviction counts */
+	uint64_t flows_inserted; /* into "flows" from user space (connection sync) */
+	/*
+	 * Skeletons replaced by dataplane_respecialise(): kept open until
+	 * dataplane_close(), since other parts of xlbd hold fds of their maps
+	 * (the flow_events ring buffer) that must stay valid.
+	 */
+	struct xlb_bpf *retired[8];
+	int nretired;
 	struct dp_attachment attached[DP_MAX_ATTACH];
 	int nattached;
 	int ncpus;
@@ -63,6 +73,10 @@ static const char *const dp_counter_names[XLB_CNT__COUNT] = {
 	[XLB_CNT_DROP_MIDSTREAM] = "drop_midstream",
 	[XLB_CNT_SYNC_EVENT_LOST] = "sync_event_lost",
 	[XLB_CNT_PASS_OTHER_HOST] = "pass_other_host",
+	[XLB_CNT_FLOW_INSERT] = "flow_insert",
+	[XLB_CNT_SYN_INSERT] = "syn_insert",
+	[XLB_CNT_SYN_REMOVED] = "syn_removed",
+	[XLB_CNT_DROP_REWRITE] = "drop_rewrite",
 };
 
 const char *dataplane_counter_name(enum xlb_counter c)
@@ -114,31 +128,87 @@ static int dp_prepare_pin_dir(const char *pin_dir)
 	return 0;
 }
 
+/* The maps sized from flows.max: a size change there is the operator's call. */
+static bool dp_is_flow_table(struct dataplane *dp, const struct bpf_map *map)
+{
+	return map == dp->skel->maps.flows || map == dp->skel->maps.nat_rev ||
+	       map == dp->skel->maps.persist || map == dp->skel->maps.syn_flows;
+}
+
 /*
- * libbpf refuses to reuse a pinned map whose size differs; say what to do
- * instead of its generic "incompatible" message.
+ * libbpf refuses to reuse a pinned map that differs from the program's. A
+ * flow table of another size is the operator's to resolve (say what to do);
+ * any other difference comes from an upgrade that changed a map's layout:
+ * that map is unpinned and created afresh (its state, e.g. counters, is lost).
  */
-static int dp_check_pinned_flows(const char *path, uint32_t max_flows)
+static int dp_check_pinned(struct dataplane *dp, const struct bpf_map *map, const char *path)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	int fd = bpf_obj_get(path);
+	int err;
 
 	if (fd < 0)
 		return 0;
-	int err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
 	close(fd);
-	if (err == 0 && info.max_entries != max_flows) {
-		log_error("pinned flow table %s holds %u entries but flows.max is %u: "
-			  "keep flows.max, or remove %s (this drops every flow)",
-			  path, info.max_entries, max_flows, path);
+	if (err)
+		return 0;
+	if (info.type == bpf_map__type(map) && info.key_size == bpf_map__key_size(map) &&
+	    info.value_size == bpf_map__value_size(map) &&
+	    info.max_entries == bpf_map__max_entries(map) &&
+	    info.map_flags == bpf_map__map_flags(map))
+		return 0;
+	if (dp_is_flow_table(dp, map) && info.type == bpf_map__type(map) &&
+	    info.key_size == bpf_map__key_size(map) &&
+	    info.value_size == bpf_map__value_size(map)) {
+		log_error("pinned flow table %s holds %u entries but the config needs %u "
+			  "(flows.max, flows.syn_max): keep the size, or remove %s (this drops "
+			  "every flow)",
+			  path, info.max_entries, bpf_map__max_entries(map), path);
 		return -EEXIST;
+	}
+	log_warn("pinned map %s has another layout (an upgrade of xlb): created afresh", path);
+	if (unlink(path) < 0) {
+		log_error("cannot remove %s: %s", path, strerror(errno));
+		return -errno;
 	}
 	return 0;
 }
 
+/* flows.syn_max, or a quarter of flows.max (at least 1024). */
+static uint32_t dp_syn_max(const struct dp_sizes *sizes)
+{
+	uint32_t n = sizes->syn_max ? sizes->syn_max : sizes->max_flows / 4;
+
+	return n < 1024 ? 1024 : n;
+}
+
+static void dp_spec_set(struct xlb_bpf *skel, const struct xlb_dp_spec *spec)
+{
+	/* the skeleton's .rodata image, before load */
+	memcpy((void *)&skel->rodata->xlb_spec, spec, sizeof(*spec));
+}
+
 int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **out)
 {
+	struct dp_sizes sizes = { .max_flows = max_flows };
+
+	return dataplane_open_spec(pin_dir, &sizes, NULL, out);
+}
+
+void dataplane_spec_full(struct xlb_dp_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->methods = ~0u;
+	spec->scheds = ~0u;
+	spec->features = ~0u;
+}
+
+int dataplane_open_spec(const char *pin_dir, const struct dp_sizes *sizes,
+			const struct xlb_dp_spec *spec, struct dataplane **out)
+{
+	uint32_t max_flows = sizes->max_flows;
 	struct dataplane *dp;
 	struct bpf_map *map;
 	int err;
@@ -164,9 +234,17 @@ int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **o
 			err = bpf_map__set_max_entries(dp->skel->maps.nat_rev, max_flows);
 		if (!err)
 			err = bpf_map__set_max_entries(dp->skel->maps.persist, max_flows);
+		if (!err)
+			err = bpf_map__set_max_entries(dp->skel->maps.syn_flows,
+						       dp_syn_max(sizes));
 		if (err)
 			goto fail;
 	}
+	if (spec)
+		dp->spec = *spec;
+	else
+		dataplane_spec_full(&dp->spec);
+	dp_spec_set(dp->skel, &dp->spec);
 	if (pin_dir) {
 		err = dp_prepare_pin_dir(pin_dir);
 		if (err)
@@ -181,13 +259,12 @@ int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **o
 			 */
 			if (map == dp->skel->maps.tx_ports || strstr(bpf_map__name(map), "scratch"))
 				continue; /* per-CPU scratch space holds nothing between packets */
+			if (bpf_map__is_internal(map))
+				continue; /* .rodata: this program's own spec */
 			snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
-			if (map == dp->skel->maps.flows || map == dp->skel->maps.nat_rev ||
-			    map == dp->skel->maps.persist) {
-				err = dp_check_pinned_flows(path, bpf_map__max_entries(map));
-				if (err)
-					goto fail;
-			}
+			err = dp_check_pinned(dp, map, path);
+			if (err)
+				goto fail;
 			err = bpf_map__set_pin_path(map, path);
 			if (err)
 				goto fail;
@@ -209,6 +286,8 @@ void dataplane_close(struct dataplane *dp)
 {
 	if (!dp)
 		return;
+	for (int i = 0; i < dp->nretired; i++)
+		xlb_bpf__destroy(dp->retired[i]);
 	xlb_bpf__destroy(dp->skel);
 	free(dp);
 }
@@ -406,21 +485,123 @@ int dataplane_detach(struct dataplane *dp, int ifindex, const char *ifname)
 	return err;
 }
 
+const struct xlb_dp_spec *dataplane_spec(const struct dataplane *dp)
+{
+	return &dp->spec;
+}
+
+/* Attaches @prog_fd in place of @old_fd on @at's hook, atomically. */
+static int dp_swap_prog(struct dataplane *dp, struct dp_attachment *at, struct xlb_bpf *to,
+			struct xlb_bpf *from)
+{
+	if (at->mode == ATTACH_TC) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = at->ifindex, .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1, .flags = BPF_TC_F_REPLACE,
+			    .prog_fd = bpf_program__fd(to->progs.xlb_tc));
+
+		(void)dp;
+		return bpf_tc_attach(&hook, &opts);
+	}
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = bpf_program__fd(from->progs.xlb_xdp));
+	return bpf_xdp_attach(at->ifindex, bpf_program__fd(to->progs.xlb_xdp),
+			      at->xdp_flags | XDP_FLAGS_REPLACE, &opts);
+}
+
+int dataplane_respecialise(struct dataplane *dp, const struct xlb_dp_spec *spec)
+{
+	struct xlb_bpf *skel;
+	struct bpf_map *map;
+	int err = 0, swapped = 0;
+
+	skel = xlb_bpf__open();
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_map(map, skel->obj) {
+		struct bpf_map *old;
+
+		if (bpf_map__is_internal(map))
+			continue;
+		old = bpf_object__find_map_by_name(dp->skel->obj, bpf_map__name(map));
+		err = old ? bpf_map__reuse_fd(map, bpf_map__fd(old)) : -ENOENT;
+		if (err) {
+			log_error("new program: cannot take over map %s: %s", bpf_map__name(map),
+				  strerror(-err));
+			goto fail;
+		}
+	}
+	dp_spec_set(skel, spec);
+	err = xlb_bpf__load(skel);
+	if (err) {
+		log_error("cannot load the new program: %s", strerror(-err));
+		goto fail;
+	}
+	for (; swapped < dp->nattached; swapped++) {
+		err = dp_swap_prog(dp, &dp->attached[swapped], skel, dp->skel);
+		if (err) {
+			log_error("%s: cannot replace the program: %s",
+				  dp->attached[swapped].ifname, strerror(-err));
+			goto unswap;
+		}
+	}
+	if (dp->nretired == (int)(sizeof(dp->retired) / sizeof(dp->retired[0]))) {
+		/* the oldest has been replaced long ago: whoever held its fds has moved on */
+		xlb_bpf__destroy(dp->retired[0]);
+		memmove(dp->retired, dp->retired + 1, sizeof(dp->retired) - sizeof(dp->retired[0]));
+		dp->nretired--;
+	}
+	dp->retired[dp->nretired++] = dp->skel;
+	dp->skel = skel;
+	dp->spec = *spec;
+	return 0;
+unswap:
+	while (swapped-- > 0)
+		if (dp_swap_prog(dp, &dp->attached[swapped], dp->skel, skel))
+			log_error("%s: cannot put the previous program back",
+				  dp->attached[swapped].ifname);
+fail:
+	xlb_bpf__destroy(skel);
+	return err;
+}
+
 static int dp_update(struct bpf_map *map, const void *key, size_t key_size, const void *val,
 		     size_t val_size)
 {
 	return bpf_map__update_elem(map, key, key_size, val, val_size, BPF_ANY);
 }
 
+/* The by-id copy first: a packet that finds the hash entry finds the copy too. */
 int dataplane_service_put(struct dataplane *dp, const struct xlb_service_key *key,
 			  const struct xlb_service *val)
 {
+	uint32_t id = val->svc_id;
+	int err;
+
+	if (id >= XLB_MAX_SERVICES)
+		return -EINVAL;
+	err = dp_update(dp->skel->maps.svc_by_id, &id, sizeof(id), val, sizeof(*val));
+	if (err)
+		return err;
 	return dp_update(dp->skel->maps.services, key, sizeof(*key), val, sizeof(*val));
 }
 
 int dataplane_service_del(struct dataplane *dp, const struct xlb_service_key *key)
 {
-	return bpf_map__delete_elem(dp->skel->maps.services, key, sizeof(*key), 0);
+	struct xlb_service val, cur, none = { 0 };
+	int err = dataplane_service_get(dp, key, &val);
+
+	if (err)
+		return err;
+	err = bpf_map__delete_elem(dp->skel->maps.services, key, sizeof(*key), 0);
+	if (err)
+		return err;
+	/* only if the id still holds this service (a new one may have it already) */
+	if (val.svc_id < XLB_MAX_SERVICES &&
+	    bpf_map__lookup_elem(dp->skel->maps.svc_by_id, &val.svc_id, sizeof(val.svc_id), &cur,
+				 sizeof(cur), 0) == 0 &&
+	    memcmp(&cur, &val, sizeof(cur)) == 0)
+		err = dp_update(dp->skel->maps.svc_by_id, &val.svc_id, sizeof(val.svc_id), &none,
+				sizeof(none));
+	return err;
 }
 
 int dataplane_service_get(struct dataplane *dp, const struct xlb_service_key *key,
@@ -452,29 +633,59 @@ int dataplane_mh_table_put(struct dataplane *dp, uint32_t base, const uint32_t *
 
 int dataplane_real_put(struct dataplane *dp, uint32_t id, const struct xlb_real *real)
 {
-	return dp_update(dp->skel->maps.reals, &id, sizeof(id), real, sizeof(*real));
+	struct xlb_real val = *real;
+
+	val.flags |= XLB_REAL_F_PRESENT;
+	return dp_update(dp->skel->maps.reals, &id, sizeof(id), &val, sizeof(val));
 }
 
 int dataplane_real_del(struct dataplane *dp, uint32_t id)
 {
-	return bpf_map__delete_elem(dp->skel->maps.reals, &id, sizeof(id), 0);
+	struct xlb_real none = { 0 };
+
+	if (id >= XLB_MAX_REALS)
+		return -ENOENT;
+	return dp_update(dp->skel->maps.reals, &id, sizeof(id), &none, sizeof(none));
 }
+
+#define DP_REALS_BATCH 4096
 
 int dataplane_reals_foreach(struct dataplane *dp,
 			    void (*fn)(uint32_t id, const struct xlb_real *real, void *arg), void *arg)
 {
-	struct bpf_map *map = dp->skel->maps.reals;
-	uint32_t key, next;
-	struct xlb_real real;
-	const void *prev = NULL;
+	int fd = bpf_map__fd(dp->skel->maps.reals);
+	struct xlb_real *vals = calloc(DP_REALS_BATCH, sizeof(*vals));
+	uint32_t *keys = calloc(DP_REALS_BATCH, sizeof(*keys));
+	uint32_t pos = 0;
+	bool first = true;
+	int err = 0;
 
-	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
-		if (bpf_map__lookup_elem(map, &next, sizeof(next), &real, sizeof(real), 0) == 0)
-			fn(next, &real, arg);
-		key = next;
-		prev = &key;
+	if (!vals || !keys) {
+		err = -ENOMEM;
+		goto out;
 	}
-	return 0;
+	for (;;) {
+		__u32 n = DP_REALS_BATCH;
+		int ret = bpf_map_lookup_batch(fd, first ? NULL : &pos, &pos, keys, vals, &n, NULL);
+
+		if (ret < 0 && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		first = false;
+		for (__u32 i = 0; i < n; i++) {
+			if (!(vals[i].flags & XLB_REAL_F_PRESENT))
+				continue;
+			vals[i].flags &= ~XLB_REAL_F_PRESENT;
+			fn(keys[i], &vals[i], arg);
+		}
+		if (ret < 0)
+			break;
+	}
+out:
+	free(vals);
+	free(keys);
+	return err;
 }
 
 int dataplane_fnat_locals_put(struct dataplane *dp, uint32_t svc_id,
@@ -525,17 +736,26 @@ int dataplane_conns_reset(struct dataplane *dp, uint32_t real_id)
 
 int dataplane_real_get(struct dataplane *dp, uint32_t id, struct xlb_real *real)
 {
-	return bpf_map__lookup_elem(dp->skel->maps.reals, &id, sizeof(id), real, sizeof(*real), 0);
+	int err = bpf_map__lookup_elem(dp->skel->maps.reals, &id, sizeof(id), real, sizeof(*real),
+				       0);
+
+	if (err)
+		return err == -EFAULT ? err : -ENOENT;
+	if (!(real->flags & XLB_REAL_F_PRESENT))
+		return -ENOENT;
+	real->flags &= ~XLB_REAL_F_PRESENT;
+	return 0;
 }
 
 #define DP_SWEEP_BATCH 4096
 
-long dataplane_flows_sweep(struct dataplane *dp,
+long dataplane_flows_sweep(struct dataplane *dp, enum dp_flow_table table,
 			   bool (*fn)(const struct xlb_flow_key *key, const struct xlb_flow *flow,
 				      void *arg),
 			   void *arg)
 {
-	int fd = bpf_map__fd(dp->skel->maps.flows);
+	int fd = bpf_map__fd(table == DP_SYN_FLOWS ? dp->skel->maps.syn_flows :
+						     dp->skel->maps.flows);
 	struct xlb_flow_key *keys = calloc(DP_SWEEP_BATCH, sizeof(*keys));
 	struct xlb_flow *vals = calloc(DP_SWEEP_BATCH, sizeof(*vals));
 	struct xlb_flow_key batch_pos;
@@ -589,8 +809,8 @@ long dataplane_flows_sweep(struct dataplane *dp,
 
 		/* A packet since the walk brought it back to life: keep it. */
 		if (bpf_map_lookup_elem(fd, &doomed[i], &now) == 0 &&
-		    now.last_seen_ns == doomed_seen[i])
-			bpf_map_delete_elem(fd, &doomed[i]);
+		    now.last_seen_ns == doomed_seen[i] && bpf_map_delete_elem(fd, &doomed[i]) == 0)
+			dp->flows_deleted[table]++;
 	}
 	free(doomed);
 	free(doomed_seen);
@@ -615,14 +835,47 @@ struct bpf_object *dataplane_bpf_object(struct dataplane *dp)
 int dataplane_flow_get(struct dataplane *dp, const struct xlb_flow_key *key,
 		       struct xlb_flow *flow)
 {
-	return bpf_map__lookup_elem(dp->skel->maps.flows, key, sizeof(*key), flow, sizeof(*flow), 0);
+	if (bpf_map__lookup_elem(dp->skel->maps.flows, key, sizeof(*key), flow, sizeof(*flow),
+				 0) == 0)
+		return 0;
+	return bpf_map__lookup_elem(dp->skel->maps.syn_flows, key, sizeof(*key), flow,
+				    sizeof(*flow), 0);
+}
+
+int dataplane_flow_del(struct dataplane *dp, const struct xlb_flow_key *key)
+{
+	int err = bpf_map__delete_elem(dp->skel->maps.flows, key, sizeof(*key), 0);
+	int err_syn = bpf_map__delete_elem(dp->skel->maps.syn_flows, key, sizeof(*key), 0);
+
+	if (!err)
+		dp->flows_deleted[DP_FLOWS]++;
+	if (!err_syn)
+		dp->flows_deleted[DP_SYN_FLOWS]++;
+	return !err || !err_syn ? 0 : err;
 }
 
 int dataplane_flow_put(struct dataplane *dp, const struct xlb_flow_key *key,
 		       const struct xlb_flow *flow)
 {
-	return bpf_map__update_elem(dp->skel->maps.flows, key, sizeof(*key), flow, sizeof(*flow),
-				    BPF_ANY);
+	struct bpf_map *map = dp->skel->maps.flows;
+	int err = bpf_map__update_elem(map, key, sizeof(*key), flow, sizeof(*flow), BPF_NOEXIST);
+
+	if (err == 0) {
+		dp->flows_inserted++;
+		return 0;
+	}
+	if (err != -EEXIST)
+		return err;
+	return bpf_map__update_elem(map, key, sizeof(*key), flow, sizeof(*flow), BPF_EXIST);
+}
+
+void dataplane_flow_table_stats(struct dataplane *dp, struct dp_flow_table_stats *st)
+{
+	st->max[DP_FLOWS] = bpf_map__max_entries(dp->skel->maps.flows);
+	st->max[DP_SYN_FLOWS] = bpf_map__max_entries(dp->skel->maps.syn_flows);
+	st->deleted[DP_FLOWS] = dp->flows_deleted[DP_FLOWS];
+	st->deleted[DP_SYN_FLOWS] = dp->flows_deleted[DP_SYN_FLOWS];
+	st->inserted_by_us = dp->flows_inserted;
 }
 
 int dataplane_nat_rev_put(struct dataplane *dp, const struct xlb_flow_key *key,

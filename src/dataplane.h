@@ -13,6 +13,13 @@ struct dataplane;
 struct bpf_object;
 
 enum dp_stats_map { DP_STATS_SERVICE, DP_STATS_REAL };
+enum dp_flow_table { DP_FLOWS, DP_SYN_FLOWS, DP_FLOW_TABLES };
+
+/* Sizes of the maps that are sized from the config (0: the object's default). */
+struct dp_sizes {
+	uint32_t max_flows; /* flows, nat_rev, persist */
+	uint32_t syn_max; /* syn_flows; 0: max_flows / 4, at least 1024 */
+};
 
 /*
  * Opens and loads the program. With a @pin_dir, maps already pinned there are
@@ -20,6 +27,19 @@ enum dp_stats_map { DP_STATS_SERVICE, DP_STATS_REAL };
  * (tests). Errors are logged with context and returned as negative errno.
  */
 int dataplane_open(const char *pin_dir, uint32_t max_flows, struct dataplane **out);
+/* The same, with the map sizes and the program specialised to @spec (NULL: everything). */
+int dataplane_open_spec(const char *pin_dir, const struct dp_sizes *sizes,
+			const struct xlb_dp_spec *spec, struct dataplane **out);
+/* The spec of a program that carries everything (what dataplane_open loads). */
+void dataplane_spec_full(struct xlb_dp_spec *spec);
+/* What the loaded program carries. */
+const struct xlb_dp_spec *dataplane_spec(const struct dataplane *dp);
+/*
+ * Loads a program specialised to @spec over the same maps (every flow and
+ * count stays) and swaps it in on every attached interface atomically; on
+ * any failure the running program stays, attached as it was.
+ */
+int dataplane_respecialise(struct dataplane *dp, const struct xlb_dp_spec *spec);
 void dataplane_close(struct dataplane *dp);
 
 /* Attaches to @ifindex, whose MAC is @mac. Native XDP falls back to generic (logged). */
@@ -58,18 +78,30 @@ int dataplane_real_get(struct dataplane *dp, uint32_t id, struct xlb_real *real)
  * Calls @fn for every flow, read in batches. @fn returns true to delete the
  * flow. Returns the number of flows seen, or negative errno.
  */
-long dataplane_flows_sweep(struct dataplane *dp,
+long dataplane_flows_sweep(struct dataplane *dp, enum dp_flow_table table,
 			   bool (*fn)(const struct xlb_flow_key *key, const struct xlb_flow *flow,
 				      void *arg),
 			   void *arg);
+/* For eviction counts: sizes, and what user space inserted and the sweeper deleted. */
+struct dp_flow_table_stats {
+	uint32_t max[DP_FLOW_TABLES];
+	uint64_t deleted[DP_FLOW_TABLES];
+	uint64_t inserted_by_us; /* into "flows" */
+};
+void dataplane_flow_table_stats(struct dataplane *dp, struct dp_flow_table_stats *st);
 int dataplane_nat_rev_del(struct dataplane *dp, const struct xlb_flow_key *key);
 int dataplane_nat_rev_put(struct dataplane *dp, const struct xlb_flow_key *key,
 			  const struct xlb_nat_rev *rev);
-/* One flow by key: 0, or -ENOENT. Put creates or replaces (connection sync installs). */
+/*
+ * One flow by key, from "flows" or else "syn_flows": 0, or -ENOENT. Put
+ * creates or replaces in "flows" (connection sync installs).
+ */
 int dataplane_flow_get(struct dataplane *dp, const struct xlb_flow_key *key,
 		       struct xlb_flow *flow);
 int dataplane_flow_put(struct dataplane *dp, const struct xlb_flow_key *key,
 		       const struct xlb_flow *flow);
+/* From whichever table holds it ("flows" or, before its handshake ends, "syn_flows"). */
+int dataplane_flow_del(struct dataplane *dp, const struct xlb_flow_key *key);
 /* The "flow_events" ring buffer, for ring_buffer__new(). */
 int dataplane_flow_events_fd(struct dataplane *dp);
 /*

@@ -115,9 +115,12 @@ static void sweep(struct model *m)
 
 	clock_gettime(CLOCK_MONOTONIC, &now); /* the clock of bpf_ktime_get_ns() */
 	err = sweeper_run(m, (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec, &res);
-	if (err)
+	if (err) {
 		log_warn("flow sweep failed: %s", strerror(-err));
-	else if (res.expired || res.stale)
+		return;
+	}
+	sweeper_table_state(m->dp, &res, &m->flowtab);
+	if (res.expired || res.stale)
 		log_debug("flow sweep: %ld flows, %ld expired, %ld of removed reals", res.flows,
 			  res.expired, res.stale);
 }

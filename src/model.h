@@ -58,6 +58,18 @@ struct iface {
 
 struct recovered_real;
 
+/*
+ * The flow tables as of the last pass. LRU maps evict silently, so
+ * evictions are what was inserted minus what was deleted minus what is
+ * left; the inserts and deletes are running totals, so an error in one
+ * pass's count (the walk is not a snapshot) does not add up over passes.
+ */
+struct flow_table_state {
+	uint64_t flows, flows_max, flows_evicted;
+	uint64_t syn, syn_max, syn_evicted;
+	bool warned_full; /* above 90% logged; again after it fell below 80% */
+};
+
 struct model {
 	struct dataplane *dp;
 	struct neigh_ctx *neigh;
@@ -84,6 +96,7 @@ struct model {
 	 * republishes its snapshots when this moves.
 	 */
 	uint64_t proxy_gen;
+	struct flow_table_state flowtab; /* sizes, fill and evictions, as of the last sweep */
 };
 
 /* Reads what a previous xlbd left in the pinned maps, so ids (and flows) carry over. */

@@ -12,6 +12,7 @@
 #include "sweeper.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,12 +118,18 @@ int sweeper_run(struct model *m, uint64_t now_ns, struct sweep_result *res)
 	}
 	for (size_t i = 0; i < m->nservices; i++)
 		method_by_svc[m->services[i].id] = m->services[i].cfg.method;
-	seen = dataplane_flows_sweep(m->dp, sweep_one, &c);
+	seen = dataplane_flows_sweep(m->dp, DP_FLOWS, sweep_one, &c);
 	if (seen < 0) {
 		err = (int)seen;
 		goto out;
 	}
 	res->flows = seen;
+	seen = dataplane_flows_sweep(m->dp, DP_SYN_FLOWS, sweep_one, &c);
+	if (seen < 0) {
+		err = (int)seen;
+		goto out;
+	}
+	res->syn_flows = seen;
 	for (size_t i = 0; i < m->nservices; i++) {
 		struct service *s = &m->services[i];
 
@@ -142,4 +149,42 @@ out:
 	free(real_by_id);
 	free(tally);
 	return err;
+}
+
+static uint64_t evicted(uint64_t inserted, uint64_t deleted, uint64_t left, uint64_t before)
+{
+	uint64_t gone = inserted > deleted + left ? inserted - deleted - left : 0;
+
+	/* a pass that counted a flow inserted after its walk reads high: never step back */
+	return gone > before ? gone : before;
+}
+
+void sweeper_table_state(struct dataplane *dp, const struct sweep_result *res,
+			 struct flow_table_state *st)
+{
+	uint64_t cnt[XLB_CNT__COUNT];
+	struct dp_flow_table_stats t;
+	uint64_t fill;
+
+	dataplane_counters_read(dp, cnt);
+	dataplane_flow_table_stats(dp, &t);
+	st->flows = (uint64_t)res->flows;
+	st->syn = (uint64_t)res->syn_flows;
+	st->flows_max = t.max[DP_FLOWS];
+	st->syn_max = t.max[DP_SYN_FLOWS];
+	st->flows_evicted = evicted(cnt[XLB_CNT_FLOW_INSERT] + t.inserted_by_us,
+				    t.deleted[DP_FLOWS], st->flows, st->flows_evicted);
+	st->syn_evicted = evicted(cnt[XLB_CNT_SYN_INSERT],
+				  cnt[XLB_CNT_SYN_REMOVED] + t.deleted[DP_SYN_FLOWS], st->syn,
+				  st->syn_evicted);
+	fill = st->flows_max ? st->flows * 100 / st->flows_max : 0;
+	if (fill >= 90 && !st->warned_full) {
+		log_warn("flow table %" PRIu64 "%% full (%" PRIu64 " of %" PRIu64
+			 "): the least recently used established flows are evicted when it "
+			 "fills (%" PRIu64 " so far); raise flows.max",
+			 fill, st->flows, st->flows_max, st->flows_evicted);
+		st->warned_full = true;
+	} else if (fill < 80) {
+		st->warned_full = false;
+	}
 }

@@ -8,10 +8,15 @@
 #include "model.h"
 
 struct sweep_result {
-	long flows; /* seen in the table */
+	long flows; /* seen in "flows" */
+	long syn_flows; /* seen in "syn_flows" */
 	long expired; /* idle past their state's timeout, deleted */
 	long stale; /* of a real that is gone or whose id was reused, deleted */
 };
+
+/* Updates @st from a pass's counts and the data plane's totals; warns when a table fills. */
+void sweeper_table_state(struct dataplane *dp, const struct sweep_result *res,
+			 struct flow_table_state *st);
 
 /* One pass over the flow table at monotonic time @now_ns. */
 int sweeper_run(struct model *m, uint64_t now_ns, struct sweep_result *res);

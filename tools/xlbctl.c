@@ -225,6 +225,19 @@ static int cmd_stats(const struct xlbctl_opts *opts, json_object *reply)
 		printf("%-32s %12lld %14lld %10lld\n", ep, (long long)jint(st, "packets"),
 		       (long long)jint(st, "bytes"), (long long)jint(st, "new_flows"));
 	}
+	json_object *ft = jget(reply, "flow_table");
+
+	if (ft) {
+		long long n = jint(ft, "flows"), max = jint(ft, "flows_max");
+
+		printf("\nFlow tables (as of the last sweep):\n");
+		printf("  %-10s %10lld of %-10lld (%3lld%%)  evicted %lld\n", "flows", n, max,
+		       max ? n * 100 / max : 0, (long long)jint(ft, "flows_evicted"));
+		n = jint(ft, "syn_flows");
+		max = jint(ft, "syn_max");
+		printf("  %-10s %10lld of %-10lld (%3lld%%)  evicted %lld\n", "syn_flows", n, max,
+		       max ? n * 100 / max : 0, (long long)jint(ft, "syn_evicted"));
+	}
 	printf("\nData plane counters:\n");
 	json_object_object_foreach(counters, key, val)
 		printf("  %-20s %llu\n", key, (unsigned long long)json_object_get_uint64(val));

@@ -172,6 +172,8 @@ struct xlb_ring {
 #define XLB_REAL_F_ACTIVE (1u << 0) /* present in config; existing flows may use it */
 /* it may take new flows (usable, healthy): what mh checks after its lookup */
 #define XLB_REAL_F_NEW_FLOWS (1u << 1)
+/* set by dataplane_real_put on every entry it writes: "reals" is an array, absent ids are zero */
+#define XLB_REAL_F_PRESENT (1u << 2)
 
 /* BPF map "reals", key real_id: everything needed to forward to it. */
 struct xlb_real {
@@ -285,6 +287,31 @@ struct xlb_iface {
 	__u16 pad;
 };
 
+/*
+ * What the loaded program carries: xlbd sets these libbpf read-only globals
+ * ("xlb_spec" in .rodata) from the config before loading, and the verifier
+ * removes every path the config cannot reach (methods, schedulers, IPv6,
+ * persistence, connection sync, nat replies). The defaults (everything on,
+ * exact clocks) are what the packet tests load.
+ */
+#define XLB_FEAT_V6 (1u << 0) /* an IPv6 VIP */
+#define XLB_FEAT_PERSIST (1u << 1) /* a service with persistence */
+#define XLB_FEAT_SYNC (1u << 2) /* connection sync: flow_events */
+#define XLB_FEAT_MIDSTREAM_DROP (1u << 3) /* a service with midstream: drop */
+
+struct xlb_dp_spec {
+	__u32 methods; /* bit (1 << enum xlb_method) per method in use */
+	__u32 scheds; /* bit (1 << enum xlb_sched_kind) per scheduler kind in use */
+	__u32 features; /* XLB_FEAT_* */
+	__u32 pad;
+	/*
+	 * A flow's last_seen_ns is refreshed (from the coarse clock) only when
+	 * it is older than this, so a busy flow writes its shared entry at
+	 * most once per period, not once per packet. 0: every packet, exact.
+	 */
+	__u64 touch_ns;
+};
+
 /* BPF map "globals", key 0: knobs that are cheaper to check than to look up. */
 struct xlb_globals {
 	__u32 nat_services; /* services with nat or fnat: replies need a nat_rev lookup */
@@ -335,6 +362,10 @@ enum xlb_counter {
 	XLB_CNT_DROP_MIDSTREAM, /* ...and dropped, by the service's midstream: drop */
 	XLB_CNT_SYNC_EVENT_LOST, /* flow_events full: a flow change not reported to sync */
 	XLB_CNT_PASS_OTHER_HOST, /* unicast to another MAC (a flooded frame): passed */
+	XLB_CNT_FLOW_INSERT, /* flows created in "flows" by the data plane */
+	XLB_CNT_SYN_INSERT, /* flows created in "syn_flows" (a first SYN) */
+	XLB_CNT_SYN_REMOVED, /* deleted from "syn_flows" by the data plane (moved on, or real gone) */
+	XLB_CNT_DROP_REWRITE, /* a header rewrite found the frame too short: dropped */
 	XLB_CNT__COUNT,
 };
 

@@ -169,7 +169,7 @@ long sync_collect(struct model *m, uint64_t now_ns, uint64_t since_ns,
 	c.real_by_id = model_reals_by_id(m);
 	if (!c.real_by_id)
 		return -ENOMEM;
-	seen = dataplane_flows_sweep(m->dp, sync_collect_one, &c);
+	seen = dataplane_flows_sweep(m->dp, DP_FLOWS, sync_collect_one, &c);
 	free(c.real_by_id);
 	return seen;
 }

@@ -322,6 +322,8 @@ static void run_pkt(struct fixture *f, const char *where, const struct step *s)
 	delta[XLB_CNT_DROP_MIDSTREAM] = !!(s->cnt & CNT_DROP_MID);
 	counters(f, now);
 	for (int c = 0; c < XLB_CNT__COUNT; c++) {
+		if (counter_is_table_accounting(c))
+			continue;
 		if (now[c] - before[c] == delta[c])
 			continue;
 		print_error("%s: counter %s moved by %llu, want %llu\n", where,
@@ -341,7 +343,7 @@ static void check_flow(struct fixture *f, const char *where, const struct step *
 	struct xlb_flow flow;
 	struct xlb_real real;
 
-	if (bpf_map_lookup_elem(f->flows_fd, &key, &flow))
+	if (dataplane_flow_get(f->dp, &key, &flow))
 		fail_msg("%s: no flow entry: %s", where, strerror(errno));
 	if (flow.state != s->state)
 		fail_msg("%s: flow state %s (%u), want %s", where, state_name(flow.state),
@@ -791,7 +793,7 @@ static void test_midstream_drop(void **state)
 	assert_int_equal(dataplane_service_put(f->dp, &key, &svc), 0);
 	run_pkt(f, "step 1 (ACK without a flow, midstream: drop)", &drop[0]);
 	check_conns(f, "step 1", &drop[0]);
-	assert_int_not_equal(bpf_map_lookup_elem(f->flows_fd, &fk, &flow), 0);
+	assert_int_not_equal(dataplane_flow_get(f->dp, &fk, &flow), 0);
 	run_steps(f, after, ARRAY_SIZE(after));
 }
 

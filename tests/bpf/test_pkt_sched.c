@@ -396,7 +396,7 @@ static uint32_t bpf_pick_ids(struct fixture *f, const struct client *c, const ui
 						      before[XLB_CNT_NEW_FLOW]));
 			return PICK_ODD;
 		}
-		if (bpf_map_lookup_elem(f->flows_fd, &key, &flow) == 0) {
+		if (dataplane_flow_get(f->dp, &key, &flow) == 0) {
 			snprintf(f->why, sizeof(f->why), "XDP_DROP left a flow entry");
 			return PICK_ODD;
 		}
@@ -430,12 +430,12 @@ static uint32_t bpf_pick_ids(struct fixture *f, const struct client *c, const ui
 					      before[XLB_CNT_DROP_NO_REAL]));
 		return PICK_ODD;
 	}
-	if (bpf_map_lookup_elem(f->flows_fd, &key, &flow) || flow.real_id != id ||
+	if (dataplane_flow_get(f->dp, &key, &flow) || flow.real_id != id ||
 	    flow.state != XLB_FS_SYN) {
 		snprintf(f->why, sizeof(f->why), "real %u: no SYN-state flow entry naming it", id);
 		return PICK_ODD;
 	}
-	assert_int_equal(bpf_map_delete_elem(f->flows_fd, &key), 0);
+	assert_int_equal(dataplane_flow_del(f->dp, &key), 0);
 	for (int i = 0; i < n; i++) {
 		int64_t da = ca[i].active - cb[i].active, di = ca[i].inactive - cb[i].inactive;
 
