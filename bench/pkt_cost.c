@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../tests/bpf/pktbuild.h"
@@ -1201,8 +1202,77 @@ static int methods_main(int argc, char **argv)
 	return 0;
 }
 
+/* ==== load: time to open, verify and load the program, and its size, per spec ==== */
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static int load_main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		uint32_t methods, scheds, features;
+	} specs[] = {
+		{ "dr + rr (minimal)", 1u << XLB_METHOD_DR, 1u << XLB_SCHED_KIND_RING, 0 },
+		{ "dr + mh", 1u << XLB_METHOD_DR, 1u << XLB_SCHED_KIND_MH, 0 },
+		{ "tun + wlc, sync", 1u << XLB_METHOD_TUN, 1u << XLB_SCHED_KIND_WLC, XLB_FEAT_SYNC },
+		{ "nat + fnat + rr, v6", (1u << XLB_METHOD_NAT) | (1u << XLB_METHOD_FNAT),
+		  1u << XLB_SCHED_KIND_RING, XLB_FEAT_V6 },
+		{ "everything (full)", ~0u, ~0u, ~0u },
+	};
+	uint32_t max_flows = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;
+	int runs = argc > 2 ? atoi(argv[2]) : 3;
+
+	log_set_level(LOG_LVL_WARN);
+	printf("program load per spec (flows.max %u; each map created afresh, unpinned): "
+	       "median of %d\n\n",
+	       max_flows, runs);
+	printf("| spec | load ms (min..max) | translated bytes | JITed bytes | verified insns |\n");
+	printf("|---|---:|---:|---:|---:|\n");
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		uint32_t ms[16];
+		struct bpf_prog_info info = {};
+		uint32_t len = sizeof(info);
+
+		if (runs < 1 || runs > 16)
+			runs = 3;
+		for (int r = 0; r < runs; r++) {
+			struct dp_sizes sizes = { .max_flows = max_flows };
+			struct xlb_dp_spec spec = { .methods = specs[i].methods,
+						    .scheds = specs[i].scheds,
+						    .features = specs[i].features,
+						    .touch_ns = 1000000000ull };
+			struct dataplane *dp;
+			struct timespec t0;
+			int err;
+
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			err = dataplane_open_spec(NULL, &sizes, &spec, &dp);
+			if (err)
+				die("dataplane_open_spec", err);
+			ms[r] = (uint32_t)ms_since(&t0);
+			memset(&info, 0, sizeof(info));
+			len = sizeof(info);
+			check(bpf_obj_get_info_by_fd(dataplane_prog_fd(dp, false), &info, &len),
+			      "prog info");
+			dataplane_close(dp);
+		}
+		qsort(ms, (size_t)runs, sizeof(ms[0]), cmp_u32);
+		printf("| %s | %u (%u..%u) | %u | %u | %u |\n", specs[i].name, ms[runs / 2], ms[0],
+		       ms[runs - 1], info.xlated_prog_len, info.jited_prog_len, info.verified_insns);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "load"))
+		return load_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "sched"))
 		return sched_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "methods"))

@@ -14,6 +14,7 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "spec.h"
 #include "xlb/xlb_hash.h"
 
 static __always_inline struct xlb_ring *sched_ring(const struct xlb_service *svc)
@@ -599,23 +600,27 @@ static __always_inline int sched_twos_pick(const struct xlb_service *svc, __u32 
 static __always_inline int sched_pick(const struct xlb_service *svc, const struct packet *pkt,
 				      __u32 *real_id)
 {
-	switch (svc->sched_kind) {
-	case XLB_SCHED_KIND_RING:
+	/* Each case only if the config has such a scheduler: the verifier drops the rest. */
+	__u32 kind = svc->sched_kind;
+
+	if (kind == XLB_SCHED_KIND_RING && sched_on(XLB_SCHED_KIND_RING))
 		return sched_ring_pick(svc, real_id);
-	case XLB_SCHED_KIND_HASH_SRC:
-	case XLB_SCHED_KIND_HASH_DST:
+	if ((kind == XLB_SCHED_KIND_HASH_SRC && sched_on(XLB_SCHED_KIND_HASH_SRC)) ||
+	    (kind == XLB_SCHED_KIND_HASH_DST && sched_on(XLB_SCHED_KIND_HASH_DST)))
 		return sched_hash_pick(svc, pkt, real_id);
-	case XLB_SCHED_KIND_MH:
+	if (kind == XLB_SCHED_KIND_MH && sched_on(XLB_SCHED_KIND_MH))
 		return sched_mh_pick(svc, pkt, real_id);
-	case XLB_SCHED_KIND_TWOS:
+	if (kind == XLB_SCHED_KIND_TWOS && sched_on(XLB_SCHED_KIND_TWOS))
 		return sched_twos_pick(svc, real_id);
-	case XLB_SCHED_KIND_LBLC:
+	if (kind == XLB_SCHED_KIND_LBLC && sched_on(XLB_SCHED_KIND_LBLC))
 		return sched_lblc_pick(svc, pkt, real_id);
-	case XLB_SCHED_KIND_LBLCR:
+	if (kind == XLB_SCHED_KIND_LBLCR && sched_on(XLB_SCHED_KIND_LBLCR))
 		return sched_lblcr_pick(svc, pkt, real_id);
-	default:
+	if (xlb_spec.scheds & ((1u << XLB_SCHED_KIND_LC) | (1u << XLB_SCHED_KIND_WLC) |
+			       (1u << XLB_SCHED_KIND_SED) | (1u << XLB_SCHED_KIND_NQ) |
+			       (1u << XLB_SCHED_KIND_FO) | (1u << XLB_SCHED_KIND_OVF)))
 		return sched_conn_pick(svc, real_id);
-	}
+	return -1;
 }
 
 #endif /* XLB_BPF_SCHED_H */

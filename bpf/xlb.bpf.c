@@ -14,6 +14,7 @@
 
 #include "parse.h"
 #include "maps.h"
+#include "spec.h"
 #include "sched.h"
 #include "fwd_dr.h"
 #include "fwd_dscp.h"
@@ -24,28 +25,6 @@
 #include "icmp_too_big.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* See struct xlb_dp_spec: set by xlbd from the config before load. */
-const volatile struct xlb_dp_spec xlb_spec = {
-	.methods = ~0u,
-	.scheds = ~0u,
-	.features = ~0u,
-};
-
-static __always_inline bool method_on(__u32 method)
-{
-	return method < 32 && (xlb_spec.methods & (1u << method));
-}
-
-static __always_inline bool feature_on(__u32 feat)
-{
-	return xlb_spec.features & feat;
-}
-
-static __always_inline bool nat_methods_on(void)
-{
-	return xlb_spec.methods & ((1u << XLB_METHOD_NAT) | (1u << XLB_METHOD_FNAT));
-}
 
 /* See plan_scratch(). */
 struct {
@@ -490,10 +469,16 @@ static __always_inline bool args_too_big(const struct fwd_args *a)
 	return a->real->mtu && a->ip_len + encap_len(a->method, a->family) > a->real->mtu;
 }
 
-/* In-place rewrites that need no extra room (everything but encapsulation). */
+/*
+ * In-place rewrites that need no extra room (everything but encapsulation).
+ * A method the program was not built for (a reload's short window) fails:
+ * dropped and counted, never sent on unchanged.
+ */
 static __always_inline int args_rewrite(void *data, void *data_end, struct packet *pkt,
 					const struct fwd_args *a)
 {
+	if (a->method == XLB_METHOD_DR && method_on(XLB_METHOD_DR))
+		return 0;
 	if (a->method == XLB_METHOD_DSCP && method_on(XLB_METHOD_DSCP))
 		return fwd_dscp(data, data_end, pkt, a->real, a->dscp);
 	if (a->method == XLB_METHOD_NAT && method_on(XLB_METHOD_NAT))
@@ -501,7 +486,7 @@ static __always_inline int args_rewrite(void *data, void *data_end, struct packe
 	if (a->method == XLB_METHOD_FNAT && method_on(XLB_METHOD_FNAT))
 		return nat_rewrite(data, data_end, pkt, a->nat_src, a->nat_sport, &a->real->addr,
 				   a->real->port);
-	return 0;
+	return -1;
 }
 
 /*

@@ -517,8 +517,8 @@ enum { TK_ESTABLISHED, TK_SYN, TK_FIN, TK_UDP, TK__COUNT };
 static const char *const config_timeout_keys[TK__COUNT] = { "tcp_established", "tcp_syn",
 							    "tcp_fin", "udp" };
 
-enum { FK_MAX, FK_TIMEOUTS, FK__COUNT };
-static const char *const config_flows_keys[FK__COUNT] = { "max", "timeouts" };
+enum { FK_MAX, FK_SYN_MAX, FK_TIMEOUTS, FK__COUNT };
+static const char *const config_flows_keys[FK__COUNT] = { "max", "syn_max", "timeouts" };
 
 static void config_parse_timeouts(struct config_ctx *ctx, yaml_node_t *n, struct flow_timeouts *t)
 {
@@ -561,6 +561,9 @@ static void config_parse_flows(struct config_ctx *ctx, yaml_node_t *n, struct xl
 	if (slots[FK_MAX].val && config_uint(ctx, slots[FK_MAX].val, "max", 1,
 					     CONFIG_MAX_FLOWS_LIMIT, &v))
 		cfg->max_flows = (uint32_t)v;
+	if (slots[FK_SYN_MAX].val && config_uint(ctx, slots[FK_SYN_MAX].val, "syn_max", 1024,
+						 CONFIG_MAX_FLOWS_LIMIT, &v))
+		cfg->syn_max = (uint32_t)v;
 	if (slots[FK_TIMEOUTS].val)
 		config_parse_timeouts(ctx, slots[FK_TIMEOUTS].val, &cfg->timeouts);
 }

@@ -78,6 +78,7 @@ struct xlb_config {
 	char control_socket[CONFIG_PATH_MAX];
 	char bpf_pin_dir[CONFIG_PATH_MAX];
 	uint32_t max_flows;
+	uint32_t syn_max; /* flows that have only sent a SYN; 0: max_flows / 4 (at least 1024) */
 	struct flow_timeouts timeouts;
 	struct service_config *services;
 	size_t nservices;

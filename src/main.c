@@ -16,6 +16,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "dataplane.h"
+#include "dp_spec.h"
 #include "ha/sync.h"
 #include "ha/vrrp.h"
 #include "health/health_model.h"
@@ -78,6 +79,26 @@ static void warn_nat_sysctls(const struct model *m)
 				 m->ifaces[i].name, m->ifaces[i].name);
 }
 
+/* Swaps in a program for @spec, logged; the running one stays on failure. */
+static int respecialise(struct dataplane *dp, const struct xlb_dp_spec *spec)
+{
+	char desc[256];
+	struct timespec t0, t1;
+	int err;
+
+	dp_spec_describe(spec, desc, sizeof(desc));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = dataplane_respecialise(dp, spec);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (err) {
+		log_error("data plane: cannot load a program for %s: %s", desc, strerror(-err));
+		return err;
+	}
+	log_info("data plane: replaced the program in %ld ms, every flow kept (%s)",
+		 (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000), desc);
+	return 0;
+}
+
 static void reload(struct model *m, const char *path)
 {
 	struct xlb_config cfg = {};
@@ -88,13 +109,34 @@ static void reload(struct model *m, const char *path)
 		return;
 	}
 	if (strcmp(cfg.control_socket, m->cfg.control_socket) != 0 ||
-	    strcmp(cfg.bpf_pin_dir, m->cfg.bpf_pin_dir) != 0 || cfg.max_flows != m->cfg.max_flows)
-		log_warn("control_socket, bpf_pin_dir and flows.max take effect on restart only");
-	if (model_apply(m, &cfg) < 0) {
-		log_error("reload rejected; the running config stays in force");
+	    strcmp(cfg.bpf_pin_dir, m->cfg.bpf_pin_dir) != 0 || cfg.max_flows != m->cfg.max_flows ||
+	    cfg.syn_max != m->cfg.syn_max)
+		log_warn("control_socket, bpf_pin_dir, flows.max and flows.syn_max take effect on "
+			 "restart only");
+	/* While both configs' services are in the maps, the program handles both. */
+	struct xlb_dp_spec was = *dataplane_spec(m->dp), want, both;
+	dp_spec_from_config(&cfg, &want);
+	both = was;
+	both.methods |= want.methods;
+	both.scheds |= want.scheds;
+	both.features |= want.features;
+	both.touch_ns = want.touch_ns < was.touch_ns ? want.touch_ns : was.touch_ns;
+	if (!dp_spec_equal(&was, &both) && respecialise(m->dp, &both) < 0) {
+		log_error("reload rejected: the data plane for it could not be loaded; the running "
+			  "config stays in force");
 		config_free(&cfg);
 		return;
 	}
+	if (model_apply(m, &cfg) < 0) {
+		log_error("reload rejected; the running config stays in force");
+		if (!dp_spec_equal(&was, &both))
+			respecialise(m->dp, &was);
+		config_free(&cfg);
+		return;
+	}
+	/* Now only the new config's services are left: drop what it does not use. */
+	if (!dp_spec_equal(&both, &want))
+		respecialise(m->dp, &want);
 	log_info("reloaded: %zu services", m->nservices);
 	warn_nat_sysctls(m);
 	health_sync_model(m->health, m);
@@ -320,9 +362,23 @@ int main(int argc, char **argv)
 	if (detach_only)
 		return detach_interfaces(&cfg);
 
-	err = dataplane_open(cfg.bpf_pin_dir, cfg.max_flows, &dp);
-	if (err)
-		goto out;
+	{
+		struct dp_sizes sizes = { .max_flows = cfg.max_flows, .syn_max = cfg.syn_max };
+		struct xlb_dp_spec spec;
+		struct timespec t0, t1;
+		char desc[256];
+
+		dp_spec_from_config(&cfg, &spec);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		err = dataplane_open_spec(cfg.bpf_pin_dir, &sizes, &spec, &dp);
+		if (err)
+			goto out;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		dp_spec_describe(&spec, desc, sizeof(desc));
+		log_info("data plane loaded in %ld ms (%s)",
+			 (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
+			 desc);
+	}
 	err = neigh_open(&neigh);
 	if (err) {
 		log_error("netlink: %s", strerror(-err));
