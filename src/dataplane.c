@@ -43,6 +43,7 @@ struct dataplane {
 	 */
 	struct xlb_bpf *retired[8];
 	int nretired;
+	char pin_dir[PATH_MAX]; /* "": nothing pinned */
 	struct dp_attachment attached[DP_MAX_ATTACH];
 	int nattached;
 	int ncpus;
@@ -136,12 +137,60 @@ static bool dp_is_flow_table(struct dataplane *dp, const struct bpf_map *map)
 }
 
 /*
+ * Maps only some configs use. A program whose spec does not need one gets it
+ * with a single entry: creating (and zeroing) a million-entry nat table or
+ * a 2-million-bucket Maglev array for a dr + rr config is most of a start.
+ * A reload that needs it creates it full size (dataplane_respecialise).
+ */
+static bool dp_map_optional(const struct bpf_map *map, const struct xlb_dp_spec *spec,
+			    bool *needed)
+{
+	const char *name = bpf_map__name(map);
+
+	if (!strcmp(name, "nat_rev"))
+		*needed = spec->methods & ((1u << XLB_METHOD_NAT) | (1u << XLB_METHOD_FNAT));
+	else if (!strcmp(name, "persist"))
+		*needed = spec->features & XLB_FEAT_PERSIST;
+	else if (!strcmp(name, "mh_tables"))
+		*needed = spec->scheds & (1u << XLB_SCHED_KIND_MH);
+	else if (!strcmp(name, "loc_cache"))
+		*needed = spec->scheds & (1u << XLB_SCHED_KIND_LBLC);
+	else if (!strcmp(name, "locset_cache"))
+		*needed = spec->scheds & (1u << XLB_SCHED_KIND_LBLCR);
+	else
+		return false;
+	return true;
+}
+
+/*
+ * An optional map pinned at another size than this spec asks for: a bigger
+ * pinned one (an earlier config used it) is kept with what it holds; a
+ * one-entry placeholder gives way to the full size. Returns true if @map's
+ * size now matches @pinned_max or the pin was removed.
+ */
+static bool dp_pinned_optional(struct dataplane *dp, struct bpf_map *map, const char *path,
+			       uint32_t pinned_max)
+{
+	bool needed;
+
+	if (!dp_map_optional(map, &dp->spec, &needed))
+		return false;
+	if (!needed && pinned_max > 1)
+		return bpf_map__set_max_entries(map, pinned_max) == 0;
+	if (needed && pinned_max == 1) {
+		log_info("%s: now in use, created full size", path);
+		return unlink(path) == 0;
+	}
+	return false;
+}
+
+/*
  * libbpf refuses to reuse a pinned map that differs from the program's. A
  * flow table of another size is the operator's to resolve (say what to do);
  * any other difference comes from an upgrade that changed a map's layout:
  * that map is unpinned and created afresh (its state, e.g. counters, is lost).
  */
-static int dp_check_pinned(struct dataplane *dp, const struct bpf_map *map, const char *path)
+static int dp_check_pinned(struct dataplane *dp, struct bpf_map *map, const char *path)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -156,8 +205,9 @@ static int dp_check_pinned(struct dataplane *dp, const struct bpf_map *map, cons
 		return 0;
 	if (info.type == bpf_map__type(map) && info.key_size == bpf_map__key_size(map) &&
 	    info.value_size == bpf_map__value_size(map) &&
-	    info.max_entries == bpf_map__max_entries(map) &&
-	    info.map_flags == bpf_map__map_flags(map))
+	    info.map_flags == bpf_map__map_flags(map) &&
+	    (info.max_entries == bpf_map__max_entries(map) ||
+	     dp_pinned_optional(dp, map, path, info.max_entries)))
 		return 0;
 	if (dp_is_flow_table(dp, map) && info.type == bpf_map__type(map) &&
 	    info.key_size == bpf_map__key_size(map) &&
@@ -245,7 +295,17 @@ int dataplane_open_spec(const char *pin_dir, const struct dp_sizes *sizes,
 	else
 		dataplane_spec_full(&dp->spec);
 	dp_spec_set(dp->skel, &dp->spec);
+	bpf_object__for_each_map(map, dp->skel->obj) {
+		bool needed;
+
+		if (dp_map_optional(map, &dp->spec, &needed) && !needed) {
+			err = bpf_map__set_max_entries(map, 1);
+			if (err)
+				goto fail;
+		}
+	}
 	if (pin_dir) {
+		snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", pin_dir);
 		err = dp_prepare_pin_dir(pin_dir);
 		if (err)
 			goto fail;
@@ -507,6 +567,42 @@ static int dp_swap_prog(struct dataplane *dp, struct dp_attachment *at, struct x
 			      at->xdp_flags | XDP_FLAGS_REPLACE, &opts);
 }
 
+/* Maps respecialise created anew (in use from now on) replace their placeholders' pins. */
+static void dp_repin_fresh(struct dataplane *dp)
+{
+	struct bpf_map *map;
+
+	if (!dp->pin_dir[0])
+		return;
+	bpf_object__for_each_map(map, dp->skel->obj) {
+		char path[PATH_MAX + 64];
+		bool needed;
+
+		if (!dp_map_optional(map, &dp->spec, &needed) || !needed || bpf_map__is_pinned(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(map));
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_obj_get(path);
+
+		/* pinned already if it is the very map (reused), else the placeholder's pin */
+		if (fd >= 0) {
+			struct bpf_map_info mine = {};
+			__u32 mlen = sizeof(mine);
+
+			bool same = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+				    bpf_obj_get_info_by_fd(bpf_map__fd(map), &mine, &mlen) == 0 &&
+				    info.id == mine.id;
+			close(fd);
+			if (same)
+				continue;
+			unlink(path);
+		}
+		if (bpf_map__pin(map, path))
+			log_warn("%s: cannot pin (a restart will start it empty)", path);
+	}
+}
+
 int dataplane_respecialise(struct dataplane *dp, const struct xlb_dp_spec *spec)
 {
 	struct xlb_bpf *skel;
@@ -518,10 +614,21 @@ int dataplane_respecialise(struct dataplane *dp, const struct xlb_dp_spec *spec)
 		return -errno;
 	bpf_object__for_each_map(map, skel->obj) {
 		struct bpf_map *old;
+		bool needed;
 
 		if (bpf_map__is_internal(map))
 			continue;
 		old = bpf_object__find_map_by_name(dp->skel->obj, bpf_map__name(map));
+		if (old && dp_map_optional(map, spec, &needed) && needed &&
+		    bpf_map__max_entries(old) == 1) {
+			/* a placeholder until now: full size (nat_rev, persist: as the flow table) */
+			if (map == skel->maps.nat_rev || map == skel->maps.persist)
+				err = bpf_map__set_max_entries(map,
+							       bpf_map__max_entries(dp->skel->maps.flows));
+			if (err)
+				goto fail;
+			continue;
+		}
 		err = old ? bpf_map__reuse_fd(map, bpf_map__fd(old)) : -ENOENT;
 		if (err) {
 			log_error("new program: cannot take over map %s: %s", bpf_map__name(map),
@@ -552,6 +659,7 @@ int dataplane_respecialise(struct dataplane *dp, const struct xlb_dp_spec *spec)
 	dp->retired[dp->nretired++] = dp->skel;
 	dp->skel = skel;
 	dp->spec = *spec;
+	dp_repin_fresh(dp);
 	return 0;
 unswap:
 	while (swapped-- > 0)
