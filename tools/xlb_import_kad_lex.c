@@ -329,13 +329,13 @@ static bool lex_is_include(const char *s, const char **pattern)
 	return true;
 }
 
-static void lex_skipped(struct kad_lexer *L, const char *file, int line, const char *fmt,
-			const char *a, const char *b)
+/* An include keepalived would skip: kept as a note, not an error. */
+static void lex_skipped(struct kad_lexer *L, const char *file, int line, const char *text)
 {
 	char where[600];
 
 	snprintf(where, sizeof(where), "%s:%d", file, line);
-	imp_note(&L->doc->skipped, IMP_NOTE_COMMENTED, where, "include", fmt, a, b);
+	imp_note(&L->doc->skipped, IMP_NOTE_COMMENTED, where, "include", "%s", text);
 }
 
 static int lex_include(struct kad_lexer *L, const char *file, int line, const char *pattern,
@@ -365,8 +365,11 @@ static int lex_include(struct kad_lexer *L, const char *file, int line, const ch
 	memset(&g, 0, sizeof(g));
 	res = glob(full, GLOB_MARK | GLOB_BRACE, NULL, &g);
 	if (res == GLOB_NOMATCH) {
-		lex_skipped(L, file, line, "include %s%s: no file matches, as keepalived would skip it",
-			    pattern, "");
+		char text[4200];
+
+		snprintf(text, sizeof(text), "include %s: no file matches, keepalived skips it too",
+			 pattern);
+		lex_skipped(L, file, line, text);
 		globfree(&g);
 		return 0;
 	}
@@ -378,17 +381,20 @@ static int lex_include(struct kad_lexer *L, const char *file, int line, const ch
 	}
 	for (size_t i = 0; i < g.gl_pathc && !rc; i++) {
 		const char *f = g.gl_pathv[i];
+		char text[4200];
 		struct stat st;
 
 		/* keepalived skips directories and executables, saying so. */
 		if (f[0] && f[strlen(f) - 1] == '/') {
-			lex_skipped(L, file, line, "include: %s%s is a directory, skipped as keepalived does", f, "");
+			snprintf(text, sizeof(text), "include: %s is a directory, skipped as keepalived does", f);
+			lex_skipped(L, file, line, text);
 			continue;
 		}
 		if (stat(f, &st) || !S_ISREG(st.st_mode) || (st.st_mode & 0111)) {
-			lex_skipped(L, file, line,
-				    "include: %s%s is not a regular non-executable file, skipped as keepalived does",
-				    f, "");
+			snprintf(text, sizeof(text),
+				 "include: %s is not a regular non-executable file, skipped as keepalived does",
+				 f);
+			lex_skipped(L, file, line, text);
 			continue;
 		}
 		rc = lex_file(L, f, depth + 1, file, line);

@@ -235,6 +235,9 @@ static void kad_vs_keys(struct kad_ctx *k, const struct kad_node *vsn, struct im
 			   imp_parse_uint(n->words[1], 0, UINT32_MAX, &v)) {
 			vs->weight = v;
 			k->cfg->mapped++;
+		} else if (!strcmp(kw, "weight")) {
+			kad_err(k, n, "bad weight '%s' (expected an integer 0..65535)",
+				n->nwords >= 2 ? n->words[1] : "");
 		} else if (!strcmp(kw, "quorum")) {
 			vs->quorum = n; /* needs the reals' weights */
 		} else if (!strcmp(kw, "sorry_server")) {
@@ -300,8 +303,8 @@ static bool kad_dsr(const struct imp_service *svc)
 }
 
 /* A real's own keys; its checkers are read once its defaults are known. */
-static void kad_rs_keys(struct kad_ctx *k, struct imp_service *svc, const struct kad_vs *vs,
-			struct imp_real *r, struct kad_rs *rs)
+static void kad_rs_keys(struct kad_ctx *k, struct imp_service *svc, struct imp_real *r,
+			struct kad_rs *rs)
 {
 	const struct kad_node *rn = rs->node;
 	uint64_t v;
@@ -353,7 +356,6 @@ static void kad_rs_keys(struct kad_ctx *k, struct imp_service *svc, const struct
 			kad_comment(k, &r->notes, n, "no xlb equivalent for this real_server key");
 		}
 	}
-	(void)vs;
 }
 
 /* Second pass: the real servers, their checkers, then one health check for the service. */
@@ -416,7 +418,7 @@ static void kad_reals(struct kad_ctx *k, const struct kad_node *vsn, struct imp_
 		rs->inhibit = -1;
 		rs->d = (struct kad_check_defaults){ KAD_UNSET, KAD_UNSET, KAD_UNSET, NULL };
 		k->cfg->mapped++;
-		kad_rs_keys(k, svc, vs, r, rs);
+		kad_rs_keys(k, svc, r, rs);
 		/* What the real does not say, it takes from the virtual server. */
 		if (rs->d.delay_loop_ms == KAD_UNSET)
 			rs->d.delay_loop_ms = vs->d.delay_loop_ms;

@@ -71,8 +71,7 @@ static bool kad_uint_key(struct kad_ctx *k, const struct kad_node *n, uint64_t m
 }
 
 #define WHAT "virtual_ipaddress"
-static void kad_vip(struct kad_ctx *k, struct imp_vrrp *v, const struct kad_node *e,
-		    const struct kad_node *iface_node)
+static void kad_vip(struct kad_ctx *k, struct imp_vrrp *v, const struct kad_node *e)
 {
 	char addr[80], canon[IMP_ADDR_MAX], extra[200] = "";
 	char *slash;
@@ -136,7 +135,6 @@ static void kad_vip(struct kad_ctx *k, struct imp_vrrp *v, const struct kad_node
 			    "'%s': xlb adds the address to the instance's interface (%s) and sets "
 			    "nothing else",
 			    extra, v->iface[0] ? v->iface : "its interface");
-	(void)iface_node;
 }
 
 #undef WHAT
@@ -256,7 +254,7 @@ void kad_map_vrrp_instance(struct kad_ctx *k, const struct kad_node *vn)
 {
 	struct imp_config *cfg = k->cfg;
 	struct imp_vrrp *v = imp_add_vrrp(cfg);
-	const struct kad_node *state = NULL, *iface_node = NULL;
+	const struct kad_node *state = NULL;
 	bool have_vrid = false;
 	int version = k->vrrp_version;
 	unsigned active = 0;
@@ -284,7 +282,7 @@ void kad_map_vrrp_instance(struct kad_ctx *k, const struct kad_node *vn)
 		if (!strcmp(n->words[0], "virtual_ipaddress") && n->block) {
 			k->cfg->mapped++;
 			for (size_t j = 0; j < n->nkids; j++)
-				kad_vip(k, v, &n->kids[j], iface_node);
+				kad_vip(k, v, &n->kids[j]);
 		}
 	}
 	for (size_t i = 0; i < vn->nkids; i++) {
