@@ -67,6 +67,14 @@ $(BUILD)/xlbd: $(BUILD)/obj/src/main.o $(BUILD)/libxlb.a
 $(BUILD)/xlbctl: $(BUILD)/obj/tools/xlbctl.o
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# xlbctl import (keepalived.conf, ipvsadm rules -> xlb.yaml): tools/xlb_import_*.c.
+IMPORT_OBJS := $(patsubst %.c,%.o,$(wildcard tools/xlb_import_*.c))
+$(BUILD)/xlbctl: $(IMPORT_OBJS:%=$(BUILD)/obj/%)
+
+$(BUILD)/tests/test_import: tests/unit/test_import.c $(IMPORT_OBJS:%=$(BUILD)/san/%) $(BUILD)/libxlb-san.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -Itools $(filter %.c %.o %.a,$^) -o $@ $(LDLIBS) -lcmocka
+
 # xlb-rs, the real-server helper: its own BPF skeleton, the CLI split in tools/xlb_rs_*.c.
 RS_OBJS   := $(patsubst %.c,%.o,$(wildcard tools/xlb_rs_*.c))
 $(BUILD)/obj/tools/xlb-rs.o $(RS_OBJS:%=$(BUILD)/obj/%) $(RS_OBJS:%=$(BUILD)/san/%): $(BUILD)/xlb_rs.skel.h

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "xlb_import.h"
 
 #define XLBCTL_DEFAULT_SOCKET CONFIG_DEFAULT_CONTROL_SOCKET
 
@@ -382,6 +383,8 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %s %s\n      %s\n", commands[i].name, commands[i].args,
 			commands[i].help);
+	fprintf(out, "  import keepalived|ipvsadm [FILE]\n"
+		     "      an xlb.yaml from keepalived.conf or ipvsadm rules (xlbctl import --help)\n");
 	fprintf(out, "\nOptions:\n"
 		     "  -s, --socket PATH  xlbd's control socket (default " XLBCTL_DEFAULT_SOCKET ")\n"
 		     "  -j, --json         print xlbd's JSON reply, for scripts\n"
@@ -404,6 +407,10 @@ int main(int argc, char **argv)
 	};
 	struct xlbctl_opts opts = { .socket_path = XLBCTL_DEFAULT_SOCKET };
 	int opt;
+
+	/* import reads files, not xlbd, and has options of its own (tools/xlb_import_cli.c). */
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return xlb_import_main(argc - 2, argv + 2);
 
 	while ((opt = getopt_long(argc, argv, "s:jh", long_opts, NULL)) != -1) {
 		switch (opt) {
