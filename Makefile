@@ -9,12 +9,15 @@ BPFTOOL   ?= bpftool
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 
-PKGS      := libbpf yaml-0.1 json-c libmnl openssl libsystemd
+PKGS      := libbpf yaml-0.1 json-c libmnl openssl libsystemd libmicrohttpd
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
              -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
+LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread
+# xlb_build_info{version=...}: the git description when built from a checkout.
+XLB_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+CFLAGS    += -DXLB_VERSION='"$(XLB_VERSION)"'
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -O2 -g -Wall -Werror -fno-strict-aliasing -target bpf -mcpu=v3 \
               -I/usr/include/x86_64-linux-gnu -Iinclude -I$(BUILD)

@@ -17,6 +17,7 @@
 #include "ha/vrrp.h"
 #include "health/health_json.h"
 #include "log.h"
+#include "ops/rate.h"
 #include "proxy/proxy_engine.h"
 #include "sched/sched.h"
 
@@ -189,6 +190,7 @@ json_object *ctl_list_json(struct model *m)
 				       json_object_new_uint64(cnt[c]));
 	json_object_object_add(root, "counters", counters);
 	health_json_stats(root, m->health);
+	rate_json(root, m);
 	return root;
 }
 

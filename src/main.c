@@ -21,8 +21,11 @@
 #include "health/health_model.h"
 #include "iface.h"
 #include "log.h"
+#include "metrics/metrics_server.h"
+#include "metrics/metrics_status.h"
 #include "model.h"
 #include "neigh.h"
+#include "ops/rate.h"
 #include "proxy/proxy_engine.h"
 #include "sweeper.h"
 
@@ -30,6 +33,9 @@
 #define XLBD_TICK_SEC 1
 /* Every this many ticks, nudge every real's neighbour entry (MAC changes). */
 #define XLBD_NEIGH_REFRESH_TICKS 30
+
+/* The metrics listener (metrics: in the config), NULL when off. */
+static struct metrics_server *metrics_srv;
 
 static void usage(FILE *out)
 {
@@ -90,6 +96,8 @@ static void reload(struct model *m, const char *path)
 	if (strcmp(cfg.control_socket, m->cfg.control_socket) != 0 ||
 	    strcmp(cfg.bpf_pin_dir, m->cfg.bpf_pin_dir) != 0 || cfg.max_flows != m->cfg.max_flows)
 		log_warn("control_socket, bpf_pin_dir and flows.max take effect on restart only");
+	if (metrics_config_differs(&cfg.metrics, &m->cfg.metrics))
+		log_warn("metrics: takes effect on restart only");
 	if (model_apply(m, &cfg) < 0) {
 		log_error("reload rejected; the running config stays in force");
 		config_free(&cfg);
@@ -115,6 +123,8 @@ static void sweep(struct model *m)
 
 	clock_gettime(CLOCK_MONOTONIC, &now); /* the clock of bpf_ktime_get_ns() */
 	err = sweeper_run(m, (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec, &res);
+	if (!err)
+		metrics_status_note_flows(res.flows);
 	if (err)
 		log_warn("flow sweep failed: %s", strerror(-err));
 	else if (res.expired || res.stale)
@@ -193,6 +203,11 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 		goto out;
 	}
 	watch_sync(epfd, m, &sync_watched);
+	if (metrics_srv && epoll_add(epfd, metrics_server_fd(metrics_srv))) {
+		err = -errno;
+		log_error("event loop setup: %s", strerror(errno));
+		goto out;
+	}
 
 	for (;;) {
 		struct epoll_event events[8];
@@ -230,6 +245,7 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 				ticks++;
 				model_tick(m, ticks % XLBD_NEIGH_REFRESH_TICKS == 0);
 				sweep(m);
+				rate_tick(m);
 				sync_tick(m->sync);
 				/* From the loop itself: a hung loop stops the keep-alives. */
 				if (watchdog)
@@ -244,6 +260,8 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 				vrrp_process(m->vrrp);
 			} else if (fd == sync_watched) {
 				sync_process(m->sync);
+			} else if (metrics_srv && fd == metrics_server_fd(metrics_srv)) {
+				metrics_server_refresh(metrics_srv, m);
 			}
 		}
 		/* Health, weights or routes of proxy services changed: workers see it now. */
@@ -352,12 +370,20 @@ int main(int argc, char **argv)
 	err = sync_open(&model, &model.sync);
 	if (err)
 		goto out;
+	if (model.cfg.metrics.enabled) {
+		err = metrics_server_open(&model.cfg.metrics, &metrics_srv);
+		if (err)
+			goto out;
+	}
 	log_info("running: %zu services, control socket %s", model.nservices,
 		 model.cfg.control_socket);
 	sd_notifyf(0, "READY=1\nSTATUS=%zu services\nMAINPID=%d", model.nservices, (int)getpid());
 	err = run(&model, ctl, neigh, path);
 	sd_notify(0, "STOPPING=1");
 out:
+	/* Its thread serves snapshots only, but stop it before anything it was shown goes. */
+	metrics_server_close(metrics_srv);
+	metrics_srv = NULL;
 	/* First: a master hands over (priority 0) before we stop forwarding. */
 	vrrp_close(model.vrrp);
 	model.vrrp = NULL;
@@ -370,6 +396,7 @@ out:
 	proxy_engine_close(model.proxy);
 	model.proxy = NULL;
 	model_shutdown(&model);
+	rate_free();
 	config_free(&cfg);
 	ctl_close(ctl);
 	if (neigh)
