@@ -67,7 +67,9 @@ $(BUILD)/libxlb-san.a: $(SAN_OBJS)
 $(BUILD)/xlbd: $(BUILD)/obj/src/main.o $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/xlbctl: $(BUILD)/obj/tools/xlbctl.o
+# xlbctl: the CLI split in tools/xlbctl*.c; doctor reads configs with libxlb's parser.
+XLBCTL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/xlbctl*.c))
+$(BUILD)/xlbctl: $(XLBCTL_OBJS) $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # xlb-rs, the real-server helper: its own BPF skeleton, the CLI split in tools/xlb_rs_*.c.

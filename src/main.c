@@ -25,6 +25,8 @@
 #include "metrics/metrics_status.h"
 #include "model.h"
 #include "neigh.h"
+#include "ops/doctor.h"
+#include "ops/ops_ctl.h"
 #include "ops/rate.h"
 #include "proxy/proxy_engine.h"
 #include "sweeper.h"
@@ -84,14 +86,14 @@ static void warn_nat_sysctls(const struct model *m)
 				 m->ifaces[i].name, m->ifaces[i].name);
 }
 
-static void reload(struct model *m, const char *path)
+static int reload(struct model *m, const char *path)
 {
 	struct xlb_config cfg = {};
 
 	log_info("reloading %s", path);
 	if (load_config(path, &cfg) < 0) {
 		log_error("reload rejected: %s is invalid; the running config stays in force", path);
-		return;
+		return -EINVAL;
 	}
 	if (strcmp(cfg.control_socket, m->cfg.control_socket) != 0 ||
 	    strcmp(cfg.bpf_pin_dir, m->cfg.bpf_pin_dir) != 0 || cfg.max_flows != m->cfg.max_flows)
@@ -101,7 +103,7 @@ static void reload(struct model *m, const char *path)
 	if (model_apply(m, &cfg) < 0) {
 		log_error("reload rejected; the running config stays in force");
 		config_free(&cfg);
-		return;
+		return -EINVAL;
 	}
 	log_info("reloaded: %zu services", m->nservices);
 	warn_nat_sysctls(m);
@@ -112,6 +114,13 @@ static void reload(struct model *m, const char *path)
 		log_error("reload: new VRRP instances could not start; the previous ones stay in force");
 	if (sync_reconfigure(m, &m->sync) < 0)
 		log_error("reload: connection sync could not restart; it is off until the next reload");
+	return 0;
+}
+
+/* xlbctl reload: the SIGHUP path, run from the control socket. */
+static int ctl_reload(struct model *m, void *arg)
+{
+	return reload(m, arg);
 }
 
 /* Once a tick: expire idle flows, and keep connection counts exact. */
@@ -130,6 +139,16 @@ static void sweep(struct model *m)
 	else if (res.expired || res.stale)
 		log_debug("flow sweep: %ld flows, %ld expired, %ld of removed reals", res.flows,
 			  res.expired, res.stale);
+}
+
+/* Once at start, what xlbctl doctor would say about this host for this config. */
+static void doctor_log_start(const struct model *m)
+{
+	struct doctor_report r = {};
+
+	doctor_run(&m->cfg, &r);
+	doctor_log(&r);
+	doctor_report_free(&r);
 }
 
 /* xlbd --detach: forwarding stops; pinned maps stay for a later start. */
@@ -266,6 +285,8 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 		}
 		/* Health, weights or routes of proxy services changed: workers see it now. */
 		proxy_engine_refresh(m->proxy, m);
+		/* xlbctl reload may have restarted sync. */
+		watch_sync(epfd, m, &sync_watched);
 	}
 out:
 	if (epfd >= 0)
@@ -352,6 +373,7 @@ int main(int argc, char **argv)
 	err = ctl_open(cfg.control_socket, &ctl);
 	if (err)
 		goto out;
+	ops_ctl_set_reload(ctl_reload, (void *)path, path);
 	err = proxy_engine_open(&model.proxy);
 	if (err)
 		goto out;
@@ -359,7 +381,7 @@ int main(int argc, char **argv)
 	if (err)
 		goto out;
 	health_sync_model(model.health, &model);
-	warn_nat_sysctls(&model);
+	doctor_log_start(&model);
 	err = proxy_engine_apply(model.proxy, &model);
 	if (err)
 		goto out;
