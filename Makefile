@@ -153,6 +153,10 @@ install: all
 	install -D -m 0755 $(BUILD)/xlbd $(DESTDIR)$(PREFIX)/sbin/xlbd
 	install -D -m 0755 $(BUILD)/xlbctl $(DESTDIR)$(PREFIX)/sbin/xlbctl
 	install -D -m 0755 $(BUILD)/xlb-rs $(DESTDIR)$(PREFIX)/sbin/xlb-rs
+	install -D -m 0644 man/xlbd.8 $(DESTDIR)$(PREFIX)/share/man/man8/xlbd.8
+	install -D -m 0644 man/xlbctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/xlbctl.8
+	install -D -m 0644 man/xlb-rs.8 $(DESTDIR)$(PREFIX)/share/man/man8/xlb-rs.8
+	install -D -m 0644 man/xlb.yaml.5 $(DESTDIR)$(PREFIX)/share/man/man5/xlb.yaml.5
 	install -D -m 0644 etc/xlbd.service $(DESTDIR)/etc/systemd/system/xlbd.service
 	test -e $(DESTDIR)/etc/xlb/xlb.yaml || \
 		install -D -m 0644 etc/xlb.yaml $(DESTDIR)/etc/xlb/xlb.yaml

@@ -52,7 +52,10 @@ static void usage(FILE *out)
 		     "the program stays attached and its maps pinned, and a restarted xlbd\n"
 		     "takes them over without dropping a flow. `xlbd --detach` stops forwarding.\n"
 		     "Under systemd (Type=notify) it reports READY=1 and, with WatchdogSec=,\n"
-		     "sends keep-alives from its event loop, so a hung loop gets it restarted.\n");
+		     "sends keep-alives from its event loop, so a hung loop gets it restarted.\n"
+		     "With metrics: in the config it serves Prometheus metrics (/metrics) and a\n"
+		     "read-only dashboard (/). At start it logs what `xlbctl doctor` finds.\n"
+		     "See xlbd(8), xlbctl(8), xlb.yaml(5).\n");
 }
 
 /* Loads @path, printing every error; returns 0 or negative errno. */

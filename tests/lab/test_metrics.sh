@@ -47,7 +47,8 @@ for c in $(lab_ctl_json | jq -r '.counters | keys[]'); do
 		lab_fail "data-plane counter $c missing from the scrape"
 done
 ncnt=$(lab_ctl_json | jq '.counters | length')
-lab_pass "scrape: promtool clean, $(wc -l <"$LABTMP/scrape.txt") lines, all $ncnt data-plane counters, $(cat "$LABTMP/scrape.time")s"
+bt=$(awk '$1 == "xlb_status_build_seconds" { print $2 }' "$LABTMP/scrape.txt")
+lab_pass "scrape: promtool clean, $(wc -l <"$LABTMP/scrape.txt") lines, all $ncnt data-plane counters, $(cat "$LABTMP/scrape.time")s (snapshot ${bt}s of the main loop)"
 
 # --- Prometheus in the LB namespace scrapes xlbd every second.
 mkdir -p "$LABTMP/prom"
