@@ -206,6 +206,55 @@ static void dr_nic(struct doctor_report *r, int fd, const char *dev, const char 
 	}
 }
 
+/*
+ * The queue interrupts of @dev ("eth0-TxRx-3" in /proc/interrupts): RSS
+ * spreads nothing if every one of them is served by the same CPU.
+ */
+static void dr_irqs(struct doctor_report *r, const char *dev)
+{
+	char line[4096], first[64] = "", path[64], cpus[64];
+	FILE *f = fopen("/proc/interrupts", "r");
+	size_t devlen = strlen(dev);
+	int nirq = 0, same = 0;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strrchr(line, ' '), *nl;
+		unsigned irq;
+		FILE *a;
+
+		if (!name || sscanf(line, " %u:", &irq) != 1)
+			continue;
+		name++;
+		if ((nl = strchr(name, '\n')))
+			*nl = '\0';
+		if (strncmp(name, dev, devlen) != 0 || (name[devlen] != '-' && name[devlen] != '\0'))
+			continue;
+		snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", irq);
+		a = fopen(path, "r");
+		if (!a)
+			continue;
+		if (fgets(cpus, sizeof(cpus), a)) {
+			cpus[strcspn(cpus, "\n")] = '\0';
+			if (!nirq)
+				snprintf(first, sizeof(first), "%s", cpus);
+			same += strcmp(cpus, first) == 0 && !strpbrk(cpus, ",-");
+			nirq++;
+		}
+		fclose(a);
+	}
+	fclose(f);
+	if (nirq > 1 && same == nirq) {
+		dr_add(r, DOCTOR_INFO, "irq",
+		       "%s: all %d queue interrupts go to CPU %s: one CPU serves every queue", dev,
+		       nirq, first);
+		dr_fix(r, "run irqbalance, or spread them: echo CPU > /proc/irq/N/smp_affinity_list");
+	} else if (nirq > 1) {
+		dr_add(r, DOCTOR_OK, "irq", "%s: %d queue interrupts, not all on one CPU", dev, nirq);
+	}
+}
+
 /* Which program sits on the interface's XDP hook, and in which mode. */
 static void dr_xdp(struct doctor_report *r, const char *dev, int ifindex, enum attach_mode mode,
 		   const char *driver)
@@ -327,6 +376,7 @@ void doctor_run(const struct xlb_config *cfg, struct doctor_report *r)
 			dr_xdp(r, ic->name, ifindex, ic->mode, drv.driver);
 		if (fd >= 0)
 			dr_nic(r, fd, ic->name, drv.driver, ic->mode);
+		dr_irqs(r, ic->name);
 	}
 	dr_conntrack(r, &n);
 	if (fd >= 0)
