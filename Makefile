@@ -9,12 +9,15 @@ BPFTOOL   ?= bpftool
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 
-PKGS      := libbpf yaml-0.1 json-c libmnl openssl libsystemd
+PKGS      := libbpf yaml-0.1 json-c libmnl openssl libsystemd libmicrohttpd
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
              -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
+LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread
+# xlb_build_info{version=...}: the git description when built from a checkout.
+XLB_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+CFLAGS    += -DXLB_VERSION='"$(XLB_VERSION)"'
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -O2 -g -Wall -Werror -fno-strict-aliasing -target bpf -mcpu=v3 \
               -I/usr/include/x86_64-linux-gnu -Iinclude -I$(BUILD)
@@ -64,7 +67,9 @@ $(BUILD)/libxlb-san.a: $(SAN_OBJS)
 $(BUILD)/xlbd: $(BUILD)/obj/src/main.o $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/xlbctl: $(BUILD)/obj/tools/xlbctl.o
+# xlbctl: the CLI split in tools/xlbctl*.c; doctor reads configs with libxlb's parser.
+XLBCTL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/xlbctl*.c))
+$(BUILD)/xlbctl: $(XLBCTL_OBJS) $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # xlbctl import (keepalived.conf, ipvsadm rules -> xlb.yaml): tools/xlb_import_*.c.
@@ -156,6 +161,10 @@ install: all
 	install -D -m 0755 $(BUILD)/xlbd $(DESTDIR)$(PREFIX)/sbin/xlbd
 	install -D -m 0755 $(BUILD)/xlbctl $(DESTDIR)$(PREFIX)/sbin/xlbctl
 	install -D -m 0755 $(BUILD)/xlb-rs $(DESTDIR)$(PREFIX)/sbin/xlb-rs
+	install -D -m 0644 man/xlbd.8 $(DESTDIR)$(PREFIX)/share/man/man8/xlbd.8
+	install -D -m 0644 man/xlbctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/xlbctl.8
+	install -D -m 0644 man/xlb-rs.8 $(DESTDIR)$(PREFIX)/share/man/man8/xlb-rs.8
+	install -D -m 0644 man/xlb.yaml.5 $(DESTDIR)$(PREFIX)/share/man/man5/xlb.yaml.5
 	install -D -m 0644 etc/xlbd.service $(DESTDIR)/etc/systemd/system/xlbd.service
 	test -e $(DESTDIR)/etc/xlb/xlb.yaml || \
 		install -D -m 0644 etc/xlb.yaml $(DESTDIR)/etc/xlb/xlb.yaml

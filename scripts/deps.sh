@@ -13,6 +13,8 @@ pkgs=(
 	python3
 	# HA lab (keepalived as a VRRP peer) and the benchmarks (peers, charts)
 	keepalived haproxy libnginx-mod-stream gnuplot-nox
+	# metrics: the HTTP library; the metrics lab's Prometheus (and promtool) and headless browser
+	libmicrohttpd-dev prometheus chromium
 )
 
 missing=()

@@ -1001,9 +1001,10 @@ static void config_parse_services(struct config_ctx *ctx, yaml_node_t *list,
 	}
 }
 
-enum { CK_INTERFACES, CK_CONTROL_SOCKET, CK_BPF_PIN_DIR, CK_FLOWS, CK_SERVICES, CK_HA, CK__COUNT };
+enum { CK_INTERFACES, CK_CONTROL_SOCKET, CK_BPF_PIN_DIR, CK_FLOWS, CK_SERVICES, CK_HA, CK_METRICS,
+       CK__COUNT };
 static const char *const config_root_keys[CK__COUNT] = {
-	"interfaces", "control_socket", "bpf_pin_dir", "flows", "services", "ha",
+	"interfaces", "control_socket", "bpf_pin_dir", "flows", "services", "ha", "metrics",
 };
 
 static void config_parse_root(struct config_ctx *ctx, yaml_node_t *root, struct xlb_config *cfg)
@@ -1031,6 +1032,8 @@ static void config_parse_root(struct config_ctx *ctx, yaml_node_t *root, struct 
 	/* After services: VRRP addresses default to their VIPs. */
 	if (slots[CK_HA].val)
 		ha_config_parse(ctx, slots[CK_HA].val, cfg);
+	if (slots[CK_METRICS].val)
+		metrics_config_parse(ctx, slots[CK_METRICS].val, cfg);
 }
 
 static void config_yaml_error(struct config_ctx *ctx, const yaml_parser_t *p)

@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "ha/ha_config.h"
 #include "health/health_config.h"
+#include "metrics/metrics_config.h"
 #include "proxy/proxy_config.h"
 
 #define CONFIG_NAME_MAX 64
@@ -83,6 +84,7 @@ struct xlb_config {
 	struct service_config *services;
 	size_t nservices;
 	struct ha_config ha;
+	struct metrics_config metrics; /* enabled false: no listener */
 };
 
 /* Every problem found in a file, each "FILE:LINE: what (expected ...)". */

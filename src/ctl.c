@@ -17,6 +17,8 @@
 #include "ha/vrrp.h"
 #include "health/health_json.h"
 #include "log.h"
+#include "ops/ops_ctl.h"
+#include "ops/rate.h"
 #include "proxy/proxy_engine.h"
 #include "sched/sched.h"
 
@@ -203,6 +205,7 @@ json_object *ctl_list_json(struct model *m)
 	json_object_object_add(root, "counters", counters);
 	json_object_object_add(root, "flow_table", ctl_flow_table_json(&m->flowtab));
 	health_json_stats(root, m->health);
+	rate_json(root, m);
 	return root;
 }
 
@@ -260,8 +263,10 @@ static json_object *ctl_dispatch(struct model *m, const char *request)
 		reply = ctl_real_weight(m, req);
 	else if (strcmp(cmd, "ha") == 0)
 		reply = ctl_ha_json(m);
-	else
-		reply = ctl_error("unknown command '%s' (expected list, stats, real_weight or ha)", cmd);
+	else if (!(reply = ops_ctl_dispatch(m, cmd, req)))
+		reply = ctl_error("unknown command '%s' (expected list, stats, real_weight, ha, flows, "
+				  "zero, reload or trace)",
+				  cmd);
 	json_object_put(req);
 	return reply;
 }

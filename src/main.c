@@ -22,8 +22,13 @@
 #include "health/health_model.h"
 #include "iface.h"
 #include "log.h"
+#include "metrics/metrics_server.h"
+#include "metrics/metrics_status.h"
 #include "model.h"
 #include "neigh.h"
+#include "ops/doctor.h"
+#include "ops/ops_ctl.h"
+#include "ops/rate.h"
 #include "proxy/proxy_engine.h"
 #include "sweeper.h"
 
@@ -31,6 +36,9 @@
 #define XLBD_TICK_SEC 1
 /* Every this many ticks, nudge every real's neighbour entry (MAC changes). */
 #define XLBD_NEIGH_REFRESH_TICKS 30
+
+/* The metrics listener (metrics: in the config), NULL when off. */
+static struct metrics_server *metrics_srv;
 
 static void usage(FILE *out)
 {
@@ -45,7 +53,10 @@ static void usage(FILE *out)
 		     "the program stays attached and its maps pinned, and a restarted xlbd\n"
 		     "takes them over without dropping a flow. `xlbd --detach` stops forwarding.\n"
 		     "Under systemd (Type=notify) it reports READY=1 and, with WatchdogSec=,\n"
-		     "sends keep-alives from its event loop, so a hung loop gets it restarted.\n");
+		     "sends keep-alives from its event loop, so a hung loop gets it restarted.\n"
+		     "With metrics: in the config it serves Prometheus metrics (/metrics) and a\n"
+		     "read-only dashboard (/). At start it logs what `xlbctl doctor` finds.\n"
+		     "See xlbd(8), xlbctl(8), xlb.yaml(5).\n");
 }
 
 /* Loads @path, printing every error; returns 0 or negative errno. */
@@ -99,20 +110,22 @@ static int respecialise(struct dataplane *dp, const struct xlb_dp_spec *spec)
 	return 0;
 }
 
-static void reload(struct model *m, const char *path)
+static int reload(struct model *m, const char *path)
 {
 	struct xlb_config cfg = {};
 
 	log_info("reloading %s", path);
 	if (load_config(path, &cfg) < 0) {
 		log_error("reload rejected: %s is invalid; the running config stays in force", path);
-		return;
+		return -EINVAL;
 	}
 	if (strcmp(cfg.control_socket, m->cfg.control_socket) != 0 ||
 	    strcmp(cfg.bpf_pin_dir, m->cfg.bpf_pin_dir) != 0 || cfg.max_flows != m->cfg.max_flows ||
 	    cfg.syn_max != m->cfg.syn_max)
 		log_warn("control_socket, bpf_pin_dir, flows.max and flows.syn_max take effect on "
 			 "restart only");
+	if (metrics_config_differs(&cfg.metrics, &m->cfg.metrics))
+		log_warn("metrics: takes effect on restart only");
 	/* While both configs' services are in the maps, the program handles both. */
 	struct xlb_dp_spec was = *dataplane_spec(m->dp), want, both;
 	dp_spec_from_config(&cfg, &want);
@@ -125,14 +138,14 @@ static void reload(struct model *m, const char *path)
 		log_error("reload rejected: the data plane for it could not be loaded; the running "
 			  "config stays in force");
 		config_free(&cfg);
-		return;
+		return -EINVAL;
 	}
 	if (model_apply(m, &cfg) < 0) {
 		log_error("reload rejected; the running config stays in force");
 		if (!dp_spec_equal(&was, &both))
 			respecialise(m->dp, &was);
 		config_free(&cfg);
-		return;
+		return -EINVAL;
 	}
 	/* Now only the new config's services are left: drop what it does not use. */
 	if (!dp_spec_equal(&both, &want))
@@ -146,6 +159,13 @@ static void reload(struct model *m, const char *path)
 		log_error("reload: new VRRP instances could not start; the previous ones stay in force");
 	if (sync_reconfigure(m, &m->sync) < 0)
 		log_error("reload: connection sync could not restart; it is off until the next reload");
+	return 0;
+}
+
+/* xlbctl reload: the SIGHUP path, run from the control socket. */
+static int ctl_reload(struct model *m, void *arg)
+{
+	return reload(m, arg);
 }
 
 /* Once a tick: expire idle flows, and keep connection counts exact. */
@@ -165,6 +185,16 @@ static void sweep(struct model *m)
 	if (res.expired || res.stale)
 		log_debug("flow sweep: %ld flows, %ld expired, %ld of removed reals", res.flows,
 			  res.expired, res.stale);
+}
+
+/* Once at start, what xlbctl doctor would say about this host for this config. */
+static void doctor_log_start(const struct model *m)
+{
+	struct doctor_report r = {};
+
+	doctor_run(&m->cfg, &r);
+	doctor_log(&r);
+	doctor_report_free(&r);
 }
 
 /* xlbd --detach: forwarding stops; pinned maps stay for a later start. */
@@ -238,6 +268,11 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 		goto out;
 	}
 	watch_sync(epfd, m, &sync_watched);
+	if (metrics_srv && epoll_add(epfd, metrics_server_fd(metrics_srv))) {
+		err = -errno;
+		log_error("event loop setup: %s", strerror(errno));
+		goto out;
+	}
 
 	for (;;) {
 		struct epoll_event events[8];
@@ -275,6 +310,7 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 				ticks++;
 				model_tick(m, ticks % XLBD_NEIGH_REFRESH_TICKS == 0);
 				sweep(m);
+				rate_tick(m);
 				sync_tick(m->sync);
 				/* From the loop itself: a hung loop stops the keep-alives. */
 				if (watchdog)
@@ -289,10 +325,14 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 				vrrp_process(m->vrrp);
 			} else if (fd == sync_watched) {
 				sync_process(m->sync);
+			} else if (metrics_srv && fd == metrics_server_fd(metrics_srv)) {
+				metrics_server_refresh(metrics_srv, m);
 			}
 		}
 		/* Health, weights or routes of proxy services changed: workers see it now. */
 		proxy_engine_refresh(m->proxy, m);
+		/* xlbctl reload may have restarted sync. */
+		watch_sync(epfd, m, &sync_watched);
 	}
 out:
 	if (epfd >= 0)
@@ -393,6 +433,7 @@ int main(int argc, char **argv)
 	err = ctl_open(cfg.control_socket, &ctl);
 	if (err)
 		goto out;
+	ops_ctl_set_reload(ctl_reload, (void *)path, path);
 	err = proxy_engine_open(&model.proxy);
 	if (err)
 		goto out;
@@ -400,7 +441,7 @@ int main(int argc, char **argv)
 	if (err)
 		goto out;
 	health_sync_model(model.health, &model);
-	warn_nat_sysctls(&model);
+	doctor_log_start(&model);
 	err = proxy_engine_apply(model.proxy, &model);
 	if (err)
 		goto out;
@@ -411,12 +452,20 @@ int main(int argc, char **argv)
 	err = sync_open(&model, &model.sync);
 	if (err)
 		goto out;
+	if (model.cfg.metrics.enabled) {
+		err = metrics_server_open(&model.cfg.metrics, &metrics_srv);
+		if (err)
+			goto out;
+	}
 	log_info("running: %zu services, control socket %s", model.nservices,
 		 model.cfg.control_socket);
 	sd_notifyf(0, "READY=1\nSTATUS=%zu services\nMAINPID=%d", model.nservices, (int)getpid());
 	err = run(&model, ctl, neigh, path);
 	sd_notify(0, "STOPPING=1");
 out:
+	/* Its thread serves snapshots only, but stop it before anything it was shown goes. */
+	metrics_server_close(metrics_srv);
+	metrics_srv = NULL;
 	/* First: a master hands over (priority 0) before we stop forwarding. */
 	vrrp_close(model.vrrp);
 	model.vrrp = NULL;
@@ -429,6 +478,7 @@ out:
 	proxy_engine_close(model.proxy);
 	model.proxy = NULL;
 	model_shutdown(&model);
+	rate_free();
 	config_free(&cfg);
 	ctl_close(ctl);
 	if (neigh)

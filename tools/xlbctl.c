@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "xlb_import.h"
+#include "xlbctl_ops.h"
 
 #define XLBCTL_DEFAULT_SOCKET CONFIG_DEFAULT_CONTROL_SOCKET
 
@@ -160,6 +161,8 @@ static int cmd_list(const struct xlbctl_opts *opts, json_object *reply)
 	json_object *services = jget(reply, "services");
 	char ep[80];
 
+	if (xlbctl_list_view())
+		return xlbctl_list_alt(reply);
 	printf("Prot LocalAddress:Port Scheduler Method (Name)\n");
 	printf("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn State       Packets      Bytes NewFlows  For     Check\n");
 	for (size_t i = 0; services && i < json_object_array_length(services); i++) {
@@ -366,8 +369,10 @@ static json_object *req_real(const char *name, int argc, char **argv)
 }
 
 static const struct xlbctl_cmd commands[] = {
-	{ "list", "", "services and reals, like ipvsadm -Ln, with state and counters", req_plain,
-	  cmd_list },
+	{ "list", "[--rate|--stats]",
+	  "services and reals, like ipvsadm -Ln, with state and counters; --rate: CPS, InPPS, "
+	  "InBPS; --stats: Conns, InPkts, InBytes",
+	  xlbctl_req_list, cmd_list },
 	{ "stats", "", "per-service traffic and the data plane's counters", req_plain, cmd_stats },
 	{ "real", "weight|drain|enable SERVICE REAL [N]",
 	  "set a real's weight at runtime; drain = weight 0 (its flows stay, no new ones); "
@@ -375,6 +380,16 @@ static const struct xlbctl_cmd commands[] = {
 	  req_real, cmd_list },
 	{ "ha", "", "VRRP instances (state, master, counters) and connection sync", req_plain,
 	  cmd_ha },
+	{ "flows", "[--service S] [--real ADDR[:PORT]] [--client ADDR[:PORT]] [--state S] [--limit N] [--json]",
+	  "the connection table, like ipvsadm -Lnc (at most --limit flows, default 1000, with counts)",
+	  xlbctl_req_flows, xlbctl_cmd_flows },
+	{ "zero", "", "zero the traffic counters of every service and real and the data plane's, "
+		      "like ipvsadm -Z", xlbctl_req_zero, xlbctl_cmd_zero },
+	{ "reload", "", "reload xlbd's config file; prints applied, or its FILE:LINE errors",
+	  xlbctl_req_reload, xlbctl_cmd_reload },
+	{ "trace", "CLIENT[:PORT] VIP:PORT [tcp|udp]",
+	  "which real a new packet would go to, and why (flow, persistence, scheduler, exclusions)",
+	  xlbctl_req_trace, xlbctl_cmd_trace },
 };
 
 static void usage(FILE *out)
@@ -385,6 +400,9 @@ static void usage(FILE *out)
 			commands[i].help);
 	fprintf(out, "  import keepalived|ipvsadm [FILE]\n"
 		     "      an xlb.yaml from keepalived.conf or ipvsadm rules (xlbctl import --help)\n");
+	fprintf(out, "  doctor [-c FILE] [--strict] [--json]\n"
+		     "      check this host for what FILE's config needs (default /etc/xlb/xlb.yaml);\n"
+		     "      runs without xlbd; exit 1 on errors (--strict: on warnings too)\n");
 	fprintf(out, "\nOptions:\n"
 		     "  -s, --socket PATH  xlbd's control socket (default " XLBCTL_DEFAULT_SOCKET ")\n"
 		     "  -j, --json         print xlbd's JSON reply, for scripts\n"
@@ -394,7 +412,11 @@ static void usage(FILE *out)
 		     "  xlbctl real drain web 192.168.16.101\n"
 		     "  xlbctl real weight web 192.168.16.101:80 5\n"
 		     "  xlbctl real enable web 192.168.16.101\n"
-		     "  xlbctl --json ha | jq '.vrrp.instances[] | {name, state}'\n");
+		     "  xlbctl --json ha | jq '.vrrp.instances[] | {name, state}'\n"
+		     "  xlbctl list --rate\n"
+		     "  xlbctl flows --service web --state established\n"
+		     "  xlbctl trace 192.168.16.7:40000 192.168.16.100:80\n"
+		     "  xlbctl doctor -c /etc/xlb/xlb.yaml\n");
 }
 
 int main(int argc, char **argv)
@@ -412,7 +434,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "import") == 0)
 		return xlb_import_main(argc - 2, argv + 2);
 
-	while ((opt = getopt_long(argc, argv, "s:jh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:jh", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			opts.socket_path = optarg;
@@ -432,6 +454,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (strcmp(argv[optind], "doctor") == 0)
+		return xlbctl_doctor(argc - optind - 1, argv + optind + 1, opts.json);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, argv[optind]) != 0)
 			continue;

@@ -420,6 +420,7 @@ void health_notify_done(struct health_check *c, enum health_result res, enum hea
 
 	if (!c->running)
 		return;
+	c->last_duration_ms = health_now_ms() - c->started_ms;
 	/* @detail may live in the run's state, which ending the run frees. */
 	if (res != HEALTH_OK) {
 		c->failures++;

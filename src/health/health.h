@@ -104,6 +104,7 @@ struct health_check {
 	enum health_reason last_reason; /* of the last failure */
 	char last_detail[64];
 	uint64_t runs, failures;
+	uint64_t last_duration_ms; /* of the last run that ended, for metrics */
 	int last_local_err; /* a run that could not start (EMFILE...), logged once */
 
 	/* Per run, owned by the checker and released by its cancel(). */

@@ -42,6 +42,8 @@ void health_json_real(json_object *o, const struct model *m, const struct servic
 			json_object_object_add(h, "port", json_object_new_int(c->port));
 		json_object_object_add(h, "runs", json_object_new_uint64(c->runs));
 		json_object_object_add(h, "failures", json_object_new_uint64(c->failures));
+		json_object_object_add(h, "last_duration_ms",
+				       json_object_new_uint64(c->last_duration_ms));
 	}
 	json_object_object_add(o, "health", h);
 }
