@@ -64,7 +64,8 @@ $(BUILD)/libxlb-san.a: $(SAN_OBJS)
 $(BUILD)/xlbd: $(BUILD)/obj/src/main.o $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/xlbctl: $(BUILD)/obj/tools/xlbctl.o
+# With the daemon's library: xlbctl checks a request with xlbd's own code (ctl_request.c).
+$(BUILD)/xlbctl: $(BUILD)/obj/tools/xlbctl.o $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # xlb-rs, the real-server helper: its own BPF skeleton, the CLI split in tools/xlb_rs_*.c.

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl_request.h"
 #include "ha/sync.h"
 #include "ha/vrrp.h"
 #include "health/health_json.h"
@@ -20,7 +21,6 @@
 #include "proxy/proxy_engine.h"
 #include "sched/sched.h"
 
-#define CTL_REQUEST_MAX 4096
 /* A local client that has connected sends its request at once; don't let a
  * stuck one hold the event loop for longer than this. */
 #define CTL_CLIENT_WAIT_MS 100
@@ -202,18 +202,17 @@ static json_object *ctl_error(const char *fmt, const char *arg)
 	return o;
 }
 
-/* {"cmd":"real_weight","service":S,"real":"ADDR[:PORT]","weight":N}; N -1: back to config */
+/* {"cmd":"real_weight","service":S,"real":"ADDR[:PORT]","weight":N or "config"} */
 static json_object *ctl_real_weight(struct model *m, json_object *req)
 {
-	json_object *svc, *real, *weight;
+	struct ctl_real_weight a;
 	char err[256];
 
-	if (!json_object_object_get_ex(req, "service", &svc) ||
-	    !json_object_object_get_ex(req, "real", &real) ||
-	    !json_object_object_get_ex(req, "weight", &weight))
-		return ctl_error("real_weight needs %s (expected service, real and weight)", "keys");
-	if (model_real_set_weight(m, json_object_get_string(svc), json_object_get_string(real),
-				  (long)json_object_get_int64(weight), err, sizeof(err)))
+	if (ctl_real_weight_args(req, &a, err, sizeof(err)))
+		return ctl_error("%s", err);
+	/* model_real_set_weight() takes -1 for "back to the config's weight". */
+	if (model_real_set_weight(m, a.service, a.real, a.to_config ? -1 : (long)a.weight, err,
+				  sizeof(err)))
 		return ctl_error("%s", err);
 	return ctl_list_json(m);
 }
@@ -228,17 +227,16 @@ static json_object *ctl_ha_json(struct model *m)
 	return o;
 }
 
-static json_object *ctl_dispatch(struct model *m, const char *request)
+static json_object *ctl_dispatch(struct model *m, const char *request, size_t len)
 {
-	json_object *req = json_tokener_parse(request);
+	char err[256];
+	json_object *req = ctl_request_parse(request, len, err, sizeof(err));
 	json_object *cmd_obj, *reply;
 	const char *cmd;
 
-	if (!req || !json_object_object_get_ex(req, "cmd", &cmd_obj) ||
-	    !json_object_is_type(cmd_obj, json_type_string)) {
-		json_object_put(req);
-		return ctl_error("bad request %s (expected {\"cmd\": \"list\"})", "");
-	}
+	if (!req)
+		return ctl_error("%s", err);
+	json_object_object_get_ex(req, "cmd", &cmd_obj);
 	cmd = json_object_get_string(cmd_obj);
 	if (strcmp(cmd, "list") == 0 || strcmp(cmd, "stats") == 0)
 		reply = ctl_list_json(m);
@@ -254,9 +252,10 @@ static json_object *ctl_dispatch(struct model *m, const char *request)
 
 static void ctl_serve_client(int fd, struct model *m)
 {
-	char req[CTL_REQUEST_MAX];
+	char req[CTL_REQUEST_MAX + 2];
 	size_t len = 0;
 
+	/* One byte more than a request may have: a longer one is refused, not cut. */
 	while (len < sizeof(req) - 1) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
@@ -272,7 +271,7 @@ static void ctl_serve_client(int fd, struct model *m)
 	}
 	req[len] = '\0';
 
-	json_object *reply = ctl_dispatch(m, req);
+	json_object *reply = ctl_dispatch(m, req, len);
 	const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	size_t left = strlen(text);
 	struct timeval tv = { .tv_sec = 1 };
