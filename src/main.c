@@ -20,6 +20,7 @@
 #include "ha/vrrp.h"
 #include "health/health_model.h"
 #include "iface.h"
+#include "instance_lock.h"
 #include "log.h"
 #include "model.h"
 #include "neigh.h"
@@ -317,9 +318,17 @@ int main(int argc, char **argv)
 	if (detach_only)
 		return detach_interfaces(&cfg);
 
+	/* Before anything is touched: a second xlbd on the same socket or pins stops here. */
+	err = instance_lock_socket(cfg.control_socket);
+	if (err < 0)
+		goto out;
 	err = dataplane_open(cfg.bpf_pin_dir, cfg.max_flows, &dp);
 	if (err)
 		goto out;
+	err = instance_lock_pin_dir(cfg.bpf_pin_dir);
+	if (err < 0)
+		goto out;
+	err = 0; /* the locks' fds stay open (close-on-exec) until xlbd exits */
 	err = neigh_open(&neigh);
 	if (err) {
 		log_error("netlink: %s", strerror(-err));

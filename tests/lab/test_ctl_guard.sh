@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # The control socket is the API: every field of a request is checked, and a
 # bad one changes nothing and says why (xlbctl refuses it before sending).
+# One xlbd per control socket and per pin directory: a second one is refused
+# with a clear error and the first stays reachable.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -40,6 +42,10 @@ expect_refused() {
 
 req() { printf '{"cmd":"real_weight","service":"web4","real":"%s","weight":%s}' "$1" "$2"; }
 
+# CTL_GUARD_CASES picks parts when debugging one.
+CASES=${CTL_GUARD_CASES:-requests lock}
+
+if [[ " $CASES " == *" requests "* ]]; then
 [ "$(weight_of "$R1")" = 3 ] || lab_fail "r1 starts with weight $(weight_of "$R1"), expected 3"
 lab_ctl real weight web4 "$R1" 5 >/dev/null || lab_fail "xlbctl real weight 5 failed"
 [ "$(weight_of "$R1")" = 5 ] || lab_fail "xlbctl real weight 5 did not take: $(weight_of "$R1")"
@@ -68,3 +74,30 @@ out=$(lab_ctl real weight web4 "$R1" ' 7' 2>&1) || rc=$?
 lab_ctl real enable web4 "$R1" >/dev/null || lab_fail "xlbctl real enable failed"
 [ "$(weight_of "$R1")" = 3 ] || lab_fail "xlbctl real enable did not restore weight 3: $(weight_of "$R1")"
 lab_pass "xlbctl refused a real ADDR:abc and a weight ' 7' (exit 2) without sending; enable restored the config's weight 3"
+fi
+[[ " $CASES " == *" lock "* ]] || exit 0
+
+# ---------------------------------------------------------------- one xlbd per socket and pin dir
+# second_xlbd CONFIG WORDS: another xlbd in the same namespace must exit
+# non-zero within 15 s saying WORDS; the first keeps its socket.
+second_xlbd() {
+	local cfg=$1 words=$2 log=$LABTMP/xlbd2.log pid rc=0
+	: >"$log"
+	lab_bg lb "$log" "$XLBD" -c "$cfg"
+	pid=$LAB_BG_LAST
+	lab_wait_for 15 _lab_pid_dead "$pid" ||
+		lab_fail "a second xlbd with $cfg is still running after 15 s (it should refuse to start): $(tail -3 "$log" | tr '\n' ' ')"
+	wait "$pid" || rc=$?
+	[ "$rc" != 0 ] || lab_fail "the second xlbd exited 0"
+	grep -q "$words" "$log" || lab_fail "the second xlbd did not say '$words': $(cat "$log")"
+	[ -S "$LABTMP/xlb.sock" ] && lab_ctl list >/dev/null ||
+		lab_fail "the first xlbd is unreachable after the second one ran"
+	lab_pid_alive "$LAB_XLBD_PID" || lab_fail "the first xlbd died"
+}
+second_xlbd "$LABTMP/xlb.yaml" "another xlbd (pid $LAB_XLBD_PID) runs with control socket"
+lab_pass "a second xlbd with the same config exited: $(grep -o 'another xlbd.*' "$LABTMP/xlbd2.log" | head -1)"
+sed "s|^control_socket: .*|control_socket: $LABTMP/other.sock|" "$LABTMP/xlb.yaml" >"$LABTMP/other.yaml"
+second_xlbd "$LABTMP/other.yaml" "bpf_pin_dir $LAB_BPFFS/xlb is in use by another xlbd"
+[ ! -e "$LABTMP/other.sock" ] || lab_fail "the refused xlbd created its control socket"
+lab_pass "a second xlbd with its own control socket but the same bpf_pin_dir exited before binding it; the first still answers"
+
