@@ -79,6 +79,11 @@ $(BUILD)/tests/test_pkt_rs: tests/bpf/test_pkt_rs.c tests/bpf/pktbuild.h $(RS_OB
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -Itools $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcmocka
 
+# xlb-rs's state directory checks: unit tests of tools/xlb_rs_*.c, no BPF load.
+$(BUILD)/tests/test_rs_state: tests/unit/test_rs_state.c $(RS_OBJS:%=$(BUILD)/san/%) $(BUILD)/san/src/addr.o $(BUILD)/xlb_rs.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -Itools $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcmocka
+
 # Tests run under AddressSanitizer and UndefinedBehaviorSanitizer.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxlb-san.a
 	@mkdir -p $(@D)
