@@ -13,6 +13,8 @@ pkgs=(
 	python3
 	# HA lab (keepalived as a VRRP peer) and the benchmarks (peers, charts)
 	keepalived haproxy libnginx-mod-stream gnuplot-nox
+	# sync lab: a peer whose clock runs ahead, then steps back
+	faketime
 )
 
 missing=()
