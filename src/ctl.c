@@ -294,12 +294,15 @@ static void ctl_serve_client(int fd, struct model *m)
 
 void ctl_handle(struct ctl_server *ctl, struct model *m)
 {
-	for (;;) {
-		int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
+	/*
+	 * One client per turn of the event loop: the listening socket stays
+	 * readable for the next, and VRRP, sync and the tick run in between,
+	 * however many clients queue up.
+	 */
+	int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
 
-		if (fd < 0)
-			return;
-		ctl_serve_client(fd, m);
-		close(fd);
-	}
+	if (fd < 0)
+		return;
+	ctl_serve_client(fd, m);
+	close(fd);
 }
