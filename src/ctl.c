@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl_request.h"
@@ -21,9 +22,11 @@
 #include "proxy/proxy_engine.h"
 #include "sched/sched.h"
 
-/* A local client that has connected sends its request at once; don't let a
- * stuck one hold the event loop for longer than this. */
+/* A local client that has connected sends its request at once and reads the
+ * reply at once; a stuck or trickling one holds the event loop no longer
+ * than these, in total (not per read or write). */
 #define CTL_CLIENT_WAIT_MS 100
+#define CTL_REPLY_WAIT_MS 1000
 
 struct ctl_server {
 	int fd;
@@ -250,17 +253,36 @@ static json_object *ctl_dispatch(struct model *m, const char *request, size_t le
 	return reply;
 }
 
+static uint64_t ctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Waits for @events on @fd until @deadline_ms; false once it has passed. */
+static bool ctl_wait(int fd, short events, uint64_t deadline_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	uint64_t now = ctl_now_ms();
+
+	if (now >= deadline_ms)
+		return false;
+	return poll(&pfd, 1, (int)(deadline_ms - now)) > 0;
+}
+
 static void ctl_serve_client(int fd, struct model *m)
 {
 	char req[CTL_REQUEST_MAX + 2];
 	size_t len = 0;
+	uint64_t deadline = ctl_now_ms() + CTL_CLIENT_WAIT_MS;
 
 	/* One byte more than a request may have: a longer one is refused, not cut. */
 	while (len < sizeof(req) - 1) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&pfd, 1, CTL_CLIENT_WAIT_MS) <= 0)
+		if (!ctl_wait(fd, POLLIN, deadline))
 			return;
 		n = read(fd, req + len, sizeof(req) - 1 - len);
 		if (n <= 0)
@@ -274,13 +296,12 @@ static void ctl_serve_client(int fd, struct model *m)
 	json_object *reply = ctl_dispatch(m, req, len);
 	const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	size_t left = strlen(text);
-	struct timeval tv = { .tv_sec = 1 };
 
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (left > 0) {
-		ssize_t n = send(fd, text, left, MSG_NOSIGNAL);
+	deadline = ctl_now_ms() + CTL_REPLY_WAIT_MS;
+	while (left > 0 && ctl_wait(fd, POLLOUT, deadline)) {
+		ssize_t n = send(fd, text, left, MSG_NOSIGNAL | MSG_DONTWAIT);
 
-		if (n <= 0 && errno != EINTR)
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
 			break;
 		if (n > 0) {
 			text += n;
@@ -288,7 +309,7 @@ static void ctl_serve_client(int fd, struct model *m)
 		}
 	}
 	if (left == 0)
-		send(fd, "\n", 1, MSG_NOSIGNAL);
+		send(fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	json_object_put(reply);
 }
 

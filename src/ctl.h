@@ -13,7 +13,8 @@ void ctl_close(struct ctl_server *ctl);
 int ctl_listen_fd(const struct ctl_server *ctl);
 /*
  * Accepts and serves one pending client (call it again while the listening
- * fd is readable); waits for a slow one at most 100 ms to read, 1 s to write.
+ * fd is readable); waits for a slow one at most 100 ms in all for its
+ * request and 1 s in all for its reply.
  */
 void ctl_handle(struct ctl_server *ctl, struct model *m);
 

@@ -43,7 +43,7 @@ expect_refused() {
 req() { printf '{"cmd":"real_weight","service":"web4","real":"%s","weight":%s}' "$1" "$2"; }
 
 # CTL_GUARD_CASES picks parts when debugging one.
-CASES=${CTL_GUARD_CASES:-requests lock}
+CASES=${CTL_GUARD_CASES:-requests slow lock}
 
 if [[ " $CASES " == *" requests "* ]]; then
 [ "$(weight_of "$R1")" = 3 ] || lab_fail "r1 starts with weight $(weight_of "$R1"), expected 3"
@@ -74,6 +74,32 @@ out=$(lab_ctl real weight web4 "$R1" ' 7' 2>&1) || rc=$?
 lab_ctl real enable web4 "$R1" >/dev/null || lab_fail "xlbctl real enable failed"
 [ "$(weight_of "$R1")" = 3 ] || lab_fail "xlbctl real enable did not restore weight 3: $(weight_of "$R1")"
 lab_pass "xlbctl refused a real ADDR:abc and a weight ' 7' (exit 2) without sending; enable restored the config's weight 3"
+fi
+
+# ---------------------------------------------------------------- a slow client
+# A client trickling its request (a byte every 50 ms for 4 s) is cut off after
+# 100 ms in all: xlbd serves the next client (and runs VRRP, sync, its tick)
+# meanwhile. It used to wait 100 ms per byte, so one client held the loop for
+# as long as it liked.
+if [[ " $CASES " == *" slow "* ]]; then
+lab_bg lb "$LABTMP/trickle.out" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+print("connected", flush=True)
+try:
+    for _ in range(80):
+        s.send(b" ")
+        time.sleep(0.05)
+except OSError:
+    pass
+' "$LABTMP/xlb.sock"
+lab_wait_for 5 grep -q connected "$LABTMP/trickle.out" || lab_fail "the trickling client did not connect"
+t0=$(_lab_now_us)
+lab_ctl list >/dev/null || lab_fail "xlbctl list failed while a client trickled"
+ms=$((($(_lab_now_us) - t0) / 1000))
+[ "$ms" -lt 1000 ] || lab_fail "xlbctl list took $ms ms while another client trickled its request (expected < 1000)"
+lab_pass "a client trickling its request did not hold xlbd: xlbctl list answered in $ms ms"
 fi
 [[ " $CASES " == *" lock "* ]] || exit 0
 
