@@ -67,7 +67,8 @@ $(BUILD)/libxlb-san.a: $(SAN_OBJS)
 $(BUILD)/xlbd: $(BUILD)/obj/src/main.o $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-# xlbctl: the CLI split in tools/xlbctl*.c; doctor reads configs with libxlb's parser.
+# xlbctl: the CLI split in tools/xlbctl*.c, with the daemon's library: doctor reads configs
+# with its parser, and a request is checked with xlbd's own code (ctl_request.c).
 XLBCTL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/xlbctl*.c))
 $(BUILD)/xlbctl: $(XLBCTL_OBJS) $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
@@ -88,6 +89,11 @@ $(BUILD)/xlb-rs: $(BUILD)/obj/tools/xlb-rs.o $(RS_OBJS:%=$(BUILD)/obj/%) $(BUILD
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/test_pkt_rs: tests/bpf/test_pkt_rs.c tests/bpf/pktbuild.h $(RS_OBJS:%=$(BUILD)/san/%) $(BUILD)/san/src/addr.o $(BUILD)/xlb_rs.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -Itools $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcmocka
+
+# xlb-rs's state directory checks: unit tests of tools/xlb_rs_*.c, no BPF load.
+$(BUILD)/tests/test_rs_state: tests/unit/test_rs_state.c $(RS_OBJS:%=$(BUILD)/san/%) $(BUILD)/san/src/addr.o $(BUILD)/xlb_rs.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -Itools $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcmocka
 

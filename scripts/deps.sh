@@ -15,6 +15,8 @@ pkgs=(
 	keepalived haproxy libnginx-mod-stream gnuplot-nox
 	# metrics: the HTTP library; the metrics lab's Prometheus (and promtool) and headless browser
 	libmicrohttpd-dev prometheus chromium
+	# sync lab: a peer whose clock runs ahead, then steps back
+	faketime
 )
 
 missing=()

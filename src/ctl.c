@@ -11,8 +11,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "ctl_request.h"
 #include "ha/sync.h"
 #include "ha/vrrp.h"
 #include "health/health_json.h"
@@ -22,10 +24,11 @@
 #include "proxy/proxy_engine.h"
 #include "sched/sched.h"
 
-#define CTL_REQUEST_MAX 4096
-/* A local client that has connected sends its request at once; don't let a
- * stuck one hold the event loop for longer than this. */
+/* A local client that has connected sends its request at once and reads the
+ * reply at once; a stuck or trickling one holds the event loop no longer
+ * than these, in total (not per read or write). */
 #define CTL_CLIENT_WAIT_MS 100
+#define CTL_REPLY_WAIT_MS 1000
 
 struct ctl_server {
 	int fd;
@@ -219,18 +222,17 @@ static json_object *ctl_error(const char *fmt, const char *arg)
 	return o;
 }
 
-/* {"cmd":"real_weight","service":S,"real":"ADDR[:PORT]","weight":N}; N -1: back to config */
+/* {"cmd":"real_weight","service":S,"real":"ADDR[:PORT]","weight":N or "config"} */
 static json_object *ctl_real_weight(struct model *m, json_object *req)
 {
-	json_object *svc, *real, *weight;
+	struct ctl_real_weight a;
 	char err[256];
 
-	if (!json_object_object_get_ex(req, "service", &svc) ||
-	    !json_object_object_get_ex(req, "real", &real) ||
-	    !json_object_object_get_ex(req, "weight", &weight))
-		return ctl_error("real_weight needs %s (expected service, real and weight)", "keys");
-	if (model_real_set_weight(m, json_object_get_string(svc), json_object_get_string(real),
-				  (long)json_object_get_int64(weight), err, sizeof(err)))
+	if (ctl_real_weight_args(req, &a, err, sizeof(err)))
+		return ctl_error("%s", err);
+	/* model_real_set_weight() takes -1 for "back to the config's weight". */
+	if (model_real_set_weight(m, a.service, a.real, a.to_config ? -1 : (long)a.weight, err,
+				  sizeof(err)))
 		return ctl_error("%s", err);
 	return ctl_list_json(m);
 }
@@ -245,17 +247,16 @@ static json_object *ctl_ha_json(struct model *m)
 	return o;
 }
 
-static json_object *ctl_dispatch(struct model *m, const char *request)
+static json_object *ctl_dispatch(struct model *m, const char *request, size_t len)
 {
-	json_object *req = json_tokener_parse(request);
+	char err[256];
+	json_object *req = ctl_request_parse(request, len, err, sizeof(err));
 	json_object *cmd_obj, *reply;
 	const char *cmd;
 
-	if (!req || !json_object_object_get_ex(req, "cmd", &cmd_obj) ||
-	    !json_object_is_type(cmd_obj, json_type_string)) {
-		json_object_put(req);
-		return ctl_error("bad request %s (expected {\"cmd\": \"list\"})", "");
-	}
+	if (!req)
+		return ctl_error("%s", err);
+	json_object_object_get_ex(req, "cmd", &cmd_obj);
 	cmd = json_object_get_string(cmd_obj);
 	if (strcmp(cmd, "list") == 0 || strcmp(cmd, "stats") == 0)
 		reply = ctl_list_json(m);
@@ -271,16 +272,36 @@ static json_object *ctl_dispatch(struct model *m, const char *request)
 	return reply;
 }
 
+static uint64_t ctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Waits for @events on @fd until @deadline_ms; false once it has passed. */
+static bool ctl_wait(int fd, short events, uint64_t deadline_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	uint64_t now = ctl_now_ms();
+
+	if (now >= deadline_ms)
+		return false;
+	return poll(&pfd, 1, (int)(deadline_ms - now)) > 0;
+}
+
 static void ctl_serve_client(int fd, struct model *m)
 {
-	char req[CTL_REQUEST_MAX];
+	char req[CTL_REQUEST_MAX + 2];
 	size_t len = 0;
+	uint64_t deadline = ctl_now_ms() + CTL_CLIENT_WAIT_MS;
 
+	/* One byte more than a request may have: a longer one is refused, not cut. */
 	while (len < sizeof(req) - 1) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&pfd, 1, CTL_CLIENT_WAIT_MS) <= 0)
+		if (!ctl_wait(fd, POLLIN, deadline))
 			return;
 		n = read(fd, req + len, sizeof(req) - 1 - len);
 		if (n <= 0)
@@ -291,16 +312,15 @@ static void ctl_serve_client(int fd, struct model *m)
 	}
 	req[len] = '\0';
 
-	json_object *reply = ctl_dispatch(m, req);
+	json_object *reply = ctl_dispatch(m, req, len);
 	const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	size_t left = strlen(text);
-	struct timeval tv = { .tv_sec = 1 };
 
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (left > 0) {
-		ssize_t n = send(fd, text, left, MSG_NOSIGNAL);
+	deadline = ctl_now_ms() + CTL_REPLY_WAIT_MS;
+	while (left > 0 && ctl_wait(fd, POLLOUT, deadline)) {
+		ssize_t n = send(fd, text, left, MSG_NOSIGNAL | MSG_DONTWAIT);
 
-		if (n <= 0 && errno != EINTR)
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
 			break;
 		if (n > 0) {
 			text += n;
@@ -308,18 +328,21 @@ static void ctl_serve_client(int fd, struct model *m)
 		}
 	}
 	if (left == 0)
-		send(fd, "\n", 1, MSG_NOSIGNAL);
+		send(fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	json_object_put(reply);
 }
 
 void ctl_handle(struct ctl_server *ctl, struct model *m)
 {
-	for (;;) {
-		int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
+	/*
+	 * One client per turn of the event loop: the listening socket stays
+	 * readable for the next, and VRRP, sync and the tick run in between,
+	 * however many clients queue up.
+	 */
+	int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
 
-		if (fd < 0)
-			return;
-		ctl_serve_client(fd, m);
-		close(fd);
-	}
+	if (fd < 0)
+		return;
+	ctl_serve_client(fd, m);
+	close(fd);
 }

@@ -11,7 +11,11 @@ struct ctl_server;
 int ctl_open(const char *path, struct ctl_server **out);
 void ctl_close(struct ctl_server *ctl);
 int ctl_listen_fd(const struct ctl_server *ctl);
-/* Accepts and serves pending clients; never blocks on a slow client. */
+/*
+ * Accepts and serves one pending client (call it again while the listening
+ * fd is readable); waits for a slow one at most 100 ms in all for its
+ * request and 1 s in all for its reply.
+ */
 void ctl_handle(struct ctl_server *ctl, struct model *m);
 
 /* The reply to "list": every service and real with state and counters. */

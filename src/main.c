@@ -21,6 +21,7 @@
 #include "ha/vrrp.h"
 #include "health/health_model.h"
 #include "iface.h"
+#include "instance_lock.h"
 #include "log.h"
 #include "metrics/metrics_server.h"
 #include "metrics/metrics_status.h"
@@ -402,6 +403,10 @@ int main(int argc, char **argv)
 	if (detach_only)
 		return detach_interfaces(&cfg);
 
+	/* Before anything is touched: a second xlbd on the same socket or pins stops here. */
+	err = instance_lock_socket(cfg.control_socket);
+	if (err < 0)
+		goto out;
 	{
 		struct dp_sizes sizes = { .max_flows = cfg.max_flows, .syn_max = cfg.syn_max };
 		struct xlb_dp_spec spec;
@@ -419,6 +424,10 @@ int main(int argc, char **argv)
 			 (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
 			 desc);
 	}
+	err = instance_lock_pin_dir(cfg.bpf_pin_dir);
+	if (err < 0)
+		goto out;
+	err = 0; /* the locks' fds stay open (close-on-exec) until xlbd exits */
 	err = neigh_open(&neigh);
 	if (err) {
 		log_error("netlink: %s", strerror(-err));

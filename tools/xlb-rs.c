@@ -16,15 +16,6 @@
 #include "xlb_rs_state.h"
 
 #define RS_ENV_STATE_DIR "XLB_RS_STATE_DIR"
-#define RS_ARP_IGNORE "net/ipv4/conf/all/arp_ignore"
-#define RS_ARP_ANNOUNCE "net/ipv4/conf/all/arp_announce"
-#define RS_CONF_PREFIX "net/ipv4/conf/"
-/* arp_ignore=1: answer ARP only for addresses of the asked interface (not lo's VIPs) */
-#define RS_ARP_IGNORE_MIN 1
-/* arp_announce=2: never use a lo VIP as the source of our own ARP requests */
-#define RS_ARP_ANNOUNCE_MIN 2
-#define RS_RP_FILTER_LOOSE 2
-#define RS_RP_FILTER_STRICT 1
 
 enum rs_opt_bit {
 	OPT_VIP = 1 << 0,
@@ -122,7 +113,9 @@ static struct rs_state *rs_state_begin(const struct rs_opts *o, bool exclusive)
 		       "namespace its own --state-dir (or %s)",
 		       o->state_dir, st->netns, st->netns_here, RS_ENV_STATE_DIR);
 	else if (err == -EINVAL)
-		rs_err("%s (state damaged: fix or remove the file)", st->why);
+		rs_err("%s (not something `up` writes: fix or remove the file)", st->why);
+	else if (err == -EPERM)
+		rs_err("%s", st->why);
 	else
 		rs_err("state %s: %s", st->why[0] ? st->why : o->state_dir, strerror(-err));
 	rs_state_close(st);
@@ -1055,19 +1048,6 @@ static int rs_parse_num(const char *s, long min, long max, int *out)
 	return 0;
 }
 
-/* A VIP must be a unicast address a host can own. */
-static bool rs_vip_ok(const struct net_addr *a)
-{
-	if (a->family == AF_INET) {
-		uint32_t h = ntohl(a->v4.s_addr);
-
-		return h != 0 && h != 0xffffffff && (h >> 24) != 127 && (h >> 28) != 0xe;
-	}
-	return !IN6_IS_ADDR_UNSPECIFIED(&a->v6) && !IN6_IS_ADDR_LOOPBACK(&a->v6) &&
-	       !IN6_IS_ADDR_MULTICAST(&a->v6) && !IN6_IS_ADDR_LINKLOCAL(&a->v6) &&
-	       !IN6_IS_ADDR_V4MAPPED(&a->v6);
-}
-
 /* Parses argv into @o and returns the command, or NULL after saying why. */
 static const struct rs_cmd *rs_parse(int argc, char **argv, struct rs_opts *o)
 {
@@ -1117,7 +1097,7 @@ static const struct rs_cmd *rs_parse(int argc, char **argv, struct rs_opts *o)
 			break;
 		case 'i':
 			o->given |= OPT_DEV;
-			if (!*optarg || strlen(optarg) >= IF_NAMESIZE) {
+			if (!rs_ifname_ok(optarg)) {
 				rs_err("--dev '%s': not an interface name", optarg);
 				return NULL;
 			}

@@ -255,16 +255,51 @@ int rs_tc_other_filters(int ifindex, bool *any)
 	return 0;
 }
 
+/*
+ * Only networking sysctls, by a plain relative path: no "." or ".."
+ * component, no empty one, nothing absolute. Whatever a caller (or a state
+ * file) says, xlb-rs never writes outside /proc/sys/net.
+ */
+static bool rs_sysctl_path_ok(const char *path)
+{
+	const char *p = path;
+
+	if (strncmp(path, "net/", 4) || strlen(path) >= 200)
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+		if (*p == '/' && !*++p)
+			return false; /* a trailing slash */
+	}
+	return true;
+}
+
+/* The fd, or a negative errno. */
+static int rs_sysctl_open(const char *path, int flags)
+{
+	char file[256];
+	int fd;
+
+	if (!rs_sysctl_path_ok(path))
+		return -EPERM;
+	snprintf(file, sizeof(file), "/proc/sys/%s", path);
+	fd = open(file, flags | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 int rs_sysctl_read(const char *path, int *val)
 {
-	char file[256], text[32];
+	char text[32];
 	ssize_t n;
 	int fd, err = 0;
 
-	snprintf(file, sizeof(file), "/proc/sys/%s", path);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
+	fd = rs_sysctl_open(path, O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = read(fd, text, sizeof(text) - 1);
 	if (n < 0) {
 		err = -errno;
@@ -283,14 +318,13 @@ int rs_sysctl_read(const char *path, int *val)
 
 int rs_sysctl_write(const char *path, int val)
 {
-	char file[256], text[32];
+	char text[32];
 	int fd, len, err = 0;
 
-	snprintf(file, sizeof(file), "/proc/sys/%s", path);
 	len = snprintf(text, sizeof(text), "%d\n", val);
-	fd = open(file, O_WRONLY | O_CLOEXEC);
+	fd = rs_sysctl_open(path, O_WRONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (write(fd, text, len) != len)
 		err = errno ? -errno : -EIO;
 	close(fd);

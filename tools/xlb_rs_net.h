@@ -24,7 +24,10 @@ int rs_default_dev(char name[IF_NAMESIZE]);
  */
 int rs_tc_other_filters(int ifindex, bool *any);
 
-/* Integer sysctls by their /proc/sys path ("net/ipv4/conf/all/arp_ignore"). */
+/*
+ * Integer sysctls by their /proc/sys path ("net/ipv4/conf/all/arp_ignore");
+ * -EPERM for anything outside /proc/sys/net (a "..", an absolute path).
+ */
 int rs_sysctl_read(const char *path, int *val);
 int rs_sysctl_write(const char *path, int val);
 

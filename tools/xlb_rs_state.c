@@ -2,6 +2,7 @@
 /* xlb-rs's state directory: one key=value file per VIP, one for shared changes, a lock. */
 #include "xlb_rs_state.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,9 @@
 #define RS_VIP_PREFIX "vip-"
 #define RS_SHARED_FILE "shared"
 #define RS_LOCK_FILE "lock"
+#define RS_TMP_SUFFIX ".tmp"
+/* Far more than `up` writes (a VIP file is ~150 bytes): anything bigger is not ours. */
+#define RS_FILE_MAX 65536
 
 static const char *const rs_method_names[] = {
     [XLB_METHOD_DR] = "dr",
@@ -31,6 +35,30 @@ const char *rs_method_name(int method)
 	    !rs_method_names[method])
 		return "?";
 	return rs_method_names[method];
+}
+
+bool rs_vip_ok(const struct net_addr *a)
+{
+	if (a->family == AF_INET) {
+		uint32_t h = ntohl(a->v4.s_addr);
+
+		return h != 0 && h != 0xffffffff && (h >> 24) != 127 && (h >> 28) != 0xe;
+	}
+	return a->family == AF_INET6 && !IN6_IS_ADDR_UNSPECIFIED(&a->v6) &&
+	       !IN6_IS_ADDR_LOOPBACK(&a->v6) && !IN6_IS_ADDR_MULTICAST(&a->v6) &&
+	       !IN6_IS_ADDR_LINKLOCAL(&a->v6) && !IN6_IS_ADDR_V4MAPPED(&a->v6);
+}
+
+bool rs_ifname_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= IF_NAMESIZE || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (; *name; name++)
+		if (*name == '/' || *name == ':' || *name <= ' ' || *name == 0x7f)
+			return false;
+	return true;
 }
 
 int rs_method_parse(const char *name, int *method)
@@ -64,6 +92,45 @@ static int rs_mkdirs(const char *dir)
 	return 0;
 }
 
+/*
+ * Opens @st->dir as the directory every later file is opened in, and only
+ * if nobody but us (root) can have put anything there: its files tell a
+ * root process which sysctls to write and which addresses to remove.
+ */
+static int rs_dir_open(struct rs_state *st)
+{
+	struct stat sb;
+
+	st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (st->dir_fd < 0) {
+		int err = -errno;
+
+		if (err == -ELOOP || err == -ENOTDIR) {
+			snprintf(st->why, sizeof(st->why),
+				 "state directory %s is a symlink or not a directory: refusing it "
+				 "(give --state-dir a real directory)",
+				 st->dir);
+			return -EPERM;
+		}
+		snprintf(st->why, sizeof(st->why), "%s", st->dir);
+		return err;
+	}
+	if (fstat(st->dir_fd, &sb)) {
+		snprintf(st->why, sizeof(st->why), "%s", st->dir);
+		return -errno;
+	}
+	if (sb.st_uid != geteuid() || (sb.st_mode & 077)) {
+		snprintf(st->why, sizeof(st->why),
+			 "state directory %s is owned by uid %u with mode %04o: refusing it, since "
+			 "whoever can write there decides what `down` does as root; it must be "
+			 "owned by uid %u with mode 0700 (chown and chmod it, or remove it)",
+			 st->dir, (unsigned)sb.st_uid, (unsigned)(sb.st_mode & 07777),
+			 (unsigned)geteuid());
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int rs_parse_int(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -85,9 +152,9 @@ static int rs_vip_field(struct rs_vip_rec *v, const char *key, const char *val)
 	if (strcmp(key, "method") == 0)
 		return rs_method_parse(val, &v->method);
 	if (strcmp(key, "dev") == 0) {
-		if (strlen(val) >= sizeof(v->dev))
+		if (*val && !rs_ifname_ok(val))
 			return -EINVAL;
-		strcpy(v->dev, val);
+		snprintf(v->dev, sizeof(v->dev), "%s", val);
 		return 0;
 	}
 	if (strcmp(key, "dscp") == 0) {
@@ -112,9 +179,59 @@ static int rs_vip_field(struct rs_vip_rec *v, const char *key, const char *val)
 	return 0;
 }
 
+/*
+ * Whether `up` could have recorded this sysctl change: one of the ARP
+ * sysctls or a device's rp_filter, raised from below the value it sets to
+ * exactly that value. Anything else (another file, "..", ip_forward) is a
+ * record `down` must never act on.
+ */
+static bool rs_sysctl_rec_ok(const struct rs_sysctl_rec *s)
+{
+	const char *dev = s->path + strlen(RS_CONF_PREFIX);
+	size_t plen = strlen(s->path), slen = strlen(RS_RP_FILTER_SUFFIX);
+	int set;
+
+	if (strcmp(s->path, RS_ARP_IGNORE) == 0) {
+		set = RS_ARP_IGNORE_MIN;
+	} else if (strcmp(s->path, RS_ARP_ANNOUNCE) == 0) {
+		set = RS_ARP_ANNOUNCE_MIN;
+	} else {
+		char name[IF_NAMESIZE];
+		size_t nlen = plen - strlen(RS_CONF_PREFIX) - slen;
+
+		if (strncmp(s->path, RS_CONF_PREFIX, strlen(RS_CONF_PREFIX)) ||
+		    plen <= strlen(RS_CONF_PREFIX) + slen ||
+		    strcmp(s->path + plen - slen, RS_RP_FILTER_SUFFIX) || nlen >= sizeof(name))
+			return false;
+		memcpy(name, dev, nlen);
+		name[nlen] = '\0';
+		if (!rs_ifname_ok(name))
+			return false;
+		set = RS_RP_FILTER_LOOSE;
+	}
+	return s->set == set && s->orig >= 0 && s->orig < set;
+}
+
+/* "net:[4026531840]", as rs_netns_id() reads it. */
+static bool rs_netns_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < 7 || strncmp(s, "net:[", 5) || s[len - 1] != ']')
+		return false;
+	for (size_t i = 5; i < len - 1; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
 static int rs_shared_field(struct rs_state *st, const char *key, const char *val)
 {
+	int used = 0;
+
 	if (strcmp(key, "netns") == 0) {
+		if (!rs_netns_ok(val) || strlen(val) >= sizeof(st->netns))
+			return -EINVAL;
 		snprintf(st->netns, sizeof(st->netns), "%s", val);
 		return 0;
 	}
@@ -124,8 +241,9 @@ static int rs_shared_field(struct rs_state *st, const char *key, const char *val
 
 		if (st->nsysctls == RS_MAX_SYSCTLS)
 			return -ENOSPC;
-		snprintf(fmt, sizeof(fmt), "%%%ds %%d %%d", RS_SYSCTL_PATH_MAX - 1);
-		if (sscanf(val, fmt, s->path, &s->orig, &s->set) != 3)
+		snprintf(fmt, sizeof(fmt), "%%%ds %%d %%d%%n", RS_SYSCTL_PATH_MAX - 1);
+		if (sscanf(val, fmt, s->path, &s->orig, &s->set, &used) != 3 || val[used] ||
+		    !rs_sysctl_rec_ok(s) || rs_state_sysctl(st, s->path))
 			return -EINVAL;
 		st->nsysctls++;
 		return 0;
@@ -137,8 +255,10 @@ static int rs_shared_field(struct rs_state *st, const char *key, const char *val
 
 		if (st->ntcs == RS_MAX_DEVS)
 			return -ENOSPC;
-		snprintf(fmt, sizeof(fmt), "%%d %%%ds %%d", IF_NAMESIZE - 1);
-		if (sscanf(val, fmt, &t->ifindex, t->dev, &created) != 3 || t->ifindex <= 0)
+		snprintf(fmt, sizeof(fmt), "%%d %%%ds %%d%%n", IF_NAMESIZE - 1);
+		if (sscanf(val, fmt, &t->ifindex, t->dev, &created, &used) != 3 || val[used] ||
+		    t->ifindex <= 0 || !rs_ifname_ok(t->dev) || (created != 0 && created != 1) ||
+		    rs_state_tc(st, t->ifindex))
 			return -EINVAL;
 		t->clsact_created = created;
 		st->ntcs++;
@@ -147,18 +267,44 @@ static int rs_shared_field(struct rs_state *st, const char *key, const char *val
 	return -EINVAL;
 }
 
+/* A whole VIP record as `up` writes it: a VIP it accepts, and only its method's fields. */
+static bool rs_vip_rec_ok(const struct rs_vip_rec *v)
+{
+	bool decaps = rs_method_decaps(v->method);
+
+	return rs_vip_ok(&v->vip) && (v->method == XLB_METHOD_DR || decaps) &&
+	       (v->method == XLB_METHOD_DSCP ? v->dscp >= 1 : v->dscp == 0) &&
+	       (v->method == XLB_METHOD_GUE ? v->gue_port >= 1 : v->gue_port == 0) &&
+	       (decaps ? v->dev[0] && v->ifindex > 0 : !v->dev[0] && v->ifindex == 0);
+}
+
 /* Reads "key=value" lines ('#' comments) of @name, handing each to @field. */
 static int rs_read_file(struct rs_state *st, const char *name,
 			int (*field)(void *obj, const char *key, const char *val), void *obj)
 {
 	char path[PATH_MAX + 64], line[256];
-	int lineno = 0, err = 0;
+	int lineno = 0, err = 0, fd;
+	struct stat sb;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", st->dir, name);
-	f = fopen(path, "re");
+	fd = openat(st->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno == ELOOP ? -EINVAL : -errno;
+		snprintf(st->why, sizeof(st->why), "%s%s", path,
+			 err == -EINVAL ? ": a symlink" : "");
+		return err;
+	}
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size > RS_FILE_MAX) {
+		close(fd);
+		snprintf(st->why, sizeof(st->why), "%s: not a regular file of at most %d bytes",
+			 path, RS_FILE_MAX);
+		return -EINVAL;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
 		err = -errno;
+		close(fd);
 		snprintf(st->why, sizeof(st->why), "%s", path);
 		return err;
 	}
@@ -207,22 +353,20 @@ static int rs_state_load(struct rs_state *st)
 {
 	struct dirent *de;
 	DIR *d;
-	int err = 0;
+	int err = 0, fd;
 
-	if (access(st->dir, F_OK) == 0) {
-		char path[PATH_MAX + 64];
-
-		snprintf(path, sizeof(path), "%s/%s", st->dir, RS_SHARED_FILE);
-		if (access(path, F_OK) == 0) {
-			err = rs_read_file(st, RS_SHARED_FILE, rs_shared_field_cb, st);
-			if (err)
-				return err;
-		}
-	}
-	d = opendir(st->dir);
+	err = rs_read_file(st, RS_SHARED_FILE, rs_shared_field_cb, st);
+	if (err && err != -ENOENT)
+		return err;
+	err = 0;
+	fd = openat(st->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
 		snprintf(st->why, sizeof(st->why), "%s", st->dir);
-		return -errno;
+		return err;
 	}
 	while ((de = readdir(d))) {
 		struct rs_vip_rec *v;
@@ -232,7 +376,7 @@ static int rs_state_load(struct rs_state *st)
 
 		/* a ".tmp" is a write that never completed: its rename did not happen */
 		if (strncmp(de->d_name, RS_VIP_PREFIX, strlen(RS_VIP_PREFIX)) ||
-		    (nlen > 4 && strcmp(de->d_name + nlen - 4, ".tmp") == 0))
+		    (nlen > 4 && strcmp(de->d_name + nlen - 4, RS_TMP_SUFFIX) == 0))
 			continue;
 		if (st->nvips == XLB_RS_MAX_VIPS) {
 			snprintf(st->why, sizeof(st->why), "%s: more than %d VIP files", st->dir,
@@ -252,6 +396,15 @@ static int rs_state_load(struct rs_state *st)
 			err = -EINVAL;
 			break;
 		}
+		if (!rs_vip_rec_ok(v) || rs_state_vip(st, &v->vip)) {
+			snprintf(st->why, sizeof(st->why),
+				 "%s/%s: VIP %s with method %s, dscp %u, gue_port %u, dev '%s', "
+				 "ifindex %d",
+				 st->dir, de->d_name, want, rs_method_name(v->method), v->dscp,
+				 v->gue_port, v->dev, v->ifindex);
+			err = -EINVAL;
+			break;
+		}
 		st->nvips++;
 	}
 	closedir(d);
@@ -266,7 +419,7 @@ int rs_state_open(struct rs_state *st, const char *dir, bool exclusive)
 	int err;
 
 	memset(st, 0, sizeof(*st));
-	st->lock_fd = -1;
+	st->lock_fd = st->dir_fd = -1;
 	if (snprintf(st->dir, sizeof(st->dir), "%s", dir) >= (int)sizeof(st->dir))
 		return -ENAMETOOLONG;
 	err = rs_netns_id(st->netns_here, sizeof(st->netns_here));
@@ -279,8 +432,12 @@ int rs_state_open(struct rs_state *st, const char *dir, bool exclusive)
 		snprintf(st->why, sizeof(st->why), "%s", dir);
 		return err;
 	}
+	err = rs_dir_open(st);
+	if (err)
+		return err;
 	snprintf(path, sizeof(path), "%s/%s", dir, RS_LOCK_FILE);
-	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	st->lock_fd = openat(st->dir_fd, RS_LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			     0600);
 	if (st->lock_fd < 0 || flock(st->lock_fd, exclusive ? LOCK_EX : LOCK_SH)) {
 		err = -errno;
 		snprintf(st->why, sizeof(st->why), "%s", path);
@@ -300,7 +457,9 @@ void rs_state_close(struct rs_state *st)
 {
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
-	st->lock_fd = -1;
+	if (st->dir_fd >= 0)
+		close(st->dir_fd);
+	st->lock_fd = st->dir_fd = -1;
 }
 
 static bool rs_vip_same(const struct rs_vip_rec *v, const struct net_addr *vip)
@@ -332,28 +491,48 @@ struct rs_tc_rec *rs_state_tc(struct rs_state *st, int ifindex)
 	return NULL;
 }
 
+/*
+ * A new file for writing, never an existing one: O_EXCL does not follow a
+ * symlink planted at the name, nor open a file someone else made there. A
+ * leftover (a write that crashed; we hold the exclusive lock) is removed
+ * first, as a name only: unlinkat() never touches a symlink's target.
+ */
+static int rs_create_tmp(struct rs_state *st, const char *tmp)
+{
+	int fd = openat(st->dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			0600);
+
+	if (fd < 0 && errno == EEXIST && unlinkat(st->dir_fd, tmp, 0) == 0)
+		fd = openat(st->dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+	return fd < 0 ? -errno : fd;
+}
+
 /* Writes @text as @name atomically (temp file, fsync, rename). */
 static int rs_write_file(struct rs_state *st, const char *name, const char *text)
 {
-	char path[PATH_MAX + 64], tmp[PATH_MAX + 72];
+	char path[PATH_MAX + 64], tmp[NAME_MAX + 1];
 	size_t len = strlen(text);
 	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", st->dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (snprintf(tmp, sizeof(tmp), "%s" RS_TMP_SUFFIX, name) >= (int)sizeof(tmp)) {
+		err = -ENAMETOOLONG;
+		goto out;
+	}
+	fd = rs_create_tmp(st, tmp);
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		goto out;
 	}
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd))
 		err = errno ? -errno : -EIO;
 	if (close(fd) && !err)
 		err = -errno;
-	if (!err && rename(tmp, path))
+	if (!err && renameat(st->dir_fd, tmp, st->dir_fd, name))
 		err = -errno;
 	if (err)
-		unlink(tmp);
+		unlinkat(st->dir_fd, tmp, 0);
 out:
 	if (err)
 		snprintf(st->why, sizeof(st->why), "%s", path);
@@ -365,7 +544,7 @@ static int rs_remove_file(struct rs_state *st, const char *name)
 	char path[PATH_MAX + 64];
 
 	snprintf(path, sizeof(path), "%s/%s", st->dir, name);
-	if (unlink(path) && errno != ENOENT) {
+	if (unlinkat(st->dir_fd, name, 0) && errno != ENOENT) {
 		snprintf(st->why, sizeof(st->why), "%s", path);
 		return -errno;
 	}

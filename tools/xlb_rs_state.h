@@ -14,6 +14,18 @@
 
 #define RS_STATE_DIR_DEFAULT "/run/xlb-rs"
 #define RS_SYSCTL_PATH_MAX 96
+
+/* The only sysctls `up` changes, and the values it sets (under /proc/sys). */
+#define RS_ARP_IGNORE "net/ipv4/conf/all/arp_ignore"
+#define RS_ARP_ANNOUNCE "net/ipv4/conf/all/arp_announce"
+#define RS_CONF_PREFIX "net/ipv4/conf/"
+#define RS_RP_FILTER_SUFFIX "/rp_filter"
+/* arp_ignore=1: answer ARP only for addresses of the asked interface (not lo's VIPs) */
+#define RS_ARP_IGNORE_MIN 1
+/* arp_announce=2: never use a lo VIP as the source of our own ARP requests */
+#define RS_ARP_ANNOUNCE_MIN 2
+#define RS_RP_FILTER_LOOSE 2
+#define RS_RP_FILTER_STRICT 1
 #define RS_MAX_SYSCTLS 64
 #define RS_MAX_DEVS 32
 
@@ -49,6 +61,7 @@ struct rs_tc_rec {
  */
 struct rs_state {
 	char dir[PATH_MAX];
+	int dir_fd; /* every file is opened relative to it: the directory checked */
 	int lock_fd;
 	char netns[64];	     /* the namespace the state belongs to */
 	char netns_here[64]; /* this process's */
@@ -63,8 +76,11 @@ struct rs_state {
 
 /*
  * Creates @dir if needed, takes its lock (exclusive to change, shared to
- * read) and loads every record. -EXDEV: the records belong to another
- * network namespace (both names in @st).
+ * read) and loads every record. The records tell a root process what to
+ * write back, so @dir must be a directory (not a symlink) owned by us (root)
+ * that nobody else may enter (mode 0700): -EPERM otherwise, and -EINVAL for
+ * a record `up` could not have written, both with the reason in @st->why.
+ * -EXDEV: the records belong to another network namespace (both names in @st).
  */
 int rs_state_open(struct rs_state *st, const char *dir, bool exclusive);
 void rs_state_close(struct rs_state *st);
@@ -78,6 +94,11 @@ int rs_state_save_shared(struct rs_state *st);
 
 struct rs_sysctl_rec *rs_state_sysctl(struct rs_state *st, const char *path);
 struct rs_tc_rec *rs_state_tc(struct rs_state *st, int ifindex);
+
+/* A unicast address a host can own and `up` accepts as a VIP. */
+bool rs_vip_ok(const struct net_addr *a);
+/* An interface name the kernel would take (dev_valid_name()). */
+bool rs_ifname_ok(const char *name);
 
 const char *rs_method_name(int method);
 int rs_method_parse(const char *name, int *method);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ctl_request.h"
 #include "xlb_import.h"
 #include "xlbctl_ops.h"
 
@@ -340,20 +341,25 @@ static json_object *req_plain(const char *name, int argc, char **argv)
 /* real weight SERVICE REAL N | real drain SERVICE REAL | real enable SERVICE REAL */
 static json_object *req_real(const char *name, int argc, char **argv)
 {
-	json_object *req;
-	long weight;
+	struct ctl_real_weight args;
+	json_object *req, *weight;
+	char err[256];
+	long n;
 	char *end;
 
 	if (argc == 4 && strcmp(argv[0], "weight") == 0) {
-		weight = strtol(argv[3], &end, 10);
-		if (*end || end == argv[3] || weight < 0 || weight > 65535) {
+		errno = 0;
+		n = strtol(argv[3], &end, 10);
+		/* digits only: strtol would also take " 5" and "+5" */
+		if (argv[3][0] < '0' || argv[3][0] > '9' || *end || errno || n > CTL_WEIGHT_MAX) {
 			fprintf(stderr, "xlbctl: bad weight '%s' (expected 0..65535)\n", argv[3]);
 			return NULL;
 		}
+		weight = json_object_new_int64(n);
 	} else if (argc == 3 && strcmp(argv[0], "drain") == 0) {
-		weight = 0;
+		weight = json_object_new_int64(0);
 	} else if (argc == 3 && strcmp(argv[0], "enable") == 0) {
-		weight = -1;
+		weight = json_object_new_string(CTL_WEIGHT_CONFIG);
 	} else {
 		fprintf(stderr, "xlbctl: usage: xlbctl %s weight SERVICE REAL N | drain SERVICE REAL | "
 				"enable SERVICE REAL\n",
@@ -364,7 +370,13 @@ static json_object *req_real(const char *name, int argc, char **argv)
 	json_object_object_add(req, "cmd", json_object_new_string("real_weight"));
 	json_object_object_add(req, "service", json_object_new_string(argv[1]));
 	json_object_object_add(req, "real", json_object_new_string(argv[2]));
-	json_object_object_add(req, "weight", json_object_new_int64(weight));
+	json_object_object_add(req, "weight", weight);
+	/* xlbd's own checks, so a typo is caught here with the same words. */
+	if (ctl_real_weight_args(req, &args, err, sizeof(err))) {
+		fprintf(stderr, "xlbctl: %s\n", err);
+		json_object_put(req);
+		return NULL;
+	}
 	return req;
 }
 

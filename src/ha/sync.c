@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "ha/sync_install.h"
+#include "ha/sync_session.h"
 #include "ha/sync_wire.h"
 #include "log.h"
 #include "model.h"
@@ -28,12 +30,14 @@
 #define SYNC_FULL_RETRY_MS 5000
 #define SYNC_SOCK_BUF (4 << 20)
 #define SYNC_LOG_EVERY_MS 10000
+/* Datagrams read per wake-up: ~1 ms of HMACs; the socket stays readable for the next turn. */
+#define SYNC_RX_BATCH 256
 
 struct sync_peer_state {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char name[INET6_ADDRSTRLEN + 8];
-	struct sync_replay replay;
+	struct sync_session sess;
 	uint64_t rx_messages;
 	uint64_t last_rx_ms;
 };
@@ -44,6 +48,7 @@ struct sync_counters {
 	uint64_t rx_messages, rx_records;
 	uint64_t installed, kept_local, no_service, no_real, install_failed;
 	uint64_t rx_bad_mac, rx_replayed, rx_malformed, rx_unknown_peer, rx_gaps;
+	uint64_t rx_bad_version, rx_unverified, hellos_sent, sessions_verified;
 	uint64_t dropped_rate; /* over max_rate or the queue: left to the next refresh */
 	uint64_t full_requests_sent, full_requests_rx, full_syncs_sent, refreshes;
 };
@@ -54,7 +59,7 @@ struct sync_ctx {
 	int epfd, sock, timerfd;
 	struct ring_buffer *events;
 	bool timer_armed;
-	uint64_t epoch, seq;
+	uint64_t session, seq; /* ours: random per run, +1 per message */
 	struct sync_peer_state peers[HA_PEERS_MAX];
 	/* outgoing records, a ring */
 	struct sync_record *queue;
@@ -120,8 +125,9 @@ static void sync_push_cb(const struct sync_record *rec, void *arg)
 	sync_push(arg, rec);
 }
 
+/* To @only, or to every peer when it is NULL. */
 static int sync_send(struct sync_ctx *s, const struct sync_header *h,
-		     const struct sync_record *recs)
+		     const struct sync_record *recs, const struct sync_peer_state *only)
 {
 	uint8_t buf[SYNC_MSG_MAX];
 	size_t len = sync_encode(h, recs, s->cfg.key, s->cfg.key_len, buf);
@@ -130,6 +136,8 @@ static int sync_send(struct sync_ctx *s, const struct sync_header *h,
 	for (size_t i = 0; i < s->cfg.npeers; i++) {
 		struct sync_peer_state *p = &s->peers[i];
 
+		if (only && p != only)
+			continue;
 		if (sendto(s->sock, buf, len, 0, (struct sockaddr *)&p->sa, p->salen) < 0) {
 			err = -errno;
 			s->c.tx_errors++;
@@ -137,6 +145,26 @@ static int sync_send(struct sync_ctx *s, const struct sync_header *h,
 	}
 	s->c.tx_messages++;
 	return err;
+}
+
+/*
+ * A hello to @p if one is due (an echo we owe, a session to challenge) and
+ * its rate allows. It also asks for a full sync while we have none.
+ */
+static void sync_hello(struct sync_ctx *s, struct sync_peer_state *p)
+{
+	struct sync_header h = { .type = SYNC_MSG_HELLO, .session = s->session };
+	uint8_t fresh[SYNC_NONCE_LEN];
+
+	if (RAND_bytes(fresh, sizeof(fresh)) != 1)
+		return; /* no challenge we could trust: try again at the next tick */
+	if (!sync_session_hello(&p->sess, sync_now_ns() / 1000000, fresh, &h.hello))
+		return;
+	if (!s->have_full)
+		h.hello.flags |= SYNC_HELLO_F_WANT_FULL;
+	h.seq = ++s->seq;
+	sync_send(s, &h, NULL, p);
+	s->c.hellos_sent++;
 }
 
 static void sync_refill(struct sync_ctx *s, uint64_t now_ns)
@@ -161,7 +189,7 @@ static void sync_flush(struct sync_ctx *s, bool force)
 	sync_refill(s, sync_now_ns());
 	while (s->qlen) {
 		size_t n = s->qlen < SYNC_RECS_MAX ? s->qlen : SYNC_RECS_MAX;
-		struct sync_header h = { .type = SYNC_MSG_FLOWS, .epoch = s->epoch };
+		struct sync_header h = { .type = SYNC_MSG_FLOWS, .session = s->session };
 
 		if (n < SYNC_RECS_MAX && !force)
 			break;
@@ -171,7 +199,7 @@ static void sync_flush(struct sync_ctx *s, bool force)
 			batch[i] = s->queue[(s->qhead + i) % s->qcap];
 		h.count = (uint16_t)n;
 		h.seq = ++s->seq;
-		err = sync_send(s, &h, batch);
+		err = sync_send(s, &h, batch, NULL);
 		if (err == -EAGAIN || err == -ENOBUFS)
 			break; /* the socket is full: the records stay for the next try */
 		s->qhead = (s->qhead + n) % s->qcap;
@@ -185,10 +213,10 @@ static void sync_flush(struct sync_ctx *s, bool force)
 
 static void sync_request_full(struct sync_ctx *s)
 {
-	struct sync_header h = { .type = SYNC_MSG_FULL_REQUEST, .epoch = s->epoch };
+	struct sync_header h = { .type = SYNC_MSG_FULL_REQUEST, .session = s->session };
 
 	h.seq = ++s->seq;
-	sync_send(s, &h, NULL);
+	sync_send(s, &h, NULL, NULL);
 	s->c.full_requests_sent++;
 	s->last_full_request_ms = sync_now_ns() / 1000000;
 }
@@ -274,31 +302,62 @@ static void sync_receive_one(struct sync_ctx *s, const uint8_t *buf, size_t len,
 		s->c.rx_bad_mac++;
 		sync_log_reject(s, "bad HMAC (wrong key, or altered)", p->name);
 		return;
+	case SYNC_DECODE_VERSION:
+		s->c.rx_bad_version++;
+		sync_log_reject(s, "another sync protocol version (run the same xlb version on every peer)",
+				p->name);
+		return;
 	default:
 		s->c.rx_malformed++;
 		sync_log_reject(s, "malformed", p->name);
 		return;
 	}
-	switch (sync_replay_check(&p->replay, h.epoch, h.seq)) {
-	case SYNC_REPLAY_REJECT:
+	switch (sync_session_judge(&p->sess, &h)) {
+	case SYNC_REPLAYED:
 		s->c.rx_replayed++;
 		sync_log_reject(s, "replayed (sequence number already seen)", p->name);
 		return;
-	case SYNC_REPLAY_GAP:
+	case SYNC_UNVERIFIED:
+		/* A hello of an unproven session is the handshake itself, not a rejection. */
+		if (h.type != SYNC_MSG_HELLO) {
+			s->c.rx_unverified++;
+			sync_log_reject(s, "from a session not verified yet (restarted, or replayed); "
+					   "sent it a challenge",
+					p->name);
+		}
+		sync_hello(s, p);
+		return;
+	case SYNC_ACCEPT_GAP:
 		s->c.rx_gaps++;
 		/* We missed flows: ask for all of them (rate-limited by the answerer). */
 		sync_request_full(s);
 		break;
-	case SYNC_REPLAY_NEW_EPOCH:
-		log_info("sync: peer %s started (epoch %llu)", p->name, (unsigned long long)h.epoch);
+	case SYNC_VERIFIED:
+		s->c.sessions_verified++;
+		log_info("sync: peer %s runs session %016llx (verified by a challenge)", p->name,
+			 (unsigned long long)h.session);
+		if (p->sess.lost) {
+			/* Its flows that came before the handshake were dropped: get them again. */
+			p->sess.lost = 0;
+			s->have_full = false;
+			sync_request_full(s);
+		}
 		break;
-	case SYNC_REPLAY_NEXT:
+	case SYNC_ACCEPT:
 		break;
 	}
 	p->rx_messages++;
 	s->c.rx_messages++;
 	now_ns = sync_now_ns();
 	p->last_rx_ms = now_ns / 1000000;
+	if (h.type == SYNC_MSG_HELLO) {
+		sync_hello(s, p); /* the echo it asked for, if any */
+		if (h.hello.flags & SYNC_HELLO_F_WANT_FULL) {
+			s->c.full_requests_rx++;
+			sync_answer_full(s);
+		}
+		return;
+	}
 	if (h.type == SYNC_MSG_FULL_REQUEST) {
 		s->c.full_requests_rx++;
 		sync_answer_full(s);
@@ -331,7 +390,8 @@ static void sync_receive(struct sync_ctx *s)
 {
 	uint8_t buf[SYNC_MSG_MAX + 1];
 
-	for (;;) {
+	/* A bounded batch: a flood must not hold the event loop (VRRP adverts); the rest waits. */
+	for (int i = 0; i < SYNC_RX_BATCH; i++) {
 		struct sockaddr_storage from;
 		socklen_t flen = sizeof(from);
 		ssize_t n = recvfrom(s->sock, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
@@ -378,6 +438,9 @@ void sync_tick(struct sync_ctx *s)
 		return;
 	if (!s->have_full && now_ns / 1000000 - s->last_full_request_ms >= SYNC_FULL_RETRY_MS)
 		sync_request_full(s);
+	/* Echoes the rate held back, challenges nobody answered yet. */
+	for (size_t i = 0; i < s->cfg.npeers; i++)
+		sync_hello(s, &s->peers[i]);
 	if (now_ns - s->last_refresh_ns >= (uint64_t)s->cfg.refresh_ms * 1000000ull) {
 		long n = sync_collect(s->m, now_ns, s->last_refresh_ns, sync_push_cb, s);
 
@@ -435,7 +498,6 @@ int sync_open(struct model *m, struct sync_ctx **out)
 {
 	const struct ha_sync_config *cfg = &m->cfg.ha.sync;
 	struct sync_ctx *s;
-	struct timespec rt;
 	int err;
 
 	*out = NULL;
@@ -448,9 +510,12 @@ int sync_open(struct model *m, struct sync_ctx **out)
 	s->cfg = *cfg;
 	s->sock = s->timerfd = s->epfd = -1;
 	s->qmax = m->cfg.max_flows > 65536 ? m->cfg.max_flows : 65536;
-	/* Later than any earlier run's: peers take a restart's messages, not a replay's. */
-	clock_gettime(CLOCK_REALTIME, &rt);
-	s->epoch = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+	/* Random, not a clock: peers tell a restart from a replay by a handshake. */
+	if (RAND_bytes((unsigned char *)&s->session, sizeof(s->session)) != 1) {
+		log_error("sync: no random bytes for a session id");
+		free(s);
+		return -EIO;
+	}
 	s->tokens_ns = s->last_refresh_ns = sync_now_ns();
 	for (size_t i = 0; i < cfg->npeers; i++) {
 		struct sync_peer_state *p = &s->peers[i];
@@ -487,8 +552,15 @@ int sync_open(struct model *m, struct sync_ctx **out)
 	}
 	log_info("sync: port %u, %zu peer(s), refresh %us, at most %u records/s", cfg->port,
 		 cfg->npeers, cfg->refresh_ms / 1000, cfg->max_rate);
-	/* Whatever the peers forward now, we want before we might take over. */
-	sync_request_full(s);
+	/*
+	 * Whatever the peers forward now, we want before we might take over: a
+	 * hello challenges each peer and asks for a full sync; the peers
+	 * challenge our new session back, and answer once it is verified.
+	 */
+	s->last_full_request_ms = sync_now_ns() / 1000000;
+	s->c.full_requests_sent++;
+	for (size_t i = 0; i < cfg->npeers; i++)
+		sync_hello(s, &s->peers[i]);
 	*out = s;
 	return 0;
 fail:
@@ -531,7 +603,7 @@ struct json_object *sync_json(const struct sync_ctx *s)
 	if (!s)
 		return o;
 	J_U64(o, "port", s->cfg.port);
-	J_U64(o, "epoch", s->epoch);
+	J_U64(o, "session", s->session);
 	J_U64(o, "seq", s->seq);
 	J_U64(o, "queued", s->qlen);
 	J_U64(o, "max_rate", s->cfg.max_rate);
@@ -546,9 +618,10 @@ struct json_object *sync_json(const struct sync_ctx *s)
 		J_U64(po, "rx_messages", p->rx_messages);
 		if (p->last_rx_ms)
 			J_U64(po, "last_rx_ms_ago", now_ms - p->last_rx_ms);
-		if (p->replay.seen) {
-			J_U64(po, "epoch", p->replay.epoch);
-			J_U64(po, "seq", p->replay.seq);
+		json_object_object_add(po, "verified", json_object_new_boolean(p->sess.verified));
+		if (p->sess.verified) {
+			J_U64(po, "session", p->sess.session);
+			J_U64(po, "seq", p->sess.seq);
 		}
 		json_object_array_add(peers, po);
 	}
@@ -570,6 +643,10 @@ struct json_object *sync_json(const struct sync_ctx *s)
 	J_U64(c, "rx_malformed", s->c.rx_malformed);
 	J_U64(c, "rx_unknown_peer", s->c.rx_unknown_peer);
 	J_U64(c, "rx_gaps", s->c.rx_gaps);
+	J_U64(c, "rx_unverified", s->c.rx_unverified);
+	J_U64(c, "rx_bad_version", s->c.rx_bad_version);
+	J_U64(c, "hellos_sent", s->c.hellos_sent);
+	J_U64(c, "sessions_verified", s->c.sessions_verified);
 	J_U64(c, "dropped", s->c.dropped_rate);
 	J_U64(c, "full_requests_sent", s->c.full_requests_sent);
 	J_U64(c, "full_requests_rx", s->c.full_requests_rx);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Encoding, HMAC-SHA256 signing and replay checks of connection sync messages. */
+/* Encoding, decoding and HMAC-SHA256 signing of connection sync messages. */
 #include "ha/sync_wire.h"
 
 #include <arpa/inet.h>
@@ -115,16 +115,21 @@ size_t sync_encode(const struct sync_header *h, const struct sync_record *recs,
 		   const uint8_t *key, size_t key_len, uint8_t *buf)
 {
 	uint8_t *p = buf;
-	size_t n = h->count > SYNC_RECS_MAX ? SYNC_RECS_MAX : h->count;
+	size_t n = h->type != SYNC_MSG_FLOWS ? 0 : h->count > SYNC_RECS_MAX ? SYNC_RECS_MAX : h->count;
 
 	p = put_be32(p, SYNC_MAGIC);
 	p = put_u8(p, SYNC_VERSION);
 	p = put_u8(p, h->type);
 	p = put_be16(p, (uint16_t)n);
-	p = put_be64(p, h->epoch);
+	p = put_be64(p, h->session);
 	p = put_be64(p, h->seq);
 	for (size_t i = 0; i < n; i++)
 		p = put_record(p, &recs[i]);
+	if (h->type == SYNC_MSG_HELLO) {
+		p = put_bytes(p, h->hello.challenge, SYNC_NONCE_LEN);
+		p = put_bytes(p, h->hello.echo, SYNC_NONCE_LEN);
+		p = put_be32(p, h->hello.flags);
+	}
 	sync_mac(key, key_len, buf, (size_t)(p - buf), p);
 	return (size_t)(p - buf) + SYNC_MAC_LEN;
 }
@@ -144,6 +149,7 @@ enum sync_decode_result sync_decode(const uint8_t *buf, size_t len, const uint8_
 	const uint8_t *p = buf;
 	uint32_t magic;
 	uint8_t version;
+	size_t body;
 
 	if (len < SYNC_HDR_LEN + SYNC_MAC_LEN)
 		return SYNC_DECODE_MALFORMED;
@@ -155,35 +161,41 @@ enum sync_decode_result sync_decode(const uint8_t *buf, size_t len, const uint8_
 	version = *p++;
 	h->type = *p++;
 	p = get_be16(p, &h->count);
-	p = get_be64(p, &h->epoch);
+	p = get_be64(p, &h->session);
 	p = get_be64(p, &h->seq);
-	if (magic != SYNC_MAGIC || version != SYNC_VERSION || h->count > SYNC_RECS_MAX ||
-	    len != SYNC_HDR_LEN + (size_t)h->count * SYNC_REC_LEN + SYNC_MAC_LEN)
+	memset(&h->hello, 0, sizeof(h->hello));
+	if (magic != SYNC_MAGIC)
 		return SYNC_DECODE_MALFORMED;
-	if (h->type == SYNC_MSG_FULL_REQUEST && h->count)
+	if (version != SYNC_VERSION)
+		return SYNC_DECODE_VERSION;
+	switch (h->type) {
+	case SYNC_MSG_FLOWS:
+		if (h->count > SYNC_RECS_MAX)
+			return SYNC_DECODE_MALFORMED;
+		body = (size_t)h->count * SYNC_REC_LEN;
+		break;
+	case SYNC_MSG_FULL_REQUEST:
+		body = 0;
+		break;
+	case SYNC_MSG_HELLO:
+		body = SYNC_HELLO_LEN;
+		break;
+	default:
 		return SYNC_DECODE_MALFORMED;
-	if (h->type != SYNC_MSG_FLOWS && h->type != SYNC_MSG_FULL_REQUEST)
+	}
+	if ((h->type != SYNC_MSG_FLOWS && h->count) || len != SYNC_HDR_LEN + body + SYNC_MAC_LEN)
 		return SYNC_DECODE_MALFORMED;
 	for (size_t i = 0; i < h->count; i++) {
 		p = get_record(p, &recs[i]);
 		if (!sync_record_sane(&recs[i]))
 			return SYNC_DECODE_MALFORMED;
 	}
+	if (h->type == SYNC_MSG_HELLO) {
+		p = get_bytes(p, h->hello.challenge, SYNC_NONCE_LEN);
+		p = get_bytes(p, h->hello.echo, SYNC_NONCE_LEN);
+		get_be32(p, &h->hello.flags);
+		if (h->hello.flags & ~SYNC_HELLO_F_WANT_FULL)
+			return SYNC_DECODE_MALFORMED;
+	}
 	return SYNC_DECODE_OK;
-}
-
-enum sync_replay_verdict sync_replay_check(struct sync_replay *r, uint64_t epoch, uint64_t seq)
-{
-	enum sync_replay_verdict v;
-
-	if (!r->seen || epoch > r->epoch)
-		v = SYNC_REPLAY_NEW_EPOCH;
-	else if (epoch < r->epoch || seq <= r->seq)
-		return SYNC_REPLAY_REJECT;
-	else
-		v = seq == r->seq + 1 ? SYNC_REPLAY_NEXT : SYNC_REPLAY_GAP;
-	r->seen = true;
-	r->epoch = epoch;
-	r->seq = seq;
-	return v;
 }

@@ -205,6 +205,16 @@ static void vrrp_rx_one(struct vrrp_ctx *ctx, struct vrrp_instance *vi, const st
 			  net_addr_str(&rx->src, buf, sizeof(buf)), rx->ttl);
 		return;
 	}
+	/* Before parsing: with unicast_peers, nothing a stranger sends is looked at. */
+	if (!vrrp_src_allowed(&vi->cfg, &rx->src)) {
+		vi->cnt.rx_err[VRRP_RX_UNKNOWN_SRC]++;
+		if (!vi->unknown_src_logged)
+			log_warn("vrrp %s: dropped an advert from %s: not one of unicast_peers "
+				 "(counted as unknown_source; further ones are only counted)",
+				 vi->cfg.name, net_addr_str(&rx->src, buf, sizeof(buf)));
+		vi->unknown_src_logged = true;
+		return;
+	}
 	v = vrrp_decode(rx->msg, rx->len, &rx->src, &rx->dst, &adv);
 	if (v != VRRP_RX_OK) {
 		vi->cnt.rx_err[v]++;
@@ -226,6 +236,13 @@ static void vrrp_rx_one(struct vrrp_ctx *ctx, struct vrrp_instance *vi, const st
 				 vi->cfg.name, net_addr_str(&rx->src, buf, sizeof(buf)), adv.count,
 				 vi->cfg.naddrs);
 		vi->addr_mismatch_logged = true;
+	}
+	if (adv.priority && adv.max_adver_cs > vi->fsm.advert_cs && !vi->slow_master_logged) {
+		log_warn("vrrp %s: %s advertises every %u ms, slower than our %u ms: a backup "
+			 "waits for it as if it were ours (set the same advert_interval everywhere)",
+			 vi->cfg.name, net_addr_str(&rx->src, buf, sizeof(buf)),
+			 adv.max_adver_cs * 10u, vi->fsm.advert_cs * 10u);
+		vi->slow_master_logged = true;
 	}
 	if (adv.priority == vi->fsm.priority && vi->fsm.state == VRRP_STATE_MASTER)
 		vrrp_find_local(vi, true); /* the tie-break needs our address as it is now */
@@ -446,6 +463,8 @@ static void vrrp_instance_update(struct vrrp_ctx *ctx, struct vrrp_instance *vi,
 	vi->cfg = *cfg;
 	vrrp_fsm_configure(&vi->fsm, cfg, vrrp_now_ms());
 	vi->addr_mismatch_logged = false;
+	vi->unknown_src_logged = false;
+	vi->slow_master_logged = false;
 	if (vi->fsm.state != VRRP_STATE_MASTER)
 		return;
 	for (size_t i = 0; i < old.naddrs; i++) {

@@ -136,6 +136,20 @@ static int vrrp_addr_cmp(const struct net_addr *a, const struct net_addr *b)
 	return memcmp(a->v6.s6_addr, b->v6.s6_addr, 16);
 }
 
+/*
+ * The interval a backup takes from its master: a faster one as RFC 5798
+ * says, a slower one only up to our own. Master_Down_Interval then never
+ * exceeds 3 of our intervals + skew, so one forged advert claiming 4095 cs
+ * cannot leave the addresses without an owner for 132 s; a real master up to
+ * three times slower than us still holds us down (the timer waits for three).
+ */
+static uint16_t vrrp_fsm_learn_cs(const struct vrrp_fsm *f, uint16_t adver_cs)
+{
+	if (!adver_cs || adver_cs > f->advert_cs)
+		return f->advert_cs;
+	return adver_cs;
+}
+
 static void vrrp_fsm_note_peer(struct vrrp_fsm *f, uint64_t now_ms, uint8_t priority,
 			       uint16_t adver_cs, const struct net_addr *src)
 {
@@ -163,8 +177,7 @@ unsigned vrrp_fsm_advert(struct vrrp_fsm *f, uint64_t now_ms, uint8_t priority, 
 		bool may_preempt = f->preempt && now_ms >= f->backup_since_ms + f->preempt_delay_ms;
 
 		if (!lower || !may_preempt) {
-			if (adver_cs)
-				f->master_adver_cs = adver_cs;
+			f->master_adver_cs = vrrp_fsm_learn_cs(f, adver_cs);
 			vrrp_fsm_reset_down(f, now_ms);
 		}
 		/* A lower-priority master is left to time out: then we preempt. */
@@ -184,8 +197,7 @@ unsigned vrrp_fsm_advert(struct vrrp_fsm *f, uint64_t now_ms, uint8_t priority, 
 				 priority > f->priority ? "higher"
 							: "equal (its address is higher)",
 				 priority);
-			return vrrp_fsm_to_backup(f, now_ms, adver_cs ? adver_cs : f->advert_cs,
-						  reason);
+			return vrrp_fsm_to_backup(f, now_ms, vrrp_fsm_learn_cs(f, adver_cs), reason);
 		}
 	}
 	return 0;

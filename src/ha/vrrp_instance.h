@@ -34,6 +34,8 @@ struct vrrp_instance {
 	int64_t changed_wall_ms;    /* CLOCK_REALTIME of the last transition, for people */
 	int last_tx_err;	    /* logged once until it changes */
 	bool addr_mismatch_logged;
+	bool unknown_src_logged; /* once per instance: a flood must not flood the log */
+	bool slow_master_logged; /* an advert interval above ours, capped (vrrp_fsm.c) */
 	bool keep; /* vrrp_apply: still in the new config */
 	struct vrrp_counters cnt;
 };

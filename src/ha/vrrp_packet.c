@@ -12,6 +12,7 @@ static const char *const vrrp_rx_names[VRRP_RX__COUNT] = {
     [VRRP_RX_BAD_TTL] = "bad_ttl",
     [VRRP_RX_BAD_VERSION_TYPE] = "bad_version_type",
     [VRRP_RX_BAD_CHECKSUM] = "bad_checksum",
+    [VRRP_RX_UNKNOWN_SRC] = "unknown_source",
 };
 
 const char *vrrp_rx_verdict_name(enum vrrp_rx_verdict v)
@@ -143,4 +144,14 @@ bool vrrp_addrs_match(const struct vrrp_advert *a, const struct net_addr *addrs,
 			return false;
 	}
 	return true;
+}
+
+bool vrrp_src_allowed(const struct ha_vrrp_config *cfg, const struct net_addr *src)
+{
+	if (!cfg->nunicast_peers)
+		return true;
+	for (size_t i = 0; i < cfg->nunicast_peers; i++)
+		if (net_addr_equal(&cfg->unicast_peers[i], src))
+			return true;
+	return false;
 }

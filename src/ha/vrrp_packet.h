@@ -35,6 +35,7 @@ enum vrrp_rx_verdict {
 	VRRP_RX_BAD_TTL,	  /* TTL / hop limit not 255: not from our link */
 	VRRP_RX_BAD_VERSION_TYPE, /* not version 3, type 1 */
 	VRRP_RX_BAD_CHECKSUM,
+	VRRP_RX_UNKNOWN_SRC, /* unicast_peers set, and the sender is none of them */
 	VRRP_RX__COUNT,
 };
 
@@ -66,6 +67,13 @@ enum vrrp_rx_verdict vrrp_decode(const uint8_t *msg, size_t len, const struct ne
  */
 size_t vrrp_ipv4_header(const uint8_t *pkt, size_t len, struct net_addr *src, struct net_addr *dst,
 			uint8_t *ttl);
+
+/*
+ * Whether an advert from @src may be heard at all: with unicast_peers, only
+ * from one of them (keepalived's check_unicast_src); without, from anyone on
+ * the link (multicast VRRP has nothing else to go by).
+ */
+bool vrrp_src_allowed(const struct ha_vrrp_config *cfg, const struct net_addr *src);
 
 /* Whether the advertised addresses are exactly @addrs (in any order). */
 bool vrrp_addrs_match(const struct vrrp_advert *a, const struct net_addr *addrs, size_t naddrs);

@@ -167,14 +167,18 @@ fi
 write_pair dr true
 start_pair
 cap=$LABTMP/sync.msg
-# A real message from lb to lb2 (lb sends at start: its full-sync request).
-lab_bg lb2 "$LABTMP/capture.out" python3 "$TOOLS/sync_forge.py" capture eth0 "$SYNC_PORT" "$cap" 15
+# A real message from lb to lb2 (lb sends at start: its hello).
+# Generous: the restarted xlbd sends its first message after its BPF load, slow on a busy machine.
+lab_bg lb2 "$LABTMP/capture.out" python3 "$TOOLS/sync_forge.py" capture eth0 "$SYNC_PORT" "$cap" 40
 capture_pid=$LAB_BG_LAST
 lab_wait_for 5 grep -q listening "$LABTMP/capture.out" || lab_fail "capture did not start"
 lab_stop_xlbd_in lb
 lab_start_xlbd_in lb "$LABTMP/lb.yaml"
-lab_wait_for 15 _lab_pid_dead "$capture_pid" || lab_fail "no sync message captured"
+lab_wait_for 40 _lab_pid_dead "$capture_pid" || lab_fail "no sync message captured"
 [ -s "$cap" ] || lab_fail "no sync message captured: $(cat "$LABTMP/capture.out")"
+# The restarted lb's session verified by lb2 (the handshake), so a replay is told apart.
+_lb_verified() { [ "$(lab_ha_json lb2 | jq -r .sync.peers[0].session)" = "$(lab_ha_json lb | jq -r .sync.session)" ]; }
+lab_wait_for 5 _lb_verified || lab_fail "lb2 did not verify the restarted lb's session: $(lab_ha_json lb2 | jq -c .sync)"
 bad0=$(sync_counter lb2 rx_bad_mac)
 rep0=$(sync_counter lb2 rx_replayed)
 lab_exec lb python3 "$TOOLS/sync_forge.py" wrongkey "$LAB_LB4" "$LAB_LB2_4" "$SYNC_PORT"

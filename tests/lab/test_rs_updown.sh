@@ -222,3 +222,25 @@ tc -n "$NS" filter show dev eth0 ingress | grep -q xlb_rs_ingress ||
 rs --state-dir "$STATE" down --all >/dev/null || lab_fail "down --all failed"
 [ -z "$(find "$STATE" -name 'vip-*')" ] || lab_fail "down --all left VIP files"
 lab_pass "state bound to its network namespace, one per namespace and device; --state-dir and down --all"
+
+# The state directory tells root what to write back: only a private one is
+# taken, and only records `up` could have written. A crafted record used to
+# make `down` flip ip_forward; a world-writable directory was accepted.
+mkdir -m 0777 "$LABTMP/ww"
+chmod 0777 "$LABTMP/ww"
+if rs --state-dir "$LABTMP/ww" up --vip 10.202.1.9 --method dr >"$LABTMP/ww.out" 2>&1; then
+	lab_fail "up accepted a world-writable state directory"
+fi
+grep -q 'refusing it' "$LABTMP/ww.out" || lab_fail "up on a world-writable state dir said: $(cat "$LABTMP/ww.out")"
+! lab_exec rs ip -o addr show dev lo | grep -q '10.202.1.9/' || lab_fail "the refused up added its VIP"
+crafted=$LABTMP/crafted
+mkdir -m 0700 "$crafted"
+printf 'netns=%s\nsysctl=net/ipv4/ip_forward 0 1\n' "$(lab_exec rs readlink /proc/self/ns/net)" >"$crafted/shared"
+printf 'vip=10.202.1.8\nmethod=dr\naddr_added=0\n' >"$crafted/vip-10.202.1.8"
+lab_exec rs sysctl -qw net.ipv4.ip_forward=1
+if rs --state-dir "$crafted" down --all >"$LABTMP/crafted.out" 2>&1; then
+	lab_fail "down acted on a crafted state file"
+fi
+[ "$(lab_exec rs sysctl -n net.ipv4.ip_forward)" = 1 ] || lab_fail "down of a crafted state flipped ip_forward"
+grep -q "not something .up. writes" "$LABTMP/crafted.out" || lab_fail "down of a crafted state said: $(cat "$LABTMP/crafted.out")"
+lab_pass "a world-writable state dir and a crafted record (sysctl=net/ipv4/ip_forward) were refused with a reason; nothing changed"

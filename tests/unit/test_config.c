@@ -426,7 +426,7 @@ static const struct bad_case bad_cases[] = {
 	       "  timeouts:\n"
 	       "    tcp: 5s\n"
 	       "services: []\n",
-	  { "4: unknown key 'maxx' in flows (expected one of: max, timeouts)",
+	  { "4: unknown key 'maxx' in flows (expected one of: max, syn_max, timeouts)",
 	    "6: unknown key 'tcp' in timeouts (expected one of: tcp_established, tcp_syn, "
 	    "tcp_fin, udp)" } },
 	{ "unknown service key",

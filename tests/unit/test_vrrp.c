@@ -212,6 +212,30 @@ static void test_addrs_match(void **state)
 }
 
 /* RFC 5798 6.1: the numbers for 1 s adverts, and the 200 ms of the lab. */
+/* With unicast_peers only they are heard (keepalived's check_unicast_src); else anyone. */
+static void test_unicast_src(void **state)
+{
+	struct ha_vrrp_config c;
+	struct net_addr peer = addr("10.0.0.3"), other = addr("10.0.0.66");
+	struct net_addr ll = addr("fe80::3");
+
+	memset(&c, 0, sizeof(c));
+	c.family = AF_INET;
+	assert_true(vrrp_src_allowed(&c, &other));
+	c.unicast_peers[0] = addr("10.0.0.4");
+	c.unicast_peers[1] = peer;
+	c.nunicast_peers = 2;
+	assert_true(vrrp_src_allowed(&c, &peer));
+	assert_false(vrrp_src_allowed(&c, &other));
+	assert_false(vrrp_src_allowed(&c, &ll));
+	assert_string_equal(vrrp_rx_verdict_name(VRRP_RX_UNKNOWN_SRC), "unknown_source");
+	c.family = AF_INET6;
+	c.unicast_peers[0] = ll;
+	c.nunicast_peers = 1;
+	assert_true(vrrp_src_allowed(&c, &ll));
+	assert_false(vrrp_src_allowed(&c, &peer));
+}
+
 static void test_timer_math(void **state)
 {
 	assert_int_equal(vrrp_skew_ms(100, 100), 609); /* (256-100)*1000/256 */
@@ -272,26 +296,67 @@ static void test_fsm_backup_then_master(void **state)
 	assert_int_equal(vrrp_fsm_shutdown(&f, T0 + 1001), 0);
 }
 
-/* Adverts from a better master keep a backup down, and teach it the interval. */
+/* Adverts from a better master keep a backup down, and teach it a faster interval. */
 static void test_fsm_backup_learns_interval(void **state)
 {
-	struct ha_vrrp_config c = cfg_with(100, 20, true, 0);
+	struct ha_vrrp_config c = cfg_with(100, 100, true, 0);
 	struct net_addr peer = addr("10.0.0.3"), me = addr("10.0.0.2");
 	struct vrrp_fsm f;
 
 	vrrp_fsm_init(&f, &c);
 	vrrp_fsm_start(&f, T0);
-	assert_int_equal(vrrp_fsm_advert(&f, T0 + 500, 200, 100, &peer, &me), 0);
-	assert_int_equal(f.master_adver_cs, 100);
-	assert_int_equal(vrrp_fsm_next_due(&f), T0 + 500 + 3609);
+	assert_int_equal(vrrp_fsm_advert(&f, T0 + 500, 200, 20, &peer, &me), 0);
+	assert_int_equal(f.master_adver_cs, 20);
+	assert_int_equal(vrrp_fsm_next_due(&f), T0 + 500 + 721);
 	assert_true(f.peer_known);
 	assert_true(net_addr_equal(&f.peer_addr, &peer));
 	assert_int_equal(f.peer_priority, 200);
-	assert_int_equal(vrrp_fsm_timer(&f, T0 + 500 + 3608), 0);
+	assert_int_equal(vrrp_fsm_timer(&f, T0 + 500 + 720), 0);
 	assert_int_equal(f.state, VRRP_STATE_BACKUP);
 	/* Equal priority also counts as a master to follow. */
-	assert_int_equal(vrrp_fsm_advert(&f, T0 + 4000, 100, 20, &peer, &me), 0);
-	assert_int_equal(vrrp_fsm_next_due(&f), T0 + 4000 + 721);
+	assert_int_equal(vrrp_fsm_advert(&f, T0 + 1000, 100, 50, &peer, &me), 0);
+	assert_int_equal(f.master_adver_cs, 50);
+	assert_int_equal(vrrp_fsm_next_due(&f), T0 + 1000 + vrrp_master_down_ms(100, 50));
+}
+
+/*
+ * One forged advert claiming 4095 cs must not keep the VIP ownerless for
+ * 3 x 40.95 s + skew (132 s): a backup waits for a master at most as long as
+ * for itself, 3 of its own intervals + skew, whatever the master claims.
+ */
+static void test_fsm_interval_capped(void **state)
+{
+	struct ha_vrrp_config c = cfg_with(100, 20, true, 0);
+	struct net_addr forger = addr("10.0.0.66"), me = addr("10.0.0.2");
+	struct vrrp_fsm f;
+
+	/* A backup hearing it. */
+	vrrp_fsm_init(&f, &c);
+	vrrp_fsm_start(&f, T0);
+	assert_int_equal(vrrp_fsm_advert(&f, T0 + 100, 254, 4095, &forger, &me), 0);
+	assert_int_equal(f.peer_adver_cs, 4095); /* shown as heard */
+	assert_int_equal(f.master_adver_cs, 20);
+	assert_int_equal(vrrp_fsm_next_due(&f), T0 + 100 + 721);
+	assert_int_equal(vrrp_fsm_timer(&f, T0 + 100 + 721),
+			 VRRP_ACT_SEND_ADVERT | VRRP_ACT_TAKE_ADDRS);
+
+	/* The master hearing it yields (priority 254 outranks it), but not for long. */
+	assert_int_equal(f.state, VRRP_STATE_MASTER);
+	assert_int_equal(vrrp_fsm_advert(&f, T0 + 1000, 254, 4095, &forger, &me),
+			 VRRP_ACT_DROP_ADDRS);
+	assert_int_equal(f.state, VRRP_STATE_BACKUP);
+	assert_int_equal(f.master_adver_cs, 20);
+	assert_int_equal(vrrp_fsm_next_due(&f), T0 + 1000 + 721);
+	assert_int_equal(vrrp_fsm_timer(&f, T0 + 1000 + 721),
+			 VRRP_ACT_SEND_ADVERT | VRRP_ACT_TAKE_ADDRS);
+
+	/* A master up to three times slower than us still holds a backup down. */
+	vrrp_fsm_init(&f, &c);
+	vrrp_fsm_start(&f, T0);
+	for (uint64_t t = T0 + 100; t < T0 + 5000; t += 600)
+		vrrp_fsm_advert(&f, t, 200, 60, &forger, &me);
+	assert_int_equal(f.state, VRRP_STATE_BACKUP);
+	assert_int_equal(vrrp_fsm_timer(&f, T0 + 5000), 0);
 }
 
 /* Priority 0 from the master: take over after Skew_Time, not the whole interval. */
@@ -363,11 +428,11 @@ static void test_fsm_master_yields(void **state)
 	assert_int_equal(vrrp_fsm_advert(&f, T0 + 1100, 100, 20, &hi, &me), 0);
 	assert_int_equal(vrrp_fsm_advert(&f, T0 + 1100, 150, 20, &lo, &me), 0);
 	assert_int_equal(f.state, VRRP_STATE_MASTER);
-	/* Equal priority, higher address: backup, timer from the advert's interval. */
-	assert_int_equal(vrrp_fsm_advert(&f, T0 + 1200, 150, 50, &hi, &me), VRRP_ACT_DROP_ADDRS);
+	/* Equal priority, higher address: backup, timer from the advert's (faster) interval. */
+	assert_int_equal(vrrp_fsm_advert(&f, T0 + 1200, 150, 10, &hi, &me), VRRP_ACT_DROP_ADDRS);
 	assert_int_equal(f.state, VRRP_STATE_BACKUP);
-	assert_int_equal(f.master_adver_cs, 50);
-	assert_int_equal(vrrp_fsm_next_due(&f), T0 + 1200 + vrrp_master_down_ms(150, 50));
+	assert_int_equal(f.master_adver_cs, 10);
+	assert_int_equal(vrrp_fsm_next_due(&f), T0 + 1200 + vrrp_master_down_ms(150, 10));
 	assert_non_null(strstr(f.reason, "10.0.0.9"));
 
 	vrrp_fsm_timer(&f, T0 + 9000);
@@ -426,9 +491,11 @@ int main(void)
 	    cmocka_unit_test(test_decode_rejects),
 	    cmocka_unit_test(test_ipv4_header),
 	    cmocka_unit_test(test_addrs_match),
+	    cmocka_unit_test(test_unicast_src),
 	    cmocka_unit_test(test_timer_math),
 	    cmocka_unit_test(test_fsm_backup_then_master),
 	    cmocka_unit_test(test_fsm_backup_learns_interval),
+	    cmocka_unit_test(test_fsm_interval_capped),
 	    cmocka_unit_test(test_fsm_release_skew),
 	    cmocka_unit_test(test_fsm_preempt),
 	    cmocka_unit_test(test_fsm_master_yields),

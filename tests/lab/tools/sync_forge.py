@@ -63,7 +63,8 @@ def send(src, dst, port, payload):
 
 
 def wrongkey():
-    head = struct.pack("!4sBBHQQ", b"XLBS", 1, 1, 0, int(time.time() * 1e9), 1)
+    # Version 2, a flows message without records, a random session.
+    head = struct.pack("!4sBBHQQ", b"XLBS", 2, 1, 0, int.from_bytes(os.urandom(8), "big"), 1)
     return head + hmac.new(os.urandom(32), head, hashlib.sha256).digest()
 
 
