@@ -24,8 +24,8 @@
  * directly, or from the new-flow plan; applied by the entry point.
  */
 struct fwd_args {
-	const struct xlb_real *real;
-	const struct xlb_addr *nat_src; /* fnat: our source address toward the real */
+	const struct xlb_real *real; /* in "reals", whichever path found it */
+	struct xlb_addr nat_src; /* fnat: our source address toward the real */
 	__u32 flow_hash; /* tun/gue: IPv6 flow label, GUE source port */
 	__u16 gue_port; /* gue: outer UDP destination port, network order */
 	__u16 nat_sport; /* fnat: our source port toward the real */
@@ -39,11 +39,13 @@ struct fwd_args {
 
 /*
  * What the new-flow path decided, in a per-CPU map rather than on the stack
- * (see plan_scratch()); map values cannot hold map pointers, so the real is
- * a copy.
+ * (see plan_scratch()). Map values cannot hold map pointers: the caller
+ * looks the real up again by id, so both paths hand the forwarding code a
+ * pointer into "reals" (one shape for the verifier to follow, not two).
  */
 struct fwd_plan {
-	struct xlb_real real;
+	__u32 real_id;
+	__u32 pad0;
 	struct xlb_addr nat_src;
 	struct xlb_nat_rev rev; /* a nat/fnat reply: rewrite back to this, route by the FIB */
 	__u16 nat_sport;

@@ -50,6 +50,7 @@ struct packet {
 	__u16 l3_off; /* from the frame start: the length of the L2 header */
 	__u16 l4_off;
 	__u16 ip_len; /* the IP packet's length per its header (frames may be padded) */
+	void *ip_end; /* where that length ends: within the frame */
 };
 
 /*
@@ -112,9 +113,14 @@ static __always_inline int parse_ipv4(struct cursor *c, struct packet *pkt)
 	hdr_len = ip->ihl * 4;
 	if (!cursor_take(c, hdr_len))
 		return -PARSE_MALFORMED;
-	if (bpf_ntohs(ip->tot_len) < hdr_len)
+	/*
+	 * The packet the header claims must fit the frame (a shorter one is
+	 * padded, fine): rewrites, encapsulation and ICMP work from this length.
+	 */
+	if (bpf_ntohs(ip->tot_len) < hdr_len || (void *)ip + bpf_ntohs(ip->tot_len) > c->end)
 		return -PARSE_MALFORMED;
 	pkt->ip_len = bpf_ntohs(ip->tot_len);
+	pkt->ip_end = (void *)ip + pkt->ip_len;
 	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return -PARSE_FRAGMENT;
 	pkt->key.family = XLB_FAMILY_V4;
@@ -133,6 +139,10 @@ static __always_inline int parse_ipv6(struct cursor *c, struct packet *pkt)
 		return -PARSE_MALFORMED;
 	pkt->key.family = XLB_FAMILY_V6;
 	pkt->ip_len = bpf_ntohs(ip6->payload_len) + sizeof(*ip6);
+	/* as IPv4; a jumbogram (payload length 0) is not ours either */
+	if (!ip6->payload_len || (void *)ip6 + pkt->ip_len > c->end)
+		return -PARSE_MALFORMED;
+	pkt->ip_end = (void *)ip6 + pkt->ip_len;
 	__builtin_memcpy(pkt->key.src.addr, &ip6->saddr, 16);
 	__builtin_memcpy(pkt->key.dst.addr, &ip6->daddr, 16);
 	next = ip6->nexthdr;
@@ -152,6 +162,12 @@ static __always_inline int parse_ipv6(struct cursor *c, struct packet *pkt)
 		if (!cursor_take(c, (opt->hdrlen + 1) * 8))
 			return -PARSE_MALFORMED;
 	}
+	/* after IPV6_EXT_MAX of them, the last one's next header still counts */
+	if (next == XLB_IPPROTO_FRAGMENT)
+		return -PARSE_FRAGMENT;
+	if (next != XLB_IPPROTO_HOPOPTS && next != XLB_IPPROTO_ROUTING &&
+	    next != XLB_IPPROTO_DSTOPTS)
+		return next;
 	return -PARSE_OTHER_L4;
 }
 
@@ -179,6 +195,9 @@ static __always_inline int parse_icmp_error(struct cursor *c, struct packet *pkt
 
 		if ((void *)(ip + 1) > c->end || ip->ihl < 5 || !cursor_take(c, ip->ihl * 4))
 			return PARSE_MALFORMED;
+		/* about a packet that left from the VIP, and sent to that VIP: else not ours */
+		if (ip->saddr != pkt->key.dst.addr[0])
+			return PARSE_OTHER_L4;
 		inner = ip->protocol;
 		pkt->key.src.addr[0] = ip->daddr;
 		pkt->key.dst.addr[0] = ip->saddr;
@@ -187,6 +206,14 @@ static __always_inline int parse_icmp_error(struct cursor *c, struct packet *pkt
 
 		if (!ip6)
 			return PARSE_MALFORMED;
+		{
+			__u32 q[4];
+
+			__builtin_memcpy(q, &ip6->saddr, 16);
+			if (q[0] != pkt->key.dst.addr[0] || q[1] != pkt->key.dst.addr[1] ||
+			    q[2] != pkt->key.dst.addr[2] || q[3] != pkt->key.dst.addr[3])
+				return PARSE_OTHER_L4;
+		}
 		inner = ip6->nexthdr;
 		__builtin_memcpy(pkt->key.src.addr, &ip6->daddr, 16);
 		__builtin_memcpy(pkt->key.dst.addr, &ip6->saddr, 16);
@@ -237,6 +264,7 @@ static __always_inline enum parse_result parse_packet(void *data, void *data_end
 						      struct packet *pkt, bool v6)
 {
 	struct cursor c = { .pos = data, .end = data_end };
+	int res;
 	int proto = parse_eth(&c, &pkt->eth);
 
 	if (proto < 0)
@@ -253,7 +281,14 @@ static __always_inline enum parse_result parse_packet(void *data, void *data_end
 	if (proto < 0)
 		return -proto;
 	pkt->l4_off = c.pos - data;
-	return parse_l4(&c, pkt, proto);
+	/* rewrites reach headers through pkt_at(): refuse what they could not reach */
+	if (pkt->l4_off > PKT_OFF_MAX)
+		return PARSE_MALFORMED;
+	res = parse_l4(&c, pkt, proto);
+	/* headers past the IP packet's own length are trailing bytes, not headers */
+	if (res == PARSE_OK && c.pos > pkt->ip_end)
+		return PARSE_MALFORMED;
+	return res;
 }
 
 #endif /* XLB_BPF_PARSE_H */

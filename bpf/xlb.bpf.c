@@ -121,9 +121,9 @@ static __always_inline int persist_pick(const struct xlb_service *svc, const str
 		return -1;
 	id = p->real_id;
 	real = real_get(id);
-	/* Gone, reused, removed or drained: the client is scheduled afresh. */
+	/* Gone, reused, removed, drained or out of new flows: the client is scheduled afresh. */
 	if (!real || real->gen != p->real_gen || !(real->flags & XLB_REAL_F_ACTIVE) ||
-	    !real->weight)
+	    !(real->flags & XLB_REAL_F_NEW_FLOWS) || !real->weight)
 		return -1;
 	p->last_ns = now;
 	*real_id = id;
@@ -256,8 +256,10 @@ static __always_inline bool xlb_established(void *data, void *data_end, struct p
 	stats_add(&svc_stats, flow->svc_id, bytes, false);
 	stats_add(&real_stats, flow->real_id, bytes, false);
 	a->real = real;
-	a->nat_src = &flow->nat_addr;
-	a->nat_sport = flow->nat_port;
+	if (svc->method == XLB_METHOD_FNAT && method_on(XLB_METHOD_FNAT)) {
+		a->nat_src = flow->nat_addr;
+		a->nat_sport = flow->nat_port;
+	}
 	args_from_service(data, data_end, pkt, svc, a);
 	return true;
 }
@@ -445,7 +447,8 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 	stats_add(&svc_stats, svc->svc_id, bytes, new_flow);
 	stats_add(&real_stats, real_id, bytes, new_flow);
 
-	plan->real = *real;
+	plan->real_id = real_id;
+	a->nat_src = plan->nat_src;
 	a->nat_sport = plan->nat_sport;
 	args_from_service(data, data_end, pkt, svc, a);
 	return VERDICT_FWD;
@@ -484,7 +487,7 @@ static __always_inline int args_rewrite(void *data, void *data_end, struct packe
 	if (a->method == XLB_METHOD_NAT && method_on(XLB_METHOD_NAT))
 		return nat_rewrite(data, data_end, pkt, NULL, 0, &a->real->addr, a->real->port);
 	if (a->method == XLB_METHOD_FNAT && method_on(XLB_METHOD_FNAT))
-		return nat_rewrite(data, data_end, pkt, a->nat_src, a->nat_sport, &a->real->addr,
+		return nat_rewrite(data, data_end, pkt, &a->nat_src, a->nat_sport, &a->real->addr,
 				   a->real->port);
 	return -1;
 }
@@ -609,11 +612,19 @@ int xlb_xdp(struct xdp_md *ctx)
 		}
 		if (nat_methods_on() && plan->reply)
 			return xdp_reply(ctx, data, data_end, &pkt, plan);
-		a.real = &plan->real;
-		a.nat_src = &plan->nat_src;
+		a.real = real_get(plan->real_id);
+		if (!a.real) {
+			count(XLB_CNT_DROP_BAD_REAL);
+			return XDP_DROP;
+		}
 	}
 
 	if (method_encapsulates(a.method)) {
+		/* never an ICMP error in reply to an ICMP error (RFC 1122 3.2.2, RFC 4443 2.4) */
+		if (pkt.icmp_error && args_too_big(&a)) {
+			count(XLB_CNT_DROP_TOO_BIG);
+			return XDP_DROP;
+		}
 		if (args_too_big(&a)) {
 			__u16 mtu = a.real->mtu - encap_len(a.method, a.family);
 			int err = a.family == XLB_FAMILY_V4 ? icmp4_too_big(ctx, a.l2_len, mtu) :
@@ -702,8 +713,11 @@ int xlb_tc(struct __sk_buff *skb)
 				return ifindex ? TC_ACT_SHOT : TC_ACT_OK;
 			return bpf_redirect(ifindex, 0);
 		}
-		a.real = &plan->real;
-		a.nat_src = &plan->nat_src;
+		a.real = real_get(plan->real_id);
+		if (!a.real) {
+			count(XLB_CNT_DROP_BAD_REAL);
+			return TC_ACT_SHOT;
+		}
 	}
 
 	if (method_encapsulates(a.method)) {

@@ -440,6 +440,63 @@ int dataplane_detach_stale(int ifindex, const char *ifname, int keep)
 	return removed;
 }
 
+/* The name of program @id, for an error message. */
+static void dp_prog_name(__u32 id, char *name, size_t len)
+{
+	struct bpf_prog_info info = {};
+	__u32 ilen = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	snprintf(name, len, "?");
+	if (fd < 0)
+		return;
+	if (bpf_obj_get_info_by_fd(fd, &info, &ilen) == 0)
+		snprintf(name, len, "%s", info.name);
+	close(fd);
+}
+
+/*
+ * Another program on the hook we would take (someone else's XDP program, a
+ * tc filter at our handle): replacing it silently would break whatever it
+ * does. xlb's own (of any xlbd run) is taken over as usual.
+ */
+static int dp_refuse_foreign(int ifindex, const char *ifname, enum attach_mode mode)
+{
+	char name[BPF_OBJ_NAME_LEN + 1];
+	__u32 id = 0;
+	int fd;
+
+	if (mode == ATTACH_TC) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+
+		if (bpf_tc_query(&hook, &opts) || !opts.prog_id)
+			return 0;
+		if (dp_prog_is_xlb(opts.prog_id, "xlb_tc", &fd)) {
+			close(fd);
+			return 0;
+		}
+		dp_prog_name(opts.prog_id, name, sizeof(name));
+		log_error("%s: tc ingress filter handle 1 priority 1 is program '%s' (id %u), not "
+			  "xlb's: xlbd does not replace it (remove it: tc filter del dev %s ingress "
+			  "handle 1 prio 1 bpf)",
+			  ifname, name, opts.prog_id, ifname);
+		return -EBUSY;
+	}
+	/* any XDP program (native or generic) */
+	if (bpf_xdp_query_id(ifindex, 0, &id) || !id)
+		return 0;
+	if (dp_prog_is_xlb(id, "xlb_xdp", &fd)) {
+		close(fd);
+		return 0;
+	}
+	dp_prog_name(id, name, sizeof(name));
+	log_error("%s: XDP program '%s' (id %u) is attached and is not xlb's: xlbd does not "
+		  "replace it (remove it: ip link set dev %s xdp off)",
+		  ifname, name, id, ifname);
+	return -EBUSY;
+}
+
 static int dp_iface_put(struct dataplane *dp, int ifindex, const uint8_t mac[6])
 {
 	uint32_t slot = (uint32_t)ifindex % XLB_IFACE_SLOTS;
@@ -480,6 +537,9 @@ int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname, cons
 		log_warn("%s: cannot record its MAC (flooded frames will be forwarded too): %s",
 			 ifname, strerror(-err));
 	dataplane_detach_stale(ifindex, ifname, (int)mode);
+	err = dp_refuse_foreign(ifindex, ifname, mode);
+	if (err)
+		return err;
 
 	switch (mode) {
 	case ATTACH_TC:

@@ -257,7 +257,7 @@ static inline struct dataplane *pkt_dp_fresh(void)
 #ifdef XLB_TYPES_H
 /*
  * The flow tables' own accounting (inserts and deletes, from which xlbd
- * derives LRU evictions): test_pkt_flowtable checks these; the per-packet
+ * derives LRU evictions): test_pkt_edge checks these; the per-packet
  * counter checks of the other files leave them out.
  */
 static inline bool counter_is_table_accounting(int c)
