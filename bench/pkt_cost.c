@@ -64,7 +64,7 @@
 #define SVC_ID 7
 #define VPORT 80
 #define REAL_ID0 100 /* reals are REAL_ID0 .. REAL_ID0 + n - 1, in config order */
-#define MAX_REALS 64
+#define MAX_REALS 1000
 #define PORT_BASE 1024 /* first client source port; the wrapper starts at + 1 */
 #define HOT_PORT 1000 /* the one established flow of "hot", outside the bumped range */
 #define MAX_RUNS 101
@@ -444,6 +444,8 @@ static const struct config configs[] = {
 	{ SCHED_MH, 8 },  { SCHED_MH, 64 },  { SCHED_LC, 8 },  { SCHED_LC, 64 },
 	{ SCHED_WLC, 8 }, { SCHED_WLC, 64 }, { SCHED_SED, 8 }, { SCHED_SED, 64 },
 	{ SCHED_NQ, 8 },  { SCHED_NQ, 64 }, { SCHED_TWOS, 8 }, { SCHED_TWOS, 64 },
+	/* how a count-based scan grows with the number of reals */
+	{ SCHED_WLC, 256 }, { SCHED_WLC, 1000 },
 };
 
 #define NCONF ARRAY_SIZE(configs)
