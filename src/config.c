@@ -190,7 +190,7 @@ const char *config_kind(const yaml_node_t *n)
 bool config_map(struct config_ctx *ctx, yaml_node_t *map, const char *what,
 		       const char *const *names, size_t count, struct config_slot *slots)
 {
-	char q[CONFIG_QUOTE_SIZE], list[256];
+	char q[CONFIG_QUOTE_SIZE], list[512];
 
 	memset(slots, 0, count * sizeof(*slots));
 	if (map->type != YAML_MAPPING_NODE) {

@@ -20,7 +20,6 @@
 #include "model.h"
 #include "proxy/proxy_internal.h"
 
-#define PROXY_MAX_WORKERS 64
 #define PROXY_LISTEN_BACKLOG 4096
 /* Per proxied connection: client and real sockets, and two pipes in mode tcp. */
 #define PROXY_FDS_PER_CONN 6
@@ -454,6 +453,34 @@ void proxy_json_service(json_object *o, const struct proxy_engine *e, const stru
 			       json_object_new_uint64(pc->connect_timeout_ms));
 	json_object_object_add(p, "idle_timeout_ms", json_object_new_uint64(pc->idle_timeout_ms));
 	json_object_object_add(p, "retries", json_object_new_uint64(pc->retries));
+	if (pc->mode == PROXY_MODE_HTTP) {
+		json_object *pool = json_object_new_object();
+
+		json_object_object_add(pool, "per_real", json_object_new_uint64(pc->pool_per_real));
+		json_object_object_add(pool, "max", json_object_new_uint64(pc->pool_max));
+		json_object_object_add(pool, "idle_timeout_ms",
+				       json_object_new_uint64(pc->pool_idle_ms));
+		if (svc) {
+			json_object_object_add(pool, "idle", proxy_u64(&svc->stats.pool_idle));
+			json_object_object_add(pool, "reused", proxy_u64(&svc->stats.pool_reused));
+			json_object_object_add(pool, "closed_by_real",
+					       proxy_u64(&svc->stats.pool_stale));
+		}
+		json_object_object_add(p, "pool", pool);
+		json_object_object_add(p, "max_header_size",
+				       json_object_new_uint64(pc->max_header_size));
+	}
+	{
+		json_object *ph = json_object_new_object();
+
+		json_object_object_add(ph, "failures", json_object_new_uint64(pc->passive_failures));
+		json_object_object_add(ph, "backoff_ms",
+				       json_object_new_uint64(pc->passive_backoff_ms));
+		json_object_object_add(ph, "status_5xx", json_object_new_boolean(pc->passive_5xx));
+		if (svc)
+			json_object_object_add(ph, "outs", proxy_u64(&svc->stats.passive_outs));
+		json_object_object_add(p, "passive_health", ph);
+	}
 	json_object_object_add(p, "listening", json_object_new_boolean(svc != NULL));
 	if (svc) {
 		struct proxy_service_stats *ss = &svc->stats;
@@ -480,6 +507,43 @@ void proxy_json_service(json_object *o, const struct proxy_engine *e, const stru
 	json_object_object_add(o, "proxy", p);
 }
 
+/*
+ * Passive health of a real: its counters, and while it is out, why, as the
+ * real's "problem" (xlbctl list shows it after the state).
+ */
+static void proxy_json_passive(json_object *o, json_object *p, struct proxy_real_stats *rs)
+{
+	uint64_t now = proxy_now_ms(), until = (uint64_t)atomic_load(&rs->out_until_ms);
+	int why = atomic_load(&rs->last_failure);
+	json_object *ph = json_object_new_object(), *prev;
+	char last[48], text[256];
+
+	if (why == PROXY_FAIL_STATUS)
+		snprintf(last, sizeof(last), "status %d", atomic_load(&rs->last_status));
+	else
+		snprintf(last, sizeof(last), "%s", proxy_failure_name((enum proxy_failure)why));
+	json_object_object_add(ph, "out", json_object_new_boolean(until > now));
+	json_object_object_add(ph, "out_for_ms", json_object_new_uint64(until > now ? until - now : 0));
+	json_object_object_add(ph, "failures_in_row",
+			       json_object_new_uint64(atomic_load(&rs->fails_in_row)));
+	json_object_object_add(ph, "failures", proxy_u64(&rs->passive_failures));
+	json_object_object_add(ph, "outs", proxy_u64(&rs->passive_outs));
+	if (why != PROXY_FAIL_NONE)
+		json_object_object_add(ph, "last_failure", json_object_new_string(last));
+	json_object_object_add(p, "passive_health", ph);
+	if (until <= now)
+		return;
+	if (json_object_object_get_ex(o, "problem", &prev))
+		snprintf(text, sizeof(text), "%s; passive health: out for %.1fs, %u failures in a row, last: %s",
+			 json_object_get_string(prev), (double)(until - now) / 1000.0,
+			 (unsigned)atomic_load(&rs->fails_in_row), last);
+	else
+		snprintf(text, sizeof(text), "passive health: out for %.1fs, %u failures in a row, last: %s",
+			 (double)(until - now) / 1000.0, (unsigned)atomic_load(&rs->fails_in_row),
+			 last);
+	json_object_object_add(o, "problem", json_object_new_string(text));
+}
+
 void proxy_json_real(json_object *o, const struct proxy_engine *e, const struct service *s,
 		     const struct real *r)
 {
@@ -497,6 +561,12 @@ void proxy_json_real(json_object *o, const struct proxy_engine *e, const struct 
 	json_object_object_add(p, "bytes_out", proxy_u64(&rs->bytes_to_client));
 	json_object_object_add(p, "connect_failures", proxy_u64(&rs->connect_failures));
 	json_object_object_add(p, "retries", proxy_u64(&rs->retries));
+	if (s->cfg.proxy.mode == PROXY_MODE_HTTP) {
+		json_object_object_add(p, "requests", proxy_u64(&rs->requests));
+		json_object_object_add(p, "reused", proxy_u64(&rs->reused));
+		json_object_object_add(p, "idle", proxy_u64(&rs->idle_count));
+	}
+	proxy_json_passive(o, p, rs);
 	json_object_object_add(o, "proxy", p);
 	json_object_object_add(o, "active_conns", proxy_u64(&rs->active));
 	json_object_object_add(o, "inactive_conns", proxy_u64(&rs->connecting));

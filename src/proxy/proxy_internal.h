@@ -24,6 +24,22 @@
 #include "proxy/proxy_config.h"
 #include "sched/sched.h"
 
+#define PROXY_MAX_WORKERS 64
+
+struct proxy_upstream;
+
+/* Why passive health counted a failure against a real (shown in xlbctl). */
+enum proxy_failure {
+	PROXY_FAIL_NONE = 0,
+	PROXY_FAIL_CONNECT,	    /* refused or unreachable */
+	PROXY_FAIL_CONNECT_TIMEOUT,
+	PROXY_FAIL_RESET,	    /* reset, or closed before its response was whole */
+	PROXY_FAIL_BAD_RESPONSE,    /* not HTTP, or framing we cannot follow */
+	PROXY_FAIL_TIMEOUT,	    /* no response within idle_timeout */
+	PROXY_FAIL_STATUS,	    /* a 5xx response */
+	PROXY_FAIL__COUNT,
+};
+
 /* Counters of one real of one service; connections hold a reference. */
 struct proxy_real_stats {
 	atomic_int refs;
@@ -37,6 +53,24 @@ struct proxy_real_stats {
 	atomic_uint_fast64_t bytes_to_client;
 	atomic_uint_fast64_t connect_failures; /* refused, unreachable or timed out */
 	atomic_uint_fast64_t retries; /* connects moved to another real after failing here */
+	/*
+	 * mode http's pool: idle keep-alive connections to this real, one list
+	 * per worker, with its length (the per_real bound is per worker, so one
+	 * worker's pool never starves another's); a worker touches only its own
+	 * (no lock). The count is of all workers, for xlbctl.
+	 */
+	struct proxy_upstream *idle[PROXY_MAX_WORKERS];
+	uint32_t nidle[PROXY_MAX_WORKERS];
+	atomic_uint_fast64_t idle_count;
+	atomic_uint_fast64_t requests; /* mode http: requests sent to this real */
+	atomic_uint_fast64_t reused;   /* ... of them on a pooled connection */
+	/* Passive health: failures in a row take the real out of the picks until out_until_ms. */
+	atomic_uint fails_in_row;
+	atomic_uint_fast64_t out_until_ms;
+	atomic_uint_fast64_t passive_failures; /* failures counted, all time */
+	atomic_uint_fast64_t passive_outs;     /* times taken out */
+	atomic_int last_failure;	       /* enum proxy_failure */
+	atomic_int last_status;		       /* with PROXY_FAIL_STATUS */
 };
 
 struct proxy_service_stats {
@@ -49,6 +83,10 @@ struct proxy_service_stats {
 	atomic_uint_fast64_t retries;
 	atomic_uint_fast64_t no_real;  /* given up: no real left to try */
 	atomic_uint_fast64_t requests; /* mode http */
+	atomic_uint_fast64_t pool_idle;	 /* idle pooled connections now, all reals */
+	atomic_uint_fast64_t pool_reused; /* requests sent on a pooled connection */
+	atomic_uint_fast64_t pool_stale;  /* pooled connections the real had closed */
+	atomic_uint_fast64_t passive_outs;
 };
 
 /* One real as workers dial it. */
@@ -134,6 +172,16 @@ int proxy_snapshot_build_table(struct proxy_snapshot *snap);
 /* lblc/lblcr: the per-destination cache, once per service. 0 or negative errno. */
 int proxy_service_loc_init(struct proxy_service *svc);
 
+/* ---- passive health (proxy_sched.c) ---- */
+
+/* A failure of @rs: after cfg->passive_failures in a row it leaves the picks for a while. */
+void proxy_passive_fail(struct proxy_service *svc, struct proxy_real_stats *rs,
+			const struct proxy_config *cfg, enum proxy_failure why, int status,
+			uint64_t now_ms);
+/* A success of @rs: the count starts again (and an out real is back). */
+void proxy_passive_ok(struct proxy_service *svc, struct proxy_real_stats *rs);
+const char *proxy_failure_name(enum proxy_failure why);
+
 /* ---- workers (proxy_worker.c) ---- */
 
 enum proxy_handle_kind {
@@ -142,6 +190,7 @@ enum proxy_handle_kind {
 	PROXY_H_TIMER,
 	PROXY_H_CLIENT,
 	PROXY_H_REAL,
+	PROXY_H_UPSTREAM, /* mode http: a connection to a real, in use or idle in the pool */
 };
 
 /* What an epoll event points at. */
@@ -185,6 +234,8 @@ struct proxy_worker {
 	struct proxy_listener *listeners;
 	struct proxy_conn *conns; /* every open connection, for the timeout sweep */
 	struct proxy_conn *dead;  /* closed during this batch of events; freed after it */
+	struct proxy_upstream *idle_ups; /* mode http's pool: every idle connection, newest first */
+	struct proxy_upstream *dead_ups; /* closed during this batch; freed after it */
 	uint64_t now_ms;	  /* cached per batch */
 	size_t nconns;
 	/*

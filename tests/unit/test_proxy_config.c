@@ -54,6 +54,14 @@ static void test_defaults(void **state)
 	assert_int_equal(pc->connect_timeout_ms, 2000);
 	assert_int_equal(pc->idle_timeout_ms, 60000);
 	assert_int_equal(pc->retries, 2);
+	assert_int_equal(pc->pool_per_real, 32);
+	assert_int_equal(pc->pool_max, 1024);
+	assert_int_equal(pc->pool_idle_ms, 4000);
+	assert_int_equal(pc->max_header_size, 16384);
+	assert_int_equal(pc->forward_headers, PROXY_FWD_XFF);
+	assert_int_equal(pc->passive_failures, 3);
+	assert_int_equal(pc->passive_backoff_ms, 10000);
+	assert_true(pc->passive_5xx);
 	config_free(&cfg);
 	config_errors_free(&errs);
 }
@@ -77,6 +85,10 @@ static void test_every_key(void **state)
 				   "    idle_timeout: 2m\n"
 				   "    retries: 0\n"
 				   "    proxy_protocol: v2\n"
+				   "    pool: {per_real: 4, max: 9, idle_timeout: 1500ms}\n"
+				   "    passive_health: {failures: 0, backoff: 1m, status_5xx: false}\n"
+				   "    forward_headers: [forwarded, x-forwarded-proto]\n"
+				   "    max_header_size: 4096\n"
 				   "    reals: [{address: '2001:db8:1::1'}]\n",
 			      &cfg, &errs, path, sizeof(path)),
 			 0);
@@ -87,6 +99,14 @@ static void test_every_key(void **state)
 	assert_int_equal(pc->connect_timeout_ms, 250);
 	assert_int_equal(pc->idle_timeout_ms, 120000);
 	assert_int_equal(pc->retries, 0);
+	assert_int_equal(pc->pool_per_real, 4);
+	assert_int_equal(pc->pool_max, 9);
+	assert_int_equal(pc->pool_idle_ms, 1500);
+	assert_int_equal(pc->passive_failures, 0);
+	assert_int_equal(pc->passive_backoff_ms, 60000);
+	assert_false(pc->passive_5xx);
+	assert_int_equal(pc->forward_headers, PROXY_FWD_RFC7239 | PROXY_FWD_XFP);
+	assert_int_equal(pc->max_header_size, 4096);
 	assert_string_equal(proxy_mode_name(pc->mode), "http");
 	assert_string_equal(proxy_pp_name(pc->proxy_protocol), "v2");
 	config_free(&cfg);
@@ -124,6 +144,13 @@ static void test_errors(void **state)
 		"21: proxy_protocol is only used with method proxy (expected no proxy_protocol key)",
 		"27: persistence is not used with method proxy (expected no persistence key)",
 		"28: midstream is not used with method proxy (expected no midstream key)",
+		"34: pool is only used with mode http (expected no pool key)",
+		"35: max_header_size is only used with mode http (expected no max_header_size key)",
+		"41: bad per_real '-1' (expected an integer 0..100000)",
+		"41: bad idle_timeout '0s' (expected more than 0)",
+		"42: unknown key 'size' in passive_health (expected one of: failures, backoff, status_5xx)",
+		"43: unknown forward_headers entry 'via' (expected x-forwarded-for, x-forwarded-proto or forwarded)",
+		"44: bad max_header_size '100' (expected an integer 1024..16384)",
 	};
 
 	(void)state;
@@ -152,7 +179,24 @@ static void test_errors(void **state)
 			   "    method: proxy\n"		/* 25 */
 			   "    reals: [{address: 10.0.1.1}]\n" /* 26 */
 			   "    persistence: 5m\n"		/* 27 */
-			   "    midstream: drop\n",		/* 28 */
+			   "    midstream: drop\n"		/* 28 */
+			   "  - name: t\n"			/* 29 */
+			   "    vip: 10.0.0.4\n"		/* 30 */
+			   "    port: 80\n"			/* 31 */
+			   "    method: proxy\n"		/* 32 */
+			   "    reals: [{address: 10.0.1.1}]\n" /* 33 */
+			   "    pool: {per_real: 1}\n"	/* 34 */
+			   "    max_header_size: 2048\n"	/* 35 */
+			   "  - name: h\n"			/* 36 */
+			   "    vip: 10.0.0.5\n"		/* 37 */
+			   "    port: 80\n"			/* 38 */
+			   "    method: proxy\n"		/* 39 */
+			   "    mode: http\n"		/* 40 */
+			   "    pool: {per_real: -1, idle_timeout: 0s}\n" /* 41 */
+			   "    passive_health: {size: 1}\n" /* 42 */
+			   "    forward_headers: [via]\n"	/* 43 */
+			   "    max_header_size: 100\n"	/* 44 */
+			   "    reals: [{address: 10.0.1.1}]\n", /* 45 */
 		      want, sizeof(want) / sizeof(want[0]));
 }
 
