@@ -4,6 +4,7 @@
 #define XLB_PROXY_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum proxy_mode {
@@ -40,6 +41,20 @@ enum {
 	PROXY_FWD_RFC7239 = 1u << 2, /* Forwarded: for=client;proto=http */
 };
 
+/* mode http's routes: a request goes to the reals of the first route it matches. */
+#define PROXY_ROUTES_MAX 32
+#define PROXY_ROUTE_TEXT_MAX 256
+
+struct proxy_route {
+	char host[PROXY_ROUTE_TEXT_MAX]; /* lower case, no port; "" any host */
+	bool host_suffix;		 /* given as "*.example.com": names ending in ".example.com" */
+	char path[PROXY_ROUTE_TEXT_MAX]; /* a prefix of the request target; "" any */
+	int sched;			 /* enum sched_id, or -1: the service's */
+	uint32_t *reals;		 /* indexes into the service's reals */
+	size_t nreals;
+	int line;
+};
+
 struct proxy_config {
 	uint8_t mode;		  /* enum proxy_mode */
 	uint8_t proxy_protocol;	  /* enum proxy_pp_version */
@@ -53,6 +68,13 @@ struct proxy_config {
 	uint32_t pool_idle_ms;	/* an idle connection is closed after this */
 	uint32_t max_header_size; /* a larger request head gets 431 */
 	uint8_t forward_headers;  /* PROXY_FWD_* */
+	/*
+	 * Owned by the service's config (freed with it); the proxy engine copies
+	 * what workers need into its snapshots, so copies of this struct held by
+	 * connections never follow the pointer.
+	 */
+	struct proxy_route *routes;
+	uint32_t nroutes;
 	/* passive health (both modes) */
 	bool passive_5xx;	     /* mode http: a 5xx response (but 501, 505) is a failure */
 	uint32_t passive_failures;   /* in a row that take a real out; 0: off */
@@ -74,11 +96,12 @@ enum {
 	PROXY_KEY_PASSIVE_HEALTH,
 	PROXY_KEY_FORWARD_HEADERS,
 	PROXY_KEY_MAX_HEADER_SIZE,
+	PROXY_KEY_ROUTES,
 	PROXY_KEY__COUNT,
 };
 #define PROXY_CONFIG_KEY_NAMES                                                                     \
 	"mode", "max_connections", "connect_timeout", "idle_timeout", "retries", "proxy_protocol", \
-	    "pool", "passive_health", "forward_headers", "max_header_size"
+	    "pool", "passive_health", "forward_headers", "max_header_size", "routes"
 
 struct config_ctx;
 struct config_slot;
@@ -91,6 +114,18 @@ struct service_config;
  */
 void proxy_config_parse_service(struct config_ctx *ctx, const struct config_slot *slots,
 				struct service_config *svc);
+
+/* routes: after the reals are parsed (a route names some of them). */
+void proxy_config_parse_routes(struct config_ctx *ctx, const struct config_slot *slots,
+			       struct service_config *svc);
+void proxy_config_free(struct proxy_config *pc);
+
+/*
+ * The first of @routes that a request for @host (the Host field, maybe with
+ * a port; NULL if none) and @target (its request target) matches, or -1.
+ */
+int proxy_route_find(const struct proxy_route *routes, size_t n, const char *host, size_t hlen,
+		     const char *target, size_t tlen);
 
 const char *proxy_mode_name(uint8_t mode);
 const char *proxy_pp_name(uint8_t version);

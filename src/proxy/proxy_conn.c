@@ -212,7 +212,7 @@ void proxy_conn_dial(struct proxy_conn *c)
 
 	for (;;) {
 		if (proxy_pick(c->svc, (struct sockaddr *)&c->client_sa, c->tried, c->ntried,
-			       &pick) < 0) {
+			       c->group, &pick) < 0) {
 			proxy_conn_no_real(c);
 			return;
 		}

@@ -64,6 +64,7 @@ struct proxy_conn {
 	struct proxy_upstream *ups;    /* mode http: the real's side (rfd is up->fd) */
 	bool up_reused;		       /* up came from the pool */
 	bool fresh_only;	       /* mode http: this request must not take a pooled connection */
+	size_t group;		       /* mode http: the request's route + 1, or 0 (the default) */
 	bool real_connected;	       /* counted in real->active (else in real->connecting) */
 	uint32_t tried[PROXY_MAX_RETRIES + 1]; /* real ids tried for this connect */
 	size_t ntried;

@@ -57,6 +57,7 @@ struct proxy_http {
 	bool req_retryable;  /* idempotent, no body: may go to another real */
 	int req_minor;	     /* HTTP/1.minor of the request */
 	size_t req_pending;  /* its head, still at the start of from_client (for a retry) */
+	bool failed_after_send; /* a real failed it after taking it; it went to another */
 	struct proxy_http_body req_body, resp_body;
 	bool resp_head_done;
 	bool resp_started; /* bytes of this response reached to_client */
@@ -239,7 +240,7 @@ static bool proxy_http_take_request(struct proxy_conn *c)
 	struct proxy_http_head req;
 	const char *head = h->from_client.data + h->from_client.off;
 	size_t max = c->cfg.max_header_size ? c->cfg.max_header_size : PROXY_HTTP_HEAD_MAX;
-	int ret;
+	int ret, group;
 
 	ret = proxy_http_parse_request(head, h->from_client.len, &req);
 	if (ret == PROXY_HTTP_MORE) {
@@ -257,6 +258,13 @@ static bool proxy_http_take_request(struct proxy_conn *c)
 		proxy_http_error(c, 431, "Request Header Fields Too Large");
 		return false;
 	}
+	group = proxy_route_select(c->svc, req.has_host ? head + req.host_off : NULL, req.host_len,
+				   head + req.target_off, req.target_len);
+	if (group < 0) {
+		atomic_fetch_add(&c->svc->stats.no_route, 1);
+		proxy_http_error(c, 404, "Not Found");
+		return false;
+	}
 	if (!proxy_http_build_request(c, head, &req)) {
 		proxy_http_error(c, 431, "Request Header Fields Too Large");
 		return false;
@@ -268,6 +276,10 @@ static bool proxy_http_take_request(struct proxy_conn *c)
 	if (!h->req_retryable)
 		proxy_buf_consume(&h->from_client, req.head_len);
 	c->fresh_only = !h->req_retryable;
+	h->failed_after_send = false;
+	c->group = (size_t)group;
+	if (group <= PROXY_ROUTES_MAX)
+		atomic_fetch_add(&c->svc->stats.route_requests[group], 1);
 	h->client_keep = req.keep_alive;
 	h->req_is_head = req.is_head;
 	h->req_minor = req.minor;
@@ -481,6 +493,7 @@ static bool proxy_http_retry(struct proxy_conn *c, int err)
 	} else {
 		atomic_fetch_add(&c->real->retries, 1);
 		atomic_fetch_add(&c->svc->stats.retries, 1);
+		h->failed_after_send = true;
 	}
 	proxy_conn_drop_real(c);
 	c->state = PROXY_CONN_IDLE;
@@ -605,7 +618,11 @@ void proxy_http_connected(struct proxy_conn *c)
 
 void proxy_http_no_real(struct proxy_conn *c)
 {
-	proxy_http_error(c, 503, "Service Unavailable");
+	/* A real took the request and failed it, and no other is left: a bad gateway. */
+	if (c->http->failed_after_send)
+		proxy_http_error(c, 502, "Bad Gateway");
+	else
+		proxy_http_error(c, 503, "Service Unavailable");
 	proxy_http_pump(c);
 }
 

@@ -138,6 +138,12 @@ static int proxy_http_fields(const char *buf, size_t len, size_t off, struct pro
 		} else if (proxy_http_name_is(line, name_len, "transfer-encoding")) {
 			h->has_te = true;
 			h->chunked = proxy_http_last_is_chunked(v, vlen);
+		} else if (proxy_http_name_is(line, name_len, "host")) {
+			if (h->has_host)
+				return PROXY_HTTP_BAD; /* two hosts: which one would the real take? */
+			h->has_host = true;
+			h->host_off = (size_t)(v - buf);
+			h->host_len = vlen;
 		} else if (proxy_http_name_is(line, name_len, "connection")) {
 			conn_close |= proxy_http_has_token(v, vlen, "close");
 			conn_keep |= proxy_http_has_token(v, vlen, "keep-alive");
@@ -257,6 +263,8 @@ int proxy_http_parse_request(const char *buf, size_t len, struct proxy_http_head
 	sp2 = memchr(sp1 + 1, ' ', (size_t)(buf + text - sp1 - 1));
 	if (!sp2 || sp2 == sp1 + 1)
 		return PROXY_HTTP_BAD;
+	h->target_off = (size_t)(sp1 + 1 - buf);
+	h->target_len = (size_t)(sp2 - sp1 - 1);
 	h->minor = proxy_http_version(sp2 + 1, (size_t)(buf + text - sp2 - 1));
 	if (h->minor < 0)
 		return PROXY_HTTP_BAD;

@@ -41,6 +41,9 @@ struct proxy_http_head {
 	bool is_head; /* request: method HEAD, so its response has no body */
 	bool idempotent; /* request: GET, HEAD, OPTIONS, TRACE, PUT or DELETE (RFC 9110 9.2.2) */
 	bool upgrade;	 /* Connection names "upgrade" */
+	bool has_host;	 /* request: a Host field (the first one), at host_off */
+	size_t host_off, host_len;
+	size_t target_off, target_len; /* request: the request target */
 	int status;   /* response */
 };
 

@@ -87,6 +87,8 @@ struct proxy_service_stats {
 	atomic_uint_fast64_t pool_reused; /* requests sent on a pooled connection */
 	atomic_uint_fast64_t pool_stale;  /* pooled connections the real had closed */
 	atomic_uint_fast64_t passive_outs;
+	atomic_uint_fast64_t route_requests[PROXY_ROUTES_MAX + 1]; /* [0]: the default group */
+	atomic_uint_fast64_t no_route; /* 404: no route matched, no default reals */
 };
 
 /* One real as workers dial it. */
@@ -110,6 +112,14 @@ struct proxy_snapshot {
 	struct proxy_target *targets; /* same order */
 	uint32_t *table;	      /* rr/wrr: the ring; sh/dh/mh: the lookup table */
 	size_t table_len;
+	/*
+	 * mode http's routes: copies of the config's (without their reals), and
+	 * per route a group built like this one from its reals and scheduler.
+	 * This one then holds the reals no route names: the default group.
+	 */
+	struct proxy_route *routes;
+	struct proxy_snapshot **groups;
+	size_t ngroups;
 };
 
 struct proxy_service {
@@ -123,6 +133,7 @@ struct proxy_service {
 	pthread_mutex_t lock; /* snap, cursor, rand, loc */
 	struct proxy_snapshot *snap;
 	uint64_t cursor;
+	uint64_t route_cursor[PROXY_ROUTES_MAX];
 	struct sched_rand rand;
 	struct sched_loc_cache loc;
 	bool loc_ready;
@@ -163,7 +174,14 @@ struct proxy_pick {
  * take it.
  */
 int proxy_pick(struct proxy_service *svc, const struct sockaddr *client, const uint32_t *tried,
-	       size_t ntried, struct proxy_pick *out);
+	       size_t ntried, size_t group, struct proxy_pick *out);
+/*
+ * mode http: the group of reals for a request (0: the default, else its
+ * route's index + 1), or -ENOENT when no route matches and no real is left
+ * for the default.
+ */
+int proxy_route_select(struct proxy_service *svc, const char *host, size_t hlen,
+		       const char *target, size_t tlen);
 /* The service's settings now (under the lock). */
 void proxy_service_config(struct proxy_service *svc, struct proxy_config *out);
 void proxy_snapshot_free(struct proxy_snapshot *snap);

@@ -24,6 +24,10 @@ void proxy_snapshot_free(struct proxy_snapshot *snap)
 {
 	if (!snap)
 		return;
+	for (size_t i = 0; i < snap->ngroups; i++)
+		proxy_snapshot_free(snap->groups[i]);
+	free(snap->groups);
+	free(snap->routes);
 	for (size_t i = 0; i < snap->n; i++)
 		proxy_real_stats_put(snap->targets[i].stats);
 	free(snap->sreals);
@@ -93,7 +97,8 @@ static bool proxy_tried(const uint32_t *tried, size_t ntried, uint32_t id)
 /* The scheduler's pick, or -ENOENT; a retry never lands on a real already tried. */
 static int proxy_pick_index(struct proxy_service *svc, struct proxy_snapshot *snap,
 			    struct sched_real *sreals, const struct sched_flow *flow,
-			    const uint32_t *tried, size_t ntried, bool passive_out, uint64_t now_ms)
+			    const uint32_t *tried, size_t ntried, bool passive_out, uint64_t now_ms,
+			    uint64_t *cursor)
 {
 	const struct sched_ops *ops = sched_get_any(snap->sched);
 	struct sched_ctx ctx = {
@@ -101,7 +106,7 @@ static int proxy_pick_index(struct proxy_service *svc, struct proxy_snapshot *sn
 	    .flags = snap->sched_flags,
 	    .table = snap->table,
 	    .table_len = snap->table_len,
-	    .cursor = &svc->cursor,
+	    .cursor = cursor,
 	    .rand = &svc->rand,
 	    .cache = svc->loc_ready ? &svc->loc : NULL,
 	    .now_ms = now_ms,
@@ -134,9 +139,25 @@ static int proxy_pick_index(struct proxy_service *svc, struct proxy_snapshot *sn
 	return i >= 0 ? -ENOENT : i;
 }
 
-int proxy_pick(struct proxy_service *svc, const struct sockaddr *client, const uint32_t *tried,
-	       size_t ntried, struct proxy_pick *out)
+int proxy_route_select(struct proxy_service *svc, const char *host, size_t hlen,
+		       const char *target, size_t tlen)
 {
+	struct proxy_snapshot *snap;
+	int k;
+
+	pthread_mutex_lock(&svc->lock);
+	snap = svc->snap;
+	k = snap->ngroups ? proxy_route_find(snap->routes, snap->ngroups, host, hlen, target, tlen)
+			  : -1;
+	k = k >= 0 ? k + 1 : snap->n ? 0 : -ENOENT;
+	pthread_mutex_unlock(&svc->lock);
+	return k;
+}
+
+int proxy_pick(struct proxy_service *svc, const struct sockaddr *client, const uint32_t *tried,
+	       size_t ntried, size_t group, struct proxy_pick *out)
+{
+	uint64_t *cursor = &svc->cursor;
 	struct sched_real stack_reals[PROXY_PICK_STACK_REALS], *sreals = stack_reals;
 	struct proxy_snapshot *snap;
 	struct sched_flow flow;
@@ -148,6 +169,11 @@ int proxy_pick(struct proxy_service *svc, const struct sockaddr *client, const u
 	pthread_mutex_lock(&svc->lock);
 	snap = svc->snap;
 	out->cfg = snap->cfg;
+	/* A reload may have taken the route away: its requests go to the default group. */
+	if (group && group <= snap->ngroups && group <= PROXY_ROUTES_MAX) {
+		cursor = &svc->route_cursor[group - 1];
+		snap = snap->groups[group - 1];
+	}
 	if (!snap->n) {
 		err = -ENOENT;
 		goto out;
@@ -180,7 +206,7 @@ int proxy_pick(struct proxy_service *svc, const struct sockaddr *client, const u
 			if (sreals[k].usable &&
 			    atomic_load(&snap->targets[k].stats->out_until_ms) > now)
 				sreals[k].usable = false;
-	i = proxy_pick_index(svc, snap, sreals, &flow, tried, ntried, nout && nusable, now);
+	i = proxy_pick_index(svc, snap, sreals, &flow, tried, ntried, nout && nusable, now, cursor);
 	if (i < 0) {
 		err = i;
 		goto out;

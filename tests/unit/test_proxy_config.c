@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "sched/sched.h"
 
 static int load(const char *text, struct xlb_config *cfg, struct config_errors *errs,
 		char *path, size_t size)
@@ -200,12 +201,107 @@ static void test_errors(void **state)
 		      want, sizeof(want) / sizeof(want[0]));
 }
 
+static void test_routes(void **state)
+{
+	struct xlb_config cfg;
+	struct config_errors errs;
+	char path[64];
+	const struct proxy_config *pc;
+	const struct proxy_route *r;
+
+	(void)state;
+	assert_int_equal(load(HEAD "  - name: p\n"
+				   "    vip: 10.0.0.1\n"
+				   "    port: 80\n"
+				   "    method: proxy\n"
+				   "    mode: http\n"
+				   "    routes:\n"
+				   "      - {host: API.example.com, reals: [10.0.1.1]}\n"
+				   "      - {host: '*.img.example.com', path: /img/, reals: ['10.0.1.2:81'], scheduler: wrr}\n"
+				   "      - {path: /v2/, reals: [10.0.1.2, '10.0.1.3:80']}\n"
+				   "    reals:\n"
+				   "      - {address: 10.0.1.1}\n"
+				   "      - {address: 10.0.1.2, port: 81}\n"
+				   "      - {address: 10.0.1.2, port: 82}\n"
+				   "      - {address: 10.0.1.3}\n",
+			      &cfg, &errs, path, sizeof(path)),
+			 0);
+	pc = &cfg.services[0].proxy;
+	assert_int_equal(pc->nroutes, 3);
+	r = pc->routes;
+	assert_string_equal(r[0].host, "api.example.com");
+	assert_false(r[0].host_suffix);
+	assert_int_equal(r[0].nreals, 1);
+	assert_int_equal(r[0].reals[0], 0);
+	assert_int_equal(r[0].sched, -1);
+	assert_string_equal(r[1].host, ".img.example.com");
+	assert_true(r[1].host_suffix);
+	assert_string_equal(r[1].path, "/img/");
+	assert_int_equal(r[1].nreals, 1);
+	assert_int_equal(r[1].reals[0], 1);
+	assert_int_equal(r[1].sched, SCHED_WRR);
+	/* An address without a port names all its reals. */
+	assert_int_equal(r[2].nreals, 3);
+
+	/* First match wins; hosts in any case, with a port; suffixes need a label before. */
+	assert_int_equal(proxy_route_find(r, 3, "api.example.com", 15, "/", 1), 0);
+	assert_int_equal(proxy_route_find(r, 3, "API.EXAMPLE.COM:8080", 20, "/v2/x", 5), 0);
+	assert_int_equal(proxy_route_find(r, 3, "api.example.com.", 16, "/", 1), 0);
+	assert_int_equal(proxy_route_find(r, 3, "a.img.example.com", 17, "/img/x", 6), 1);
+	assert_int_equal(proxy_route_find(r, 3, "a.img.example.com", 17, "/im", 3), -1);
+	assert_int_equal(proxy_route_find(r, 3, "img.example.com", 15, "/img/x", 6), -1);
+	assert_int_equal(proxy_route_find(r, 3, "xapi.example.com", 16, "/", 1), -1);
+	assert_int_equal(proxy_route_find(r, 3, NULL, 0, "/v2/", 4), 2);
+	assert_int_equal(proxy_route_find(r, 3, NULL, 0, "/v2", 3), -1);
+	assert_int_equal(proxy_route_find(r, 3, "[2001:db8::1]:80", 16, "/v2/a", 5), 2);
+	config_free(&cfg);
+	config_errors_free(&errs);
+}
+
+static void test_route_errors(void **state)
+{
+	static const char *const want[] = {
+		"8: routes do not work with scheduler lblc (expected another scheduler)",
+		"9: route real '10.0.1.9' is not one of the service's reals",
+		"10: bad host 'a b' (expected a host name, or *.domain, without a port)",
+		"10: bad path 'img' (expected a path starting with /)",
+		"11: route: missing key 'reals'",
+		"12: unknown key 'hots' in route (expected one of: host, path, reals, scheduler)",
+		"13: bad route real '10.0.1.1:0' (expected ADDRESS or ADDRESS:PORT of one of the service's reals)",
+		"20: routes is only used with mode http (expected no routes key)",
+	};
+
+	(void)state;
+	assert_errors(HEAD "  - name: p\n"			/* 3 */
+			   "    vip: 10.0.0.1\n"		/* 4 */
+			   "    port: 80\n"			/* 5 */
+			   "    method: proxy\n"		/* 6 */
+			   "    mode: http\n"		/* 7 */
+			   "    routes:\n"			/* 8 */
+			   "      - {host: a.b, reals: [10.0.1.9]}\n" /* 9 */
+			   "      - {host: 'a b', path: img, reals: [10.0.1.1]}\n" /* 10 */
+			   "      - {host: a.b}\n"		/* 11 */
+			   "      - {hots: a.b, reals: [10.0.1.1]}\n" /* 12 */
+			   "      - {reals: ['10.0.1.1:0']}\n" /* 13 */
+			   "    scheduler: lblc\n"		/* 14 */
+			   "    reals: [{address: 10.0.1.1}]\n" /* 15 */
+			   "  - name: t\n"			/* 16 */
+			   "    vip: 10.0.0.2\n"		/* 17 */
+			   "    port: 80\n"			/* 18 */
+			   "    method: proxy\n"		/* 19 */
+			   "    routes: [{reals: [10.0.1.1]}]\n" /* 20 */
+			   "    reals: [{address: 10.0.1.1}]\n", /* 21 */
+		      want, sizeof(want) / sizeof(want[0]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_route_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
