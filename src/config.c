@@ -190,7 +190,7 @@ const char *config_kind(const yaml_node_t *n)
 bool config_map(struct config_ctx *ctx, yaml_node_t *map, const char *what,
 		       const char *const *names, size_t count, struct config_slot *slots)
 {
-	char q[CONFIG_QUOTE_SIZE], list[256];
+	char q[CONFIG_QUOTE_SIZE], list[512];
 
 	memset(slots, 0, count * sizeof(*slots));
 	if (map->type != YAML_MAPPING_NODE) {
@@ -927,6 +927,7 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 				   "%s is not used with method proxy (expected no %s key)",
 				   config_service_keys[i], config_service_keys[i]);
 	config_parse_reals(ctx, n, slots[SK_REALS].val, svc, config_method_dsr(svc->method));
+	proxy_config_parse_routes(ctx, &slots[SK_PROXY_FIRST], svc); /* they name reals */
 	health_config_parse_service(ctx, slots[SK_HEALTH].val, slots[SK_SORRY].val,
 				    slots[SK_QUORUM].val, config_method_dsr(svc->method), svc);
 }
@@ -1253,8 +1254,10 @@ void config_free(struct xlb_config *cfg)
 {
 	if (!cfg)
 		return;
-	for (size_t i = 0; i < cfg->nservices; i++)
+	for (size_t i = 0; i < cfg->nservices; i++) {
 		free(cfg->services[i].reals);
+		proxy_config_free(&cfg->services[i].proxy);
+	}
 	free(cfg->services);
 	free(cfg->ifaces);
 	memset(cfg, 0, sizeof(*cfg));

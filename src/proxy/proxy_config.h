@@ -3,6 +3,8 @@
 #ifndef XLB_PROXY_CONFIG_H
 #define XLB_PROXY_CONFIG_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum proxy_mode {
@@ -21,6 +23,37 @@ enum proxy_pp_version {
 #define PROXY_DEFAULT_IDLE_TIMEOUT_MS 60000u
 #define PROXY_DEFAULT_RETRIES 2u
 #define PROXY_MAX_RETRIES 16u
+/* mode http's pool of idle keep-alive connections to the reals. */
+#define PROXY_DEFAULT_POOL_PER_REAL 32u
+#define PROXY_DEFAULT_POOL_MAX 1024u
+#define PROXY_DEFAULT_POOL_IDLE_MS 4000u /* under Apache's 5 s KeepAliveTimeout */
+/* Passive health: consecutive failures that take a real out, and for how long. */
+#define PROXY_DEFAULT_PASSIVE_FAILURES 3u
+#define PROXY_DEFAULT_PASSIVE_BACKOFF_MS 10000u
+/* The largest request head mode http takes (the buffers are sized for it). */
+#define PROXY_MAX_HEADER_SIZE (16u * 1024u)
+#define PROXY_MIN_HEADER_SIZE 1024u
+
+/* forward_headers: what mode http tells the real about the client. */
+enum {
+	PROXY_FWD_XFF = 1u << 0,   /* X-Forwarded-For: client */
+	PROXY_FWD_XFP = 1u << 1,   /* X-Forwarded-Proto: http */
+	PROXY_FWD_RFC7239 = 1u << 2, /* Forwarded: for=client;proto=http */
+};
+
+/* mode http's routes: a request goes to the reals of the first route it matches. */
+#define PROXY_ROUTES_MAX 32
+#define PROXY_ROUTE_TEXT_MAX 256
+
+struct proxy_route {
+	char host[PROXY_ROUTE_TEXT_MAX]; /* lower case, no port; "" any host */
+	bool host_suffix;		 /* given as "*.example.com": names ending in ".example.com" */
+	char path[PROXY_ROUTE_TEXT_MAX]; /* a prefix of the request target; "" any */
+	int sched;			 /* enum sched_id, or -1: the service's */
+	uint32_t *reals;		 /* indexes into the service's reals */
+	size_t nreals;
+	int line;
+};
 
 struct proxy_config {
 	uint8_t mode;		  /* enum proxy_mode */
@@ -29,6 +62,23 @@ struct proxy_config {
 	uint32_t connect_timeout_ms;
 	uint32_t idle_timeout_ms;
 	uint32_t retries; /* other reals tried after a refused or timed-out connect */
+	/* mode http */
+	uint32_t pool_per_real; /* idle connections kept per real, all workers; 0: no reuse */
+	uint32_t pool_max;	/* idle connections kept for the whole service */
+	uint32_t pool_idle_ms;	/* an idle connection is closed after this */
+	uint32_t max_header_size; /* a larger request head gets 431 */
+	uint8_t forward_headers;  /* PROXY_FWD_* */
+	/*
+	 * Owned by the service's config (freed with it); the proxy engine copies
+	 * what workers need into its snapshots, so copies of this struct held by
+	 * connections never follow the pointer.
+	 */
+	struct proxy_route *routes;
+	uint32_t nroutes;
+	/* passive health (both modes) */
+	bool passive_5xx;	     /* mode http: a 5xx response (but 501, 505) is a failure */
+	uint32_t passive_failures;   /* in a row that take a real out; 0: off */
+	uint32_t passive_backoff_ms; /* how long it stays out */
 };
 
 /*
@@ -42,10 +92,16 @@ enum {
 	PROXY_KEY_IDLE_TIMEOUT,
 	PROXY_KEY_RETRIES,
 	PROXY_KEY_PROXY_PROTOCOL,
+	PROXY_KEY_POOL,
+	PROXY_KEY_PASSIVE_HEALTH,
+	PROXY_KEY_FORWARD_HEADERS,
+	PROXY_KEY_MAX_HEADER_SIZE,
+	PROXY_KEY_ROUTES,
 	PROXY_KEY__COUNT,
 };
 #define PROXY_CONFIG_KEY_NAMES                                                                     \
-	"mode", "max_connections", "connect_timeout", "idle_timeout", "retries", "proxy_protocol"
+	"mode", "max_connections", "connect_timeout", "idle_timeout", "retries", "proxy_protocol", \
+	    "pool", "passive_health", "forward_headers", "max_header_size", "routes"
 
 struct config_ctx;
 struct config_slot;
@@ -58,6 +114,18 @@ struct service_config;
  */
 void proxy_config_parse_service(struct config_ctx *ctx, const struct config_slot *slots,
 				struct service_config *svc);
+
+/* routes: after the reals are parsed (a route names some of them). */
+void proxy_config_parse_routes(struct config_ctx *ctx, const struct config_slot *slots,
+			       struct service_config *svc);
+void proxy_config_free(struct proxy_config *pc);
+
+/*
+ * The first of @routes that a request for @host (the Host field, maybe with
+ * a port; NULL if none) and @target (its request target) matches, or -1.
+ */
+int proxy_route_find(const struct proxy_route *routes, size_t n, const char *host, size_t hlen,
+		     const char *target, size_t tlen);
 
 const char *proxy_mode_name(uint8_t mode);
 const char *proxy_pp_name(uint8_t version);

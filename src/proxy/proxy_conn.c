@@ -67,11 +67,19 @@ static void proxy_conn_unlink(struct proxy_conn **head, struct proxy_conn *c)
 	c->prev = c->next = NULL;
 }
 
-void proxy_conn_drop_real(struct proxy_conn *c)
+void proxy_conn_release_real(struct proxy_conn *c, bool reuse)
 {
-	if (c->rfd >= 0)
+	if (c->ups) {
+		if (reuse)
+			proxy_pool_put(c->w, c->ups, &c->cfg);
+		else
+			proxy_upstream_close(c->w, c->ups);
+		c->ups = NULL;
+	} else if (c->rfd >= 0) {
 		close(c->rfd);
+	}
 	c->rfd = -1;
+	c->up_reused = false;
 	if (c->real) {
 		atomic_fetch_sub(c->real_connected ? &c->real->active : &c->real->connecting, 1);
 		proxy_real_stats_put(c->real);
@@ -79,6 +87,11 @@ void proxy_conn_drop_real(struct proxy_conn *c)
 	c->real = NULL;
 	c->real_connected = false;
 	c->pp_len = c->pp_off = 0;
+}
+
+void proxy_conn_drop_real(struct proxy_conn *c)
+{
+	proxy_conn_release_real(c, false);
 }
 
 void proxy_conn_close(struct proxy_conn *c)
@@ -111,12 +124,14 @@ void proxy_conn_free_dead(struct proxy_worker *w)
 		proxy_service_put(c->svc);
 		free(c);
 	}
+	proxy_pool_free_dead(w);
 }
 
 void proxy_conn_close_all(struct proxy_worker *w)
 {
 	while (w->conns)
 		proxy_conn_close(w->conns);
+	proxy_pool_close_all(w);
 }
 
 /* Gives up on this client: no real could be reached. */
@@ -133,10 +148,11 @@ static void proxy_conn_connected(struct proxy_conn *c);
 static void proxy_conn_fd_warn(struct proxy_worker *w, const char *svc_name, const char *what);
 
 /* This real failed us; the next pick (if retries are left) skips it. */
-static void proxy_conn_dial_failed(struct proxy_conn *c)
+static void proxy_conn_dial_failed(struct proxy_conn *c, enum proxy_failure why)
 {
 	struct proxy_real_stats *rs = c->real;
 
+	proxy_passive_fail(c->svc, rs, &c->cfg, why, 0, c->w->now_ms);
 	atomic_fetch_add(&rs->connect_failures, 1);
 	atomic_fetch_add(&c->svc->stats.connect_failures, 1);
 	if (c->ntried <= c->cfg.retries && c->ntried < PROXY_MAX_RETRIES + 1) {
@@ -150,14 +166,53 @@ static void proxy_conn_dial_failed(struct proxy_conn *c)
 	proxy_conn_no_real(c);
 }
 
+/* mode http: an idle pooled connection to the picked real, if there is a live one. */
+static bool proxy_conn_reuse(struct proxy_conn *c)
+{
+	struct proxy_upstream *up;
+
+	if (c->fresh_only || !c->cfg.pool_per_real || c->cfg.proxy_protocol != PROXY_PP_NONE ||
+	    !(up = proxy_pool_take(c->w, c->real)))
+		return false;
+	up->conn = c;
+	c->ups = up;
+	c->up_reused = true;
+	c->rfd = up->fd;
+	atomic_fetch_add(&c->real->reused, 1);
+	atomic_fetch_add(&c->svc->stats.pool_reused, 1);
+	return true;
+}
+
+/* Registers the new socket to a real: mode http through its own upstream handle. */
+static int proxy_conn_watch_real(struct proxy_conn *c, int fd)
+{
+	struct proxy_upstream *up;
+	int err;
+
+	if (c->cfg.mode != PROXY_MODE_HTTP)
+		return proxy_worker_watch(c->w, fd, &c->real_h, PROXY_CONN_EVENTS);
+	up = proxy_upstream_new(c->w, c->svc, c->real, fd);
+	if (!up)
+		return -ENOMEM;
+	err = proxy_worker_watch(c->w, fd, &up->h, PROXY_CONN_EVENTS);
+	if (err) {
+		up->fd = -1; /* the caller closes fd */
+		proxy_upstream_close(c->w, up);
+		return err;
+	}
+	up->conn = c;
+	c->ups = up;
+	return 0;
+}
+
 void proxy_conn_dial(struct proxy_conn *c)
 {
 	struct proxy_pick pick;
-	int fd, one = 1;
+	int fd, rc, one = 1;
 
 	for (;;) {
 		if (proxy_pick(c->svc, (struct sockaddr *)&c->client_sa, c->tried, c->ntried,
-			       &pick) < 0) {
+			       c->group, &pick) < 0) {
 			proxy_conn_no_real(c);
 			return;
 		}
@@ -167,6 +222,10 @@ void proxy_conn_dial(struct proxy_conn *c)
 		c->tried[c->ntried++] = pick.stats->real_id;
 		c->state = PROXY_CONN_CONNECTING;
 		c->connect_deadline_ms = c->w->now_ms + c->cfg.connect_timeout_ms;
+		if (c->cfg.mode == PROXY_MODE_HTTP && proxy_conn_reuse(c)) {
+			proxy_conn_connected(c);
+			return;
+		}
 		fd = socket(pick.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
 			/* Out of descriptors is ours, not the real's: no retry elsewhere. */
@@ -175,19 +234,22 @@ void proxy_conn_dial(struct proxy_conn *c)
 			proxy_conn_no_real(c);
 			return;
 		}
-		c->rfd = fd;
 		if (c->cfg.mode == PROXY_MODE_HTTP)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(fd, (struct sockaddr *)&pick.sa, pick.salen) == 0) {
-			if (proxy_worker_watch(c->w, fd, &c->real_h, PROXY_CONN_EVENTS) == 0) {
-				proxy_conn_connected(c);
+		rc = connect(fd, (struct sockaddr *)&pick.sa, pick.salen);
+		if (rc == 0 || errno == EINPROGRESS) {
+			bool now = rc == 0;
+
+			if (proxy_conn_watch_real(c, fd) == 0) {
+				c->rfd = fd;
+				if (now)
+					proxy_conn_connected(c);
 				return;
 			}
-		} else if (errno == EINPROGRESS &&
-			   proxy_worker_watch(c->w, fd, &c->real_h, PROXY_CONN_EVENTS) == 0) {
-			return;
 		}
+		close(fd);
 		/* Refused at once (a local real), or unreachable: count it and go on. */
+		proxy_passive_fail(c->svc, c->real, &c->cfg, PROXY_FAIL_CONNECT, 0, c->w->now_ms);
 		atomic_fetch_add(&c->real->connect_failures, 1);
 		atomic_fetch_add(&c->svc->stats.connect_failures, 1);
 		if (c->ntried > c->cfg.retries || c->ntried >= PROXY_MAX_RETRIES + 1) {
@@ -223,17 +285,24 @@ static void proxy_conn_connected(struct proxy_conn *c)
 
 	atomic_fetch_sub(&c->real->connecting, 1);
 	atomic_fetch_add(&c->real->active, 1);
-	atomic_fetch_add(&c->real->total, 1);
+	if (!c->up_reused)
+		atomic_fetch_add(&c->real->total, 1); /* TCP connections made */
 	c->real_connected = true;
 	c->state = PROXY_CONN_FORWARDING;
 	c->last_active_ms = c->w->now_ms;
-	c->ntried = 0;
 	c->pp_len = c->pp_off = 0;
-	if (c->cfg.proxy_protocol != PROXY_PP_NONE) {
+	if (c->cfg.mode != PROXY_MODE_HTTP) {
+		c->ntried = 0;
+		/* A connect is all mode tcp knows of a real's health. */
+		proxy_passive_ok(c->svc, c->real);
+	}
+	/* (Connections with a PROXY header are never pooled: it names one client.) */
+	if (c->cfg.proxy_protocol != PROXY_PP_NONE && !c->up_reused) {
 		socklen_t len = sizeof(c->local_sa);
 
-		/* Only the PROXY header needs the address the client reached. */
-		if (getsockname(c->cfd, (struct sockaddr *)&c->local_sa, &len) < 0)
+		/* Only the PROXY header needs the address the client reached; once per client. */
+		if (!c->local_sa.ss_family &&
+		    getsockname(c->cfd, (struct sockaddr *)&c->local_sa, &len) < 0)
 			c->local_sa = c->svc->vip_sa;
 		n = proxy_pp_encode(c->cfg.proxy_protocol, (struct sockaddr *)&c->client_sa,
 				    (struct sockaddr *)&c->local_sa, c->pp, sizeof(c->pp));
@@ -247,10 +316,10 @@ static void proxy_conn_connected(struct proxy_conn *c)
 }
 
 /*
- * A connecting socket's event. An event may be stale (queued for an earlier
- * socket of this connection: a retry, or http's previous request), so then
- * "connected" needs getpeername() to agree; a tcp connection's first dial
- * has no earlier socket, and saves the call.
+ * A connecting socket's event. In mode tcp an event may be stale (queued for
+ * an earlier socket of this connection: a retry), so then "connected" needs
+ * getpeername() to agree; a first dial has no earlier socket, and mode
+ * http's sockets each have their own handle: they save the call.
  */
 static void proxy_conn_connect_event(struct proxy_conn *c)
 {
@@ -262,10 +331,10 @@ static void proxy_conn_connect_event(struct proxy_conn *c)
 	if (getsockopt(c->rfd, SOL_SOCKET, SO_ERROR, &soerr, &elen) < 0)
 		soerr = errno;
 	if (soerr) {
-		proxy_conn_dial_failed(c);
+		proxy_conn_dial_failed(c, PROXY_FAIL_CONNECT);
 		return;
 	}
-	if ((c->ntried > 1 || c->cfg.mode == PROXY_MODE_HTTP) &&
+	if (c->ntried > 1 && c->cfg.mode != PROXY_MODE_HTTP &&
 	    getpeername(c->rfd, (struct sockaddr *)&peer, &len) < 0)
 		return; /* still in progress */
 	proxy_conn_connected(c);
@@ -412,7 +481,18 @@ void proxy_conn_event(struct proxy_worker *w, struct proxy_handle *h, uint32_t e
 	struct proxy_conn *c = h->owner;
 	bool from_real = h->kind == PROXY_H_REAL;
 
-	(void)w;
+	if (h->kind == PROXY_H_UPSTREAM) {
+		struct proxy_upstream *up = h->owner;
+
+		if (up->dead)
+			return;
+		if (!up->conn) {
+			proxy_pool_idle_event(w, up);
+			return;
+		}
+		c = up->conn;
+		from_real = true;
+	}
 	if (c->dead)
 		return;
 	if (from_real && c->state == PROXY_CONN_CONNECTING) {
@@ -549,9 +629,11 @@ void proxy_conn_sweep(struct proxy_worker *w)
 	for (struct proxy_conn *c = w->conns; c; c = next) {
 		next = c->next;
 		if (c->state == PROXY_CONN_CONNECTING && now >= c->connect_deadline_ms)
-			proxy_conn_dial_failed(c);
+			proxy_conn_dial_failed(c, PROXY_FAIL_CONNECT_TIMEOUT);
 		else if (c->state != PROXY_CONN_CONNECTING &&
-			 now - c->last_active_ms >= c->cfg.idle_timeout_ms)
+			 now - c->last_active_ms >= c->cfg.idle_timeout_ms &&
+			 (c->cfg.mode != PROXY_MODE_HTTP || !proxy_http_timeout(c)))
 			proxy_conn_close(c);
 	}
+	proxy_pool_sweep(w);
 }

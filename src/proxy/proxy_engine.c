@@ -20,7 +20,6 @@
 #include "model.h"
 #include "proxy/proxy_internal.h"
 
-#define PROXY_MAX_WORKERS 64
 #define PROXY_LISTEN_BACKLOG 4096
 /* Per proxied connection: client and real sockets, and two pipes in mode tcp. */
 #define PROXY_FDS_PER_CONN 6
@@ -242,25 +241,26 @@ static int proxy_service_sync_reals(struct proxy_service *svc, const struct serv
 	return 0;
 }
 
-static struct proxy_snapshot *proxy_snapshot_build(struct proxy_service *svc,
-						   const struct service *s)
+/* One group: the reals of @s at @idx (@n of them) with scheduler @sched. */
+static struct proxy_snapshot *proxy_group_build(struct proxy_service *svc, const struct service *s,
+						const uint32_t *idx, size_t n, uint8_t sched)
 {
 	struct proxy_snapshot *snap = calloc(1, sizeof(*snap));
-	size_t n = s->nreals;
 
 	if (!snap)
 		return NULL;
 	snap->cfg = s->cfg.proxy;
-	snap->sched = s->cfg.sched;
+	snap->cfg.routes = NULL; /* never followed by a worker */
+	snap->sched = sched;
 	snap->sched_flags =
 	    (s->cfg.sched_port ? SCHED_F_PORT : 0) | (s->cfg.sched_fallback ? SCHED_F_FALLBACK : 0);
 	snap->sreals = calloc(n ? n : 1, sizeof(*snap->sreals));
 	snap->targets = calloc(n ? n : 1, sizeof(*snap->targets));
 	if (!snap->sreals || !snap->targets)
 		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		const struct real *r = &s->reals[i];
-		struct sched_real *sr = &snap->sreals[i];
+	for (size_t k = 0; k < n; k++) {
+		const struct real *r = &s->reals[idx[k]];
+		struct sched_real *sr = &snap->sreals[k];
 
 		sr->real_id = r->id;
 		sr->weight = real_weight(r);
@@ -269,11 +269,11 @@ static struct proxy_snapshot *proxy_snapshot_build(struct proxy_service *svc,
 		sr->last_weight = r->cfg.weight;
 		net_addr_to_xlb(&r->cfg.addr, &sr->addr);
 		sr->port = htons(r->cfg.port);
-		snap->targets[i].salen = net_addr_sockaddr(&r->cfg.addr, r->cfg.port,
-							   &snap->targets[i].sa);
-		snap->targets[i].stats = svc->reals[i];
-		proxy_real_stats_get(svc->reals[i]);
-		snap->n = i + 1;
+		snap->targets[k].salen = net_addr_sockaddr(&r->cfg.addr, r->cfg.port,
+							   &snap->targets[k].sa);
+		snap->targets[k].stats = svc->reals[idx[k]];
+		proxy_real_stats_get(svc->reals[idx[k]]);
+		snap->n = k + 1;
 	}
 	if (proxy_snapshot_build_table(snap))
 		goto fail;
@@ -281,6 +281,56 @@ static struct proxy_snapshot *proxy_snapshot_build(struct proxy_service *svc,
 fail:
 	proxy_snapshot_free(snap);
 	return NULL;
+}
+
+/*
+ * The service's snapshot: without routes, every real; with routes, the
+ * reals no route names (the default group), and a group per route.
+ */
+static struct proxy_snapshot *proxy_snapshot_build(struct proxy_service *svc,
+						   const struct service *s)
+{
+	const struct proxy_config *pc = &s->cfg.proxy;
+	uint32_t *idx = calloc(s->nreals ? s->nreals : 1, sizeof(*idx));
+	bool *named = calloc(s->nreals ? s->nreals : 1, sizeof(*named));
+	struct proxy_snapshot *snap = NULL;
+	size_t n = 0;
+
+	if (!idx || !named)
+		goto out;
+	for (uint32_t r = 0; r < pc->nroutes; r++)
+		for (size_t k = 0; k < pc->routes[r].nreals; k++)
+			if (pc->routes[r].reals[k] < s->nreals)
+				named[pc->routes[r].reals[k]] = true;
+	for (size_t i = 0; i < s->nreals; i++)
+		if (!named[i])
+			idx[n++] = (uint32_t)i;
+	snap = proxy_group_build(svc, s, idx, n, s->cfg.sched);
+	if (!snap || !pc->nroutes)
+		goto out;
+	snap->routes = calloc(pc->nroutes, sizeof(*snap->routes));
+	snap->groups = calloc(pc->nroutes, sizeof(*snap->groups));
+	if (!snap->routes || !snap->groups)
+		goto fail;
+	for (uint32_t r = 0; r < pc->nroutes; r++) {
+		const struct proxy_route *rt = &pc->routes[r];
+
+		snap->routes[r] = *rt;
+		snap->routes[r].reals = NULL;
+		snap->groups[r] = proxy_group_build(svc, s, rt->reals, rt->nreals,
+						    rt->sched >= 0 ? (uint8_t)rt->sched : s->cfg.sched);
+		if (!snap->groups[r])
+			goto fail;
+		snap->ngroups = r + 1;
+	}
+	goto out;
+fail:
+	proxy_snapshot_free(snap);
+	snap = NULL;
+out:
+	free(idx);
+	free(named);
+	return snap;
 }
 
 /* Builds outside the lock, swaps inside it: a pick sees the old or the new one whole. */
@@ -440,6 +490,50 @@ static json_object *proxy_u64(atomic_uint_fast64_t *v)
 	return json_object_new_uint64((uint64_t)atomic_load(v));
 }
 
+/* routes: each with its match, its reals and the requests it took; then the default's. */
+static void proxy_json_routes(json_object *p, struct proxy_service *svc, const struct service *s)
+{
+	const struct proxy_config *pc = &s->cfg.proxy;
+	json_object *list;
+	char ip[NET_ADDR_STRLEN];
+
+	if (!pc->nroutes)
+		return;
+	list = json_object_new_array();
+	for (uint32_t i = 0; i < pc->nroutes; i++) {
+		const struct proxy_route *r = &pc->routes[i];
+		json_object *o = json_object_new_object(), *reals = json_object_new_array();
+		char host[PROXY_ROUTE_TEXT_MAX + 2];
+
+		snprintf(host, sizeof(host), "%s%s", r->host_suffix ? "*" : "", r->host);
+		if (r->host[0])
+			json_object_object_add(o, "host", json_object_new_string(host));
+		if (r->path[0])
+			json_object_object_add(o, "path", json_object_new_string(r->path));
+		json_object_object_add(o, "scheduler",
+				       json_object_new_string(sched_get_any(r->sched >= 0 ? (enum sched_id)r->sched : (enum sched_id)s->cfg.sched)->name));
+		for (size_t k = 0; k < r->nreals && r->reals[k] < s->nreals; k++) {
+			const struct real *rl = &s->reals[r->reals[k]];
+			char ep[NET_ADDR_STRLEN + 8];
+
+			snprintf(ep, sizeof(ep), rl->cfg.addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+				 net_addr_str(&rl->cfg.addr, ip, sizeof(ip)), rl->cfg.port);
+			json_object_array_add(reals, json_object_new_string(ep));
+		}
+		json_object_object_add(o, "reals", reals);
+		if (svc && i + 1 <= PROXY_ROUTES_MAX)
+			json_object_object_add(o, "requests",
+					       proxy_u64(&svc->stats.route_requests[i + 1]));
+		json_object_array_add(list, o);
+	}
+	json_object_object_add(p, "routes", list);
+	if (svc) {
+		json_object_object_add(p, "default_requests",
+				       proxy_u64(&svc->stats.route_requests[0]));
+		json_object_object_add(p, "no_route", proxy_u64(&svc->stats.no_route));
+	}
+}
+
 void proxy_json_service(json_object *o, const struct proxy_engine *e, const struct service *s)
 {
 	struct proxy_service *svc = e ? proxy_engine_find(e, s) : NULL;
@@ -454,6 +548,35 @@ void proxy_json_service(json_object *o, const struct proxy_engine *e, const stru
 			       json_object_new_uint64(pc->connect_timeout_ms));
 	json_object_object_add(p, "idle_timeout_ms", json_object_new_uint64(pc->idle_timeout_ms));
 	json_object_object_add(p, "retries", json_object_new_uint64(pc->retries));
+	if (pc->mode == PROXY_MODE_HTTP) {
+		json_object *pool = json_object_new_object();
+
+		json_object_object_add(pool, "per_real", json_object_new_uint64(pc->pool_per_real));
+		json_object_object_add(pool, "max", json_object_new_uint64(pc->pool_max));
+		json_object_object_add(pool, "idle_timeout_ms",
+				       json_object_new_uint64(pc->pool_idle_ms));
+		if (svc) {
+			json_object_object_add(pool, "idle", proxy_u64(&svc->stats.pool_idle));
+			json_object_object_add(pool, "reused", proxy_u64(&svc->stats.pool_reused));
+			json_object_object_add(pool, "closed_by_real",
+					       proxy_u64(&svc->stats.pool_stale));
+		}
+		json_object_object_add(p, "pool", pool);
+		json_object_object_add(p, "max_header_size",
+				       json_object_new_uint64(pc->max_header_size));
+		proxy_json_routes(p, svc, s);
+	}
+	{
+		json_object *ph = json_object_new_object();
+
+		json_object_object_add(ph, "failures", json_object_new_uint64(pc->passive_failures));
+		json_object_object_add(ph, "backoff_ms",
+				       json_object_new_uint64(pc->passive_backoff_ms));
+		json_object_object_add(ph, "status_5xx", json_object_new_boolean(pc->passive_5xx));
+		if (svc)
+			json_object_object_add(ph, "outs", proxy_u64(&svc->stats.passive_outs));
+		json_object_object_add(p, "passive_health", ph);
+	}
 	json_object_object_add(p, "listening", json_object_new_boolean(svc != NULL));
 	if (svc) {
 		struct proxy_service_stats *ss = &svc->stats;
@@ -480,6 +603,43 @@ void proxy_json_service(json_object *o, const struct proxy_engine *e, const stru
 	json_object_object_add(o, "proxy", p);
 }
 
+/*
+ * Passive health of a real: its counters, and while it is out, why, as the
+ * real's "problem" (xlbctl list shows it after the state).
+ */
+static void proxy_json_passive(json_object *o, json_object *p, struct proxy_real_stats *rs)
+{
+	uint64_t now = proxy_now_ms(), until = (uint64_t)atomic_load(&rs->out_until_ms);
+	int why = atomic_load(&rs->last_failure);
+	json_object *ph = json_object_new_object(), *prev;
+	char last[48], text[256];
+
+	if (why == PROXY_FAIL_STATUS)
+		snprintf(last, sizeof(last), "status %d", atomic_load(&rs->last_status));
+	else
+		snprintf(last, sizeof(last), "%s", proxy_failure_name((enum proxy_failure)why));
+	json_object_object_add(ph, "out", json_object_new_boolean(until > now));
+	json_object_object_add(ph, "out_for_ms", json_object_new_uint64(until > now ? until - now : 0));
+	json_object_object_add(ph, "failures_in_row",
+			       json_object_new_uint64(atomic_load(&rs->fails_in_row)));
+	json_object_object_add(ph, "failures", proxy_u64(&rs->passive_failures));
+	json_object_object_add(ph, "outs", proxy_u64(&rs->passive_outs));
+	if (why != PROXY_FAIL_NONE)
+		json_object_object_add(ph, "last_failure", json_object_new_string(last));
+	json_object_object_add(p, "passive_health", ph);
+	if (until <= now)
+		return;
+	if (json_object_object_get_ex(o, "problem", &prev))
+		snprintf(text, sizeof(text), "%s; passive health: out for %.1fs, %u failures in a row, last: %s",
+			 json_object_get_string(prev), (double)(until - now) / 1000.0,
+			 (unsigned)atomic_load(&rs->fails_in_row), last);
+	else
+		snprintf(text, sizeof(text), "passive health: out for %.1fs, %u failures in a row, last: %s",
+			 (double)(until - now) / 1000.0, (unsigned)atomic_load(&rs->fails_in_row),
+			 last);
+	json_object_object_add(o, "problem", json_object_new_string(text));
+}
+
 void proxy_json_real(json_object *o, const struct proxy_engine *e, const struct service *s,
 		     const struct real *r)
 {
@@ -497,6 +657,12 @@ void proxy_json_real(json_object *o, const struct proxy_engine *e, const struct 
 	json_object_object_add(p, "bytes_out", proxy_u64(&rs->bytes_to_client));
 	json_object_object_add(p, "connect_failures", proxy_u64(&rs->connect_failures));
 	json_object_object_add(p, "retries", proxy_u64(&rs->retries));
+	if (s->cfg.proxy.mode == PROXY_MODE_HTTP) {
+		json_object_object_add(p, "requests", proxy_u64(&rs->requests));
+		json_object_object_add(p, "reused", proxy_u64(&rs->reused));
+		json_object_object_add(p, "idle", proxy_u64(&rs->idle_count));
+	}
+	proxy_json_passive(o, p, rs);
 	json_object_object_add(o, "proxy", p);
 	json_object_object_add(o, "active_conns", proxy_u64(&rs->active));
 	json_object_object_add(o, "inactive_conns", proxy_u64(&rs->connecting));

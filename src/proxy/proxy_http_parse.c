@@ -138,9 +138,16 @@ static int proxy_http_fields(const char *buf, size_t len, size_t off, struct pro
 		} else if (proxy_http_name_is(line, name_len, "transfer-encoding")) {
 			h->has_te = true;
 			h->chunked = proxy_http_last_is_chunked(v, vlen);
+		} else if (proxy_http_name_is(line, name_len, "host")) {
+			if (h->has_host)
+				return PROXY_HTTP_BAD; /* two hosts: which one would the real take? */
+			h->has_host = true;
+			h->host_off = (size_t)(v - buf);
+			h->host_len = vlen;
 		} else if (proxy_http_name_is(line, name_len, "connection")) {
 			conn_close |= proxy_http_has_token(v, vlen, "close");
 			conn_keep |= proxy_http_has_token(v, vlen, "keep-alive");
+			h->upgrade |= proxy_http_has_token(v, vlen, "upgrade");
 		}
 	}
 	if (h->has_te && h->has_length)
@@ -148,6 +155,94 @@ static int proxy_http_fields(const char *buf, size_t len, size_t off, struct pro
 	h->head_len = off;
 	h->keep_alive = h->minor >= 1 ? !conn_close : conn_keep && !conn_close;
 	return PROXY_HTTP_DONE;
+}
+
+static bool proxy_http_method_idempotent(const char *m, size_t len)
+{
+	static const char *const methods[] = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"};
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strlen(methods[i]) == len && memcmp(m, methods[i], len) == 0)
+			return true;
+	return false;
+}
+
+/* A field's name and value (trimmed) in the line at @line of @text bytes. */
+static size_t proxy_http_field(const char *line, size_t text, const char **v, size_t *vlen)
+{
+	const char *colon = memchr(line, ':', text);
+	size_t name_len = colon ? (size_t)(colon - line) : text;
+
+	*v = colon ? colon + 1 : line + text;
+	*vlen = (size_t)(line + text - *v);
+	while (*vlen && (**v == ' ' || **v == '\t')) {
+		(*v)++;
+		(*vlen)--;
+	}
+	while (*vlen && ((*v)[*vlen - 1] == ' ' || (*v)[*vlen - 1] == '\t'))
+		(*vlen)--;
+	return name_len;
+}
+
+#define PROXY_HTTP_CONN_FIELDS_MAX 8
+
+ssize_t proxy_http_copy_fields(const char *buf, const struct proxy_http_head *h, char *out,
+			       size_t size)
+{
+	const char *conn[PROXY_HTTP_CONN_FIELDS_MAX];
+	size_t conn_len[PROXY_HTTP_CONN_FIELDS_MAX], nconn = 0, off, o = 0;
+
+	/* First the Connection fields: the names they list may come before them. */
+	for (off = h->line_len; off < h->head_len;) {
+		size_t text, n = proxy_http_line(buf + off, h->head_len - off, &text), vlen;
+		const char *v;
+
+		if (!n || !text)
+			break;
+		if (proxy_http_name_is(buf + off, proxy_http_field(buf + off, text, &v, &vlen),
+				       "connection")) {
+			if (nconn == PROXY_HTTP_CONN_FIELDS_MAX)
+				return -1; /* more than any client sends: not worth guessing */
+			conn[nconn] = v;
+			conn_len[nconn++] = vlen;
+		}
+		off += n;
+	}
+	for (off = h->line_len; off < h->head_len;) {
+		size_t text, n = proxy_http_line(buf + off, h->head_len - off, &text), vlen, name_len;
+		const char *line = buf + off, *v;
+		bool drop = false;
+		char name[64];
+
+		if (!n || !text)
+			break;
+		off += n;
+		name_len = proxy_http_field(line, text, &v, &vlen);
+		if (proxy_http_name_is(line, name_len, "connection") ||
+		    proxy_http_name_is(line, name_len, "keep-alive") ||
+		    proxy_http_name_is(line, name_len, "proxy-connection"))
+			continue;
+		/*
+		 * The framing stays whatever Connection says: dropping it would
+		 * make the real read the body we pass on differently (smuggling).
+		 */
+		if (nconn && name_len < sizeof(name) &&
+		    !proxy_http_name_is(line, name_len, "transfer-encoding") &&
+		    !proxy_http_name_is(line, name_len, "content-length") &&
+		    !proxy_http_name_is(line, name_len, "host")) {
+			memcpy(name, line, name_len);
+			name[name_len] = '\0';
+			for (size_t k = 0; k < nconn && !drop; k++)
+				drop = proxy_http_has_token(conn[k], conn_len[k], name);
+		}
+		if (drop)
+			continue;
+		if (size - o < n)
+			return -1;
+		memcpy(out + o, line, n);
+		o += n;
+	}
+	return (ssize_t)o;
 }
 
 int proxy_http_parse_request(const char *buf, size_t len, struct proxy_http_head *h)
@@ -168,10 +263,13 @@ int proxy_http_parse_request(const char *buf, size_t len, struct proxy_http_head
 	sp2 = memchr(sp1 + 1, ' ', (size_t)(buf + text - sp1 - 1));
 	if (!sp2 || sp2 == sp1 + 1)
 		return PROXY_HTTP_BAD;
+	h->target_off = (size_t)(sp1 + 1 - buf);
+	h->target_len = (size_t)(sp2 - sp1 - 1);
 	h->minor = proxy_http_version(sp2 + 1, (size_t)(buf + text - sp2 - 1));
 	if (h->minor < 0)
 		return PROXY_HTTP_BAD;
 	h->is_head = sp1 - buf == 4 && memcmp(buf, "HEAD", 4) == 0;
+	h->idempotent = proxy_http_method_idempotent(buf, (size_t)(sp1 - buf));
 	h->line_len = n;
 	ret = proxy_http_fields(buf, len, n, h);
 	/* A request's transfer coding must end in chunked, or its length is unknowable. */

@@ -39,6 +39,11 @@ struct proxy_http_head {
 	bool has_length;
 	uint64_t content_length;
 	bool is_head; /* request: method HEAD, so its response has no body */
+	bool idempotent; /* request: GET, HEAD, OPTIONS, TRACE, PUT or DELETE (RFC 9110 9.2.2) */
+	bool upgrade;	 /* Connection names "upgrade" */
+	bool has_host;	 /* request: a Host field (the first one), at host_off */
+	size_t host_off, host_len;
+	size_t target_off, target_len; /* request: the request target */
 	int status;   /* response */
 };
 
@@ -54,6 +59,16 @@ int proxy_http_parse_response(const char *buf, size_t len, bool request_was_head
 enum proxy_http_body_kind proxy_http_request_body(const struct proxy_http_head *h);
 enum proxy_http_body_kind proxy_http_response_body(const struct proxy_http_head *h,
 						   bool request_was_head);
+
+/*
+ * Copies the header fields of the head at @buf (parsed into @h: after its
+ * first line, without the empty line that ends it) to @out, leaving out the
+ * hop-by-hop ones (RFC 9110 7.6.1): Connection, Keep-Alive,
+ * Proxy-Connection and every field that Connection names. The bytes
+ * written, or -1 if they do not fit in @size.
+ */
+ssize_t proxy_http_copy_fields(const char *buf, const struct proxy_http_head *h, char *out,
+			       size_t size);
 
 struct proxy_http_body {
 	enum proxy_http_body_kind kind;

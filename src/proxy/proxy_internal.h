@@ -24,6 +24,22 @@
 #include "proxy/proxy_config.h"
 #include "sched/sched.h"
 
+#define PROXY_MAX_WORKERS 64
+
+struct proxy_upstream;
+
+/* Why passive health counted a failure against a real (shown in xlbctl). */
+enum proxy_failure {
+	PROXY_FAIL_NONE = 0,
+	PROXY_FAIL_CONNECT,	    /* refused or unreachable */
+	PROXY_FAIL_CONNECT_TIMEOUT,
+	PROXY_FAIL_RESET,	    /* reset, or closed before its response was whole */
+	PROXY_FAIL_BAD_RESPONSE,    /* not HTTP, or framing we cannot follow */
+	PROXY_FAIL_TIMEOUT,	    /* no response within idle_timeout */
+	PROXY_FAIL_STATUS,	    /* a 5xx response */
+	PROXY_FAIL__COUNT,
+};
+
 /* Counters of one real of one service; connections hold a reference. */
 struct proxy_real_stats {
 	atomic_int refs;
@@ -37,6 +53,24 @@ struct proxy_real_stats {
 	atomic_uint_fast64_t bytes_to_client;
 	atomic_uint_fast64_t connect_failures; /* refused, unreachable or timed out */
 	atomic_uint_fast64_t retries; /* connects moved to another real after failing here */
+	/*
+	 * mode http's pool: idle keep-alive connections to this real, one list
+	 * per worker, with its length (the per_real bound is per worker, so one
+	 * worker's pool never starves another's); a worker touches only its own
+	 * (no lock). The count is of all workers, for xlbctl.
+	 */
+	struct proxy_upstream *idle[PROXY_MAX_WORKERS];
+	uint32_t nidle[PROXY_MAX_WORKERS];
+	atomic_uint_fast64_t idle_count;
+	atomic_uint_fast64_t requests; /* mode http: requests sent to this real */
+	atomic_uint_fast64_t reused;   /* ... of them on a pooled connection */
+	/* Passive health: failures in a row take the real out of the picks until out_until_ms. */
+	atomic_uint fails_in_row;
+	atomic_uint_fast64_t out_until_ms;
+	atomic_uint_fast64_t passive_failures; /* failures counted, all time */
+	atomic_uint_fast64_t passive_outs;     /* times taken out */
+	atomic_int last_failure;	       /* enum proxy_failure */
+	atomic_int last_status;		       /* with PROXY_FAIL_STATUS */
 };
 
 struct proxy_service_stats {
@@ -49,6 +83,12 @@ struct proxy_service_stats {
 	atomic_uint_fast64_t retries;
 	atomic_uint_fast64_t no_real;  /* given up: no real left to try */
 	atomic_uint_fast64_t requests; /* mode http */
+	atomic_uint_fast64_t pool_idle;	 /* idle pooled connections now, all reals */
+	atomic_uint_fast64_t pool_reused; /* requests sent on a pooled connection */
+	atomic_uint_fast64_t pool_stale;  /* pooled connections the real had closed */
+	atomic_uint_fast64_t passive_outs;
+	atomic_uint_fast64_t route_requests[PROXY_ROUTES_MAX + 1]; /* [0]: the default group */
+	atomic_uint_fast64_t no_route; /* 404: no route matched, no default reals */
 };
 
 /* One real as workers dial it. */
@@ -72,6 +112,14 @@ struct proxy_snapshot {
 	struct proxy_target *targets; /* same order */
 	uint32_t *table;	      /* rr/wrr: the ring; sh/dh/mh: the lookup table */
 	size_t table_len;
+	/*
+	 * mode http's routes: copies of the config's (without their reals), and
+	 * per route a group built like this one from its reals and scheduler.
+	 * This one then holds the reals no route names: the default group.
+	 */
+	struct proxy_route *routes;
+	struct proxy_snapshot **groups;
+	size_t ngroups;
 };
 
 struct proxy_service {
@@ -85,6 +133,7 @@ struct proxy_service {
 	pthread_mutex_t lock; /* snap, cursor, rand, loc */
 	struct proxy_snapshot *snap;
 	uint64_t cursor;
+	uint64_t route_cursor[PROXY_ROUTES_MAX];
 	struct sched_rand rand;
 	struct sched_loc_cache loc;
 	bool loc_ready;
@@ -125,7 +174,14 @@ struct proxy_pick {
  * take it.
  */
 int proxy_pick(struct proxy_service *svc, const struct sockaddr *client, const uint32_t *tried,
-	       size_t ntried, struct proxy_pick *out);
+	       size_t ntried, size_t group, struct proxy_pick *out);
+/*
+ * mode http: the group of reals for a request (0: the default, else its
+ * route's index + 1), or -ENOENT when no route matches and no real is left
+ * for the default.
+ */
+int proxy_route_select(struct proxy_service *svc, const char *host, size_t hlen,
+		       const char *target, size_t tlen);
 /* The service's settings now (under the lock). */
 void proxy_service_config(struct proxy_service *svc, struct proxy_config *out);
 void proxy_snapshot_free(struct proxy_snapshot *snap);
@@ -133,6 +189,16 @@ void proxy_snapshot_free(struct proxy_snapshot *snap);
 int proxy_snapshot_build_table(struct proxy_snapshot *snap);
 /* lblc/lblcr: the per-destination cache, once per service. 0 or negative errno. */
 int proxy_service_loc_init(struct proxy_service *svc);
+
+/* ---- passive health (proxy_sched.c) ---- */
+
+/* A failure of @rs: after cfg->passive_failures in a row it leaves the picks for a while. */
+void proxy_passive_fail(struct proxy_service *svc, struct proxy_real_stats *rs,
+			const struct proxy_config *cfg, enum proxy_failure why, int status,
+			uint64_t now_ms);
+/* A success of @rs: the count starts again (and an out real is back). */
+void proxy_passive_ok(struct proxy_service *svc, struct proxy_real_stats *rs);
+const char *proxy_failure_name(enum proxy_failure why);
 
 /* ---- workers (proxy_worker.c) ---- */
 
@@ -142,6 +208,7 @@ enum proxy_handle_kind {
 	PROXY_H_TIMER,
 	PROXY_H_CLIENT,
 	PROXY_H_REAL,
+	PROXY_H_UPSTREAM, /* mode http: a connection to a real, in use or idle in the pool */
 };
 
 /* What an epoll event points at. */
@@ -185,6 +252,8 @@ struct proxy_worker {
 	struct proxy_listener *listeners;
 	struct proxy_conn *conns; /* every open connection, for the timeout sweep */
 	struct proxy_conn *dead;  /* closed during this batch of events; freed after it */
+	struct proxy_upstream *idle_ups; /* mode http's pool: every idle connection, newest first */
+	struct proxy_upstream *dead_ups; /* closed during this batch; freed after it */
 	uint64_t now_ms;	  /* cached per batch */
 	size_t nconns;
 	/*

@@ -7,10 +7,12 @@
  * request), and rr's cursor, twos's PRNG and lblc's cache need one writer.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "proxy/proxy_internal.h"
 
 /* Reals kept on the stack for a pick; larger services allocate. */
@@ -22,6 +24,10 @@ void proxy_snapshot_free(struct proxy_snapshot *snap)
 {
 	if (!snap)
 		return;
+	for (size_t i = 0; i < snap->ngroups; i++)
+		proxy_snapshot_free(snap->groups[i]);
+	free(snap->groups);
+	free(snap->routes);
 	for (size_t i = 0; i < snap->n; i++)
 		proxy_real_stats_put(snap->targets[i].stats);
 	free(snap->sreals);
@@ -91,7 +97,8 @@ static bool proxy_tried(const uint32_t *tried, size_t ntried, uint32_t id)
 /* The scheduler's pick, or -ENOENT; a retry never lands on a real already tried. */
 static int proxy_pick_index(struct proxy_service *svc, struct proxy_snapshot *snap,
 			    struct sched_real *sreals, const struct sched_flow *flow,
-			    const uint32_t *tried, size_t ntried)
+			    const uint32_t *tried, size_t ntried, bool passive_out, uint64_t now_ms,
+			    uint64_t *cursor)
 {
 	const struct sched_ops *ops = sched_get_any(snap->sched);
 	struct sched_ctx ctx = {
@@ -99,18 +106,21 @@ static int proxy_pick_index(struct proxy_service *svc, struct proxy_snapshot *sn
 	    .flags = snap->sched_flags,
 	    .table = snap->table,
 	    .table_len = snap->table_len,
-	    .cursor = &svc->cursor,
+	    .cursor = cursor,
 	    .rand = &svc->rand,
 	    .cache = svc->loc_ready ? &svc->loc : NULL,
-	    .now_ms = proxy_now_ms(),
+	    .now_ms = now_ms,
 	};
 	int i = -ENOENT;
 
 	if (ops->cls == SCHED_CLASS_RING) {
-		/* The ring holds only usable reals; walk on past the ones tried. */
+		/*
+		 * The ring holds only usable reals; walk on past the ones tried or
+		 * out by passive health (both unusable here).
+		 */
 		for (size_t k = 0; k < snap->table_len; k++) {
 			i = ops->pick(sreals, snap->n, &ctx);
-			if (i < 0 || !proxy_tried(tried, ntried, sreals[i].real_id))
+			if (i < 0 || sreals[i].usable)
 				break;
 			i = -ENOENT;
 		}
@@ -121,25 +131,49 @@ static int proxy_pick_index(struct proxy_service *svc, struct proxy_snapshot *sn
 		return i;
 	/*
 	 * A hash table's bucket may point at a real that failed (or is down
-	 * without fallback): for a retry, take the least loaded of the rest.
+	 * without fallback, or out by passive health): for a retry, take the
+	 * least loaded of the rest.
 	 */
-	if (ntried)
+	if (ntried || passive_out)
 		return sched_wlc_least(sreals, snap->n, false);
 	return i >= 0 ? -ENOENT : i;
 }
 
-int proxy_pick(struct proxy_service *svc, const struct sockaddr *client, const uint32_t *tried,
-	       size_t ntried, struct proxy_pick *out)
+int proxy_route_select(struct proxy_service *svc, const char *host, size_t hlen,
+		       const char *target, size_t tlen)
 {
+	struct proxy_snapshot *snap;
+	int k;
+
+	pthread_mutex_lock(&svc->lock);
+	snap = svc->snap;
+	k = snap->ngroups ? proxy_route_find(snap->routes, snap->ngroups, host, hlen, target, tlen)
+			  : -1;
+	k = k >= 0 ? k + 1 : snap->n ? 0 : -ENOENT;
+	pthread_mutex_unlock(&svc->lock);
+	return k;
+}
+
+int proxy_pick(struct proxy_service *svc, const struct sockaddr *client, const uint32_t *tried,
+	       size_t ntried, size_t group, struct proxy_pick *out)
+{
+	uint64_t *cursor = &svc->cursor;
 	struct sched_real stack_reals[PROXY_PICK_STACK_REALS], *sreals = stack_reals;
 	struct proxy_snapshot *snap;
 	struct sched_flow flow;
+	uint64_t now = proxy_now_ms();
+	size_t nusable = 0, nout = 0;
 	int i, err = 0;
 
 	proxy_sched_flow(svc, client, &flow);
 	pthread_mutex_lock(&svc->lock);
 	snap = svc->snap;
 	out->cfg = snap->cfg;
+	/* A reload may have taken the route away: its requests go to the default group. */
+	if (group && group <= snap->ngroups && group <= PROXY_ROUTES_MAX) {
+		cursor = &svc->route_cursor[group - 1];
+		snap = snap->groups[group - 1];
+	}
 	if (!snap->n) {
 		err = -ENOENT;
 		goto out;
@@ -157,10 +191,22 @@ int proxy_pick(struct proxy_service *svc, const struct sockaddr *client, const u
 		sreals[k] = snap->sreals[k];
 		sreals[k].active = (uint32_t)atomic_load(&rs->active);
 		sreals[k].inactive = (uint32_t)atomic_load(&rs->connecting);
-		if (proxy_tried(tried, ntried, sreals[k].real_id))
+		if (proxy_tried(tried, ntried, sreals[k].real_id)) {
 			sreals[k].usable = false;
+		} else if (sreals[k].usable) {
+			if (atomic_load(&rs->out_until_ms) > now)
+				nout++;
+			else
+				nusable++;
+		}
 	}
-	i = proxy_pick_index(svc, snap, sreals, &flow, tried, ntried);
+	/* Passive health takes reals out only while others can serve: never all of them. */
+	if (nout && nusable)
+		for (size_t k = 0; k < snap->n; k++)
+			if (sreals[k].usable &&
+			    atomic_load(&snap->targets[k].stats->out_until_ms) > now)
+				sreals[k].usable = false;
+	i = proxy_pick_index(svc, snap, sreals, &flow, tried, ntried, nout && nusable, now, cursor);
 	if (i < 0) {
 		err = i;
 		goto out;
@@ -184,4 +230,74 @@ int proxy_service_loc_init(struct proxy_service *svc)
 
 	svc->loc_ready = err == 0;
 	return err;
+}
+
+/* ---- passive health ---- */
+
+static const char *const proxy_failure_names[PROXY_FAIL__COUNT] = {
+    [PROXY_FAIL_NONE] = "none",
+    [PROXY_FAIL_CONNECT] = "connect failed",
+    [PROXY_FAIL_CONNECT_TIMEOUT] = "connect timed out",
+    [PROXY_FAIL_RESET] = "reset or closed early",
+    [PROXY_FAIL_BAD_RESPONSE] = "bad response",
+    [PROXY_FAIL_TIMEOUT] = "response timed out",
+    [PROXY_FAIL_STATUS] = "status 5xx",
+};
+
+const char *proxy_failure_name(enum proxy_failure why)
+{
+	return (unsigned)why < PROXY_FAIL__COUNT ? proxy_failure_names[why] : "unknown";
+}
+
+static const char *proxy_real_str(const struct proxy_real_stats *rs, char *buf, size_t size)
+{
+	char ip[NET_ADDR_STRLEN];
+
+	net_addr_str(&rs->addr, ip, sizeof(ip));
+	snprintf(buf, size, rs->addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, rs->port);
+	return buf;
+}
+
+void proxy_passive_fail(struct proxy_service *svc, struct proxy_real_stats *rs,
+			const struct proxy_config *cfg, enum proxy_failure why, int status,
+			uint64_t now_ms)
+{
+	unsigned fails;
+	uint64_t prev;
+	char ep[NET_ADDR_STRLEN + 8];
+
+	atomic_fetch_add(&rs->passive_failures, 1);
+	atomic_store(&rs->last_failure, (int)why);
+	atomic_store(&rs->last_status, status);
+	fails = atomic_fetch_add(&rs->fails_in_row, 1) + 1;
+	if (!cfg->passive_failures || fails < cfg->passive_failures)
+		return;
+	/* Out (again: a real back from its back-off gets one try before it is out again). */
+	prev = atomic_exchange(&rs->out_until_ms, now_ms + cfg->passive_backoff_ms);
+	if (prev > now_ms)
+		return;
+	atomic_fetch_add(&rs->passive_outs, 1);
+	atomic_fetch_add(&svc->stats.passive_outs, 1);
+	if (why == PROXY_FAIL_STATUS)
+		log_warn("service %s: real %s out of the proxy's picks for %ums: %u failures in a "
+			 "row, the last: status %d",
+			 svc->name, proxy_real_str(rs, ep, sizeof(ep)), cfg->passive_backoff_ms,
+			 fails, status);
+	else
+		log_warn("service %s: real %s out of the proxy's picks for %ums: %u failures in a "
+			 "row, the last: %s",
+			 svc->name, proxy_real_str(rs, ep, sizeof(ep)), cfg->passive_backoff_ms,
+			 fails, proxy_failure_name(why));
+}
+
+void proxy_passive_ok(struct proxy_service *svc, struct proxy_real_stats *rs)
+{
+	char ep[NET_ADDR_STRLEN + 8];
+
+	if (!atomic_load(&rs->fails_in_row))
+		return; /* the common case: one load */
+	atomic_store(&rs->fails_in_row, 0);
+	if (atomic_exchange(&rs->out_until_ms, 0))
+		log_info("service %s: real %s answers again; back in the proxy's picks", svc->name,
+			 proxy_real_str(rs, ep, sizeof(ep)));
 }

@@ -59,7 +59,8 @@ write_config() {
 		echo "control_socket: $LABTMP/xlb.sock"
 		echo "bpf_pin_dir: $LAB_BPFFS/xlb"
 		echo "services:"
-		svc web 80 80 "connect_timeout: 1s" "retries: 2"
+		# No passive health here: the retry check below counts every connect to a stopped real.
+		svc web 80 80 "connect_timeout: 1s" "retries: 2" "passive_health: {failures: 0}"
 		svc pp 81 8081 "proxy_protocol: v2"
 		[ "${2:-}" != with_limit ] || svc limited 82 80 "max_connections: 5"
 		svc web_http 83 8082 "mode: http"

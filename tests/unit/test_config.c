@@ -404,7 +404,7 @@ struct bad_case {
 };
 
 #define SCHEDS "rr, wrr, lc, wlc, sed, nq, sh, dh, mh, lblc, lblcr, fo, ovf, twos"
-#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum, midstream, slow_start, scheduler_flags, mode, max_connections, connect_timeout, idle_timeout, retries, proxy_protocol"
+#define SVC_KEYS "name, vip, port, protocol, method, scheduler, persistence, reals, dscp, gue_port, local_addresses, health, sorry, quorum, midstream, slow_start, scheduler_flags, mode, max_connections, connect_timeout, idle_timeout, retries, proxy_protocol, pool, passive_health, forward_headers, max_header_size, routes"
 #define NO_DUR "(expected a duration with a unit: ms, s, m, h)"
 #define NO_ADDR "(expected an IPv4 or IPv6 address)"
 #define NO_PORT "(expected an integer 1..65535)"

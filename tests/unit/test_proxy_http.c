@@ -196,12 +196,70 @@ static void test_bodies(void **state)
 	assert_true(done);
 }
 
+/* Hop-by-hop fields go, whatever their case, and so do the ones Connection names. */
+static void test_copy_fields(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\nconnection: X-Secret, close\r\n"
+				  "Keep-Alive: timeout=5\r\nX-Secret: 1\r\nAccept: */*\r\n"
+				  "Proxy-Connection: keep-alive\r\nX-Secretive: 2\r\n\r\n";
+	static const char te[] = "POST / HTTP/1.1\r\nHost: x\r\nConnection: transfer-encoding, "
+				 "host, content-length\r\nTransfer-Encoding: chunked\r\n\r\n";
+	static const char up[] = "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+	static const char lf[] = "HTTP/1.1 200 OK\nConnection: keep-alive\nContent-Length: 3\n\n";
+	struct proxy_http_head h;
+	char out[256];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(proxy_http_parse_request(req, strlen(req), &h), PROXY_HTTP_DONE);
+	assert_true(h.idempotent);
+	assert_false(h.keep_alive);
+	n = proxy_http_copy_fields(req, &h, out, sizeof(out));
+	assert_int_equal(n, strlen("Host: x\r\nAccept: */*\r\nX-Secretive: 2\r\n"));
+	assert_memory_equal(out, "Host: x\r\nAccept: */*\r\nX-Secretive: 2\r\n", (size_t)n);
+	/* Too small: nothing half written is used. */
+	assert_int_equal(proxy_http_copy_fields(req, &h, out, 10), -1);
+	/* The framing and the Host stay, whatever Connection says (no smuggling through it). */
+	assert_int_equal(proxy_http_parse_request(te, strlen(te), &h), PROXY_HTTP_DONE);
+	assert_false(h.idempotent);
+	n = proxy_http_copy_fields(te, &h, out, sizeof(out));
+	assert_int_equal(n, strlen("Host: x\r\nTransfer-Encoding: chunked\r\n"));
+	assert_memory_equal(out, "Host: x\r\nTransfer-Encoding: chunked\r\n", (size_t)n);
+	assert_int_equal(proxy_http_parse_request(up, strlen(up), &h), PROXY_HTTP_DONE);
+	assert_true(h.upgrade);
+	/* Responses too; a bare LF head. */
+	assert_int_equal(proxy_http_parse_response(lf, strlen(lf), false, &h), PROXY_HTTP_DONE);
+	n = proxy_http_copy_fields(lf, &h, out, sizeof(out));
+	assert_int_equal(n, strlen("Content-Length: 3\n"));
+}
+
+static void test_idempotent(void **state)
+{
+	static const char *const yes[] = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"};
+	static const char *const no[] = {"POST", "PATCH", "CONNECT", "get", "GETS"};
+	struct proxy_http_head h;
+	char req[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		snprintf(req, sizeof(req), "%s / HTTP/1.1\r\n\r\n", yes[i]);
+		assert_int_equal(proxy_http_parse_request(req, strlen(req), &h), PROXY_HTTP_DONE);
+		assert_true(h.idempotent);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		snprintf(req, sizeof(req), "%s / HTTP/1.1\r\n\r\n", no[i]);
+		assert_int_equal(proxy_http_parse_request(req, strlen(req), &h), PROXY_HTTP_DONE);
+		assert_false(h.idempotent);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_request_get),	   cmocka_unit_test(test_request_keep_alive),
 	    cmocka_unit_test(test_request_bodies), cmocka_unit_test(test_request_bad),
 	    cmocka_unit_test(test_responses),	   cmocka_unit_test(test_bodies),
+	    cmocka_unit_test(test_copy_fields),	   cmocka_unit_test(test_idempotent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,7 +74,7 @@ static int pick(struct proxy_service *svc, const uint32_t *tried, size_t ntried,
 {
 	struct sockaddr_in client = {.sin_family = AF_INET, .sin_port = htons(40000)};
 	struct proxy_pick p;
-	int err = proxy_pick(svc, (struct sockaddr *)&client, tried, ntried, &p);
+	int err = proxy_pick(svc, (struct sockaddr *)&client, tried, ntried, 0, &p);
 
 	if (err)
 		return err;
