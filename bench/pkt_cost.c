@@ -1225,6 +1225,9 @@ static int load_main(int argc, char **argv)
 		{ "tun + wlc, sync", 1u << XLB_METHOD_TUN, 1u << XLB_SCHED_KIND_WLC, XLB_FEAT_SYNC },
 		{ "nat + fnat + rr, v6", (1u << XLB_METHOD_NAT) | (1u << XLB_METHOD_FNAT),
 		  1u << XLB_SCHED_KIND_RING, XLB_FEAT_V6 },
+		{ "every method, rr + mh, all features", ~0u,
+		  (1u << XLB_SCHED_KIND_RING) | (1u << XLB_SCHED_KIND_MH), ~0u },
+		{ "every method and scheduler, IPv4 only", ~0u, ~0u, ~0u & ~XLB_FEAT_V6 },
 		{ "everything (full)", ~0u, ~0u, ~0u },
 	};
 	uint32_t max_flows = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;

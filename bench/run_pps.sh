@@ -31,6 +31,8 @@ fi
 # The generator stays on one CPU (and with it, by default, everything its
 # frames go through; see napi_threaded below).
 GEN_CPU=${GEN_CPU:-0}
+# GENS=2: a second generator on GEN_CPU2, from another client address.
+GEN_CPU2=${GEN_CPU2:-1}
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (namespaces, XDP)" >&2; exit 1; }
 for f in "$GEN" "$XLBD" "$XLBCTL"; do
@@ -42,7 +44,7 @@ done
 
 P=xp$$
 NS_GEN=$P-gen NS_LB=$P-lb NS_SINK=$P-sink
-VIP=10.203.0.200 CLIENT=10.203.0.1 REAL=10.203.1.2
+VIP=10.203.0.200 CLIENT=10.203.0.1 CLIENT2=10.203.0.3 REAL=10.203.1.2
 TMP=$(mktemp -d "/tmp/$P.XXXXXX")
 NAMESPACES=()
 XLBD_PID=
@@ -159,8 +161,27 @@ measure() {
 	napi_threaded
 	in_ns "$NS_GEN" taskset -c "$GEN_CPU" "$GEN" send -f "$FLOWS" -s "$WARMUP_S" -n 1 -m "$map" \
 		g0 "$L0_MAC" "$CLIENT" "$VIP" 80 >/dev/null
+	[ "${GENS:-1}" = 2 ] &&
+		in_ns "$NS_GEN" taskset -c "$GEN_CPU2" "$GEN" send -f "$FLOWS" -s "$WARMUP_S" -n 1 \
+			-m "$map" g0 "$L0_MAC" "$CLIENT2" "$VIP" 80 >/dev/null
+	local pid2=
+	if [ "${GENS:-1}" = 2 ]; then
+		# a second generator on the other CPU, its own client: the two CPUs
+		# then forward at once and share flow entries and counters' lines
+		in_ns "$NS_GEN" taskset -c "$GEN_CPU2" "$GEN" send -f "$FLOWS" -s "$ROUND_S" \
+			-n "$rounds" -m "$map" g0 "$L0_MAC" "$CLIENT2" "$VIP" 80 >"$TMP/$name.out2" &
+		pid2=$!
+	fi
 	in_ns "$NS_GEN" taskset -c "$GEN_CPU" "$GEN" send -f "$FLOWS" -s "$ROUND_S" -n "$rounds" \
 		-m "$map" g0 "$L0_MAC" "$CLIENT" "$VIP" 80 >"$TMP/$name.out"
+	if [ -n "$pid2" ]; then
+		wait "$pid2"
+		# sent: both generators; the sink's count over a round is the same map for both
+		paste -d' ' "$TMP/$name.out" "$TMP/$name.out2" |
+			awk '{ $8 += $20; print $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 }' \
+				>"$TMP/$name.sum"
+		mv "$TMP/$name.sum" "$TMP/$name.out"
+	fi
 	while read -r line; do
 		# round R seconds T sent N sent_pps X sink N sink_pps X
 		set -- $line
@@ -322,7 +343,9 @@ END {
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "54-byte TCP ACKs (64 with FCS on a wire), $FLOWS flows, median of $ROUNDS rounds of ${ROUND_S} s, generator on CPU $GEN_CPU, l0 threaded NAPI: ${THREADED:-0}"
+gens="generator on CPU $GEN_CPU"
+[ "${GENS:-1}" = 2 ] && gens="2 generators, on CPUs $GEN_CPU and $GEN_CPU2 ($FLOWS flows each)"
+echo "54-byte TCP ACKs (64 with FCS on a wire), $FLOWS flows, median of $ROUNDS rounds of ${ROUND_S} s, $gens, l0 threaded NAPI: ${THREADED:-0}"
 echo
 cat "$TMP/table"
 echo
