@@ -14,12 +14,11 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "config_limits.h"
 #include "config_yaml.h"
 #include "ha/ha_config.h"
 #include "sched/sched.h"
 
-/* A config is a page or two; anything this big is the wrong file (or /dev/zero). */
-#define CONFIG_FILE_MAX (16u << 20)
 #define CONFIG_IFNAME_MAX (IF_NAMESIZE - 1)
 #define CONFIG_SVCNAME_MAX (CONFIG_NAME_MAX - 1)
 #define CONFIG_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
@@ -439,6 +438,127 @@ static const char *config_family_name(int family)
 	return family == AF_INET6 ? "IPv6" : "IPv4";
 }
 
+static int config_addr_cmp(const struct net_addr *a, const struct net_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return a->family == AF_INET6 ? memcmp(&a->v6, &b->v6, sizeof(a->v6)) :
+				       memcmp(&a->v4, &b->v4, sizeof(a->v4));
+}
+
+/* Orders entries by key, and entries with the same key in file order. */
+struct config_dup_sort {
+	int (*cmp)(const void *base, size_t a, size_t b);
+	const void *base;
+};
+
+static int config_dup_cmp(const void *x, const void *y, void *arg)
+{
+	const struct config_dup_sort *s = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int r = s->cmp(s->base, a, b);
+
+	return r ? r : (a < b ? -1 : a > b);
+}
+
+/*
+ * Duplicates among @n entries of @base in O(n log n): @idx holds the indexes
+ * of the entries to compare (those that parsed), @cmp compares two entries'
+ * keys, and @dup is called for each entry whose key an earlier one has,
+ * with the first of them. Frees @idx.
+ */
+static void config_find_dups(size_t *idx, size_t n, const void *base,
+			     int (*cmp)(const void *base, size_t a, size_t b),
+			     void (*dup)(struct config_ctx *ctx, const void *base, size_t first,
+					 size_t later),
+			     struct config_ctx *ctx)
+{
+	struct config_dup_sort s = { cmp, base };
+
+	qsort_r(idx, n, sizeof(*idx), config_dup_cmp, &s);
+	for (size_t i = 1, first = 0; i < n; i++) {
+		if (cmp(base, idx[first], idx[i]) != 0)
+			first = i;
+		else
+			dup(ctx, base, idx[first], idx[i]);
+	}
+	free(idx);
+}
+
+static int config_iface_cmp(const void *base, size_t a, size_t b)
+{
+	const struct iface_config *v = base;
+
+	return strcmp(v[a].name, v[b].name);
+}
+
+static void config_iface_dup(struct config_ctx *ctx, const void *base, size_t first,
+			     size_t later)
+{
+	const struct iface_config *v = base;
+
+	config_err(ctx, v[later].line, "duplicate interface '%s' (first defined at line %d)",
+		   v[later].name, v[first].line);
+}
+
+static int config_real_cmp(const void *base, size_t a, size_t b)
+{
+	const struct real_config *v = base;
+
+	if (v[a].port != v[b].port)
+		return v[a].port < v[b].port ? -1 : 1;
+	return config_addr_cmp(&v[a].addr, &v[b].addr);
+}
+
+static void config_real_dup(struct config_ctx *ctx, const void *base, size_t first, size_t later)
+{
+	const struct real_config *v = base;
+	char ep[NET_ADDR_STRLEN + 16];
+
+	config_err(ctx, v[later].line, "duplicate real %s (first defined at line %d)",
+		   config_endpoint(&v[later].addr, v[later].port, ep, sizeof(ep)), v[first].line);
+}
+
+static int config_svc_name_cmp(const void *base, size_t a, size_t b)
+{
+	const struct service_config *v = base;
+
+	return strcmp(v[a].name, v[b].name);
+}
+
+static void config_svc_name_dup(struct config_ctx *ctx, const void *base, size_t first,
+				size_t later)
+{
+	const struct service_config *v = base;
+
+	config_err(ctx, v[later].line, "duplicate service name '%s' (first defined at line %d)",
+		   v[later].name, v[first].line);
+}
+
+static int config_svc_ep_cmp(const void *base, size_t a, size_t b)
+{
+	const struct service_config *v = base;
+
+	if (v[a].port != v[b].port)
+		return v[a].port < v[b].port ? -1 : 1;
+	if (v[a].proto != v[b].proto)
+		return v[a].proto < v[b].proto ? -1 : 1;
+	return config_addr_cmp(&v[a].vip, &v[b].vip);
+}
+
+static const char *config_proto_name(uint8_t proto);
+
+static void config_svc_ep_dup(struct config_ctx *ctx, const void *base, size_t first,
+			      size_t later)
+{
+	const struct service_config *v = base;
+	char ep[NET_ADDR_STRLEN + 16];
+
+	config_err(ctx, v[later].line, "duplicate service %s/%s (first defined at line %d)",
+		   config_endpoint(&v[later].vip, v[later].port, ep, sizeof(ep)),
+		   config_proto_name(v[later].proto), v[first].line);
+}
+
 enum { IK_NAME, IK_MODE, IK__COUNT };
 static const char *const config_iface_keys[IK__COUNT] = { "name", "mode" };
 
@@ -500,17 +620,13 @@ static void config_parse_ifaces(struct config_ctx *ctx, yaml_node_t *list, struc
 			config_parse_iface(ctx, item, &cfg->ifaces[i]);
 	}
 	/* Only valid names were stored, so an empty one means "already reported". */
-	for (size_t j = 1; j < n; j++) {
-		for (size_t i = 0; i < j; i++) {
-			if (!cfg->ifaces[j].name[0] ||
-			    strcmp(cfg->ifaces[i].name, cfg->ifaces[j].name) != 0)
-				continue;
-			config_err(ctx, cfg->ifaces[j].line,
-				   "duplicate interface '%s' (first defined at line %d)",
-				   cfg->ifaces[j].name, cfg->ifaces[i].line);
-			break;
-		}
-	}
+	size_t *idx = config_calloc(ctx, n, sizeof(*idx)), m = 0;
+
+	for (size_t i = 0; idx && i < n; i++)
+		if (cfg->ifaces[i].name[0])
+			idx[m++] = i;
+	if (idx)
+		config_find_dups(idx, m, cfg->ifaces, config_iface_cmp, config_iface_dup, ctx);
 }
 
 enum { TK_ESTABLISHED, TK_SYN, TK_FIN, TK_UDP, TK__COUNT };
@@ -616,7 +732,7 @@ static void config_parse_real(struct config_ctx *ctx, yaml_node_t *n,
 static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, yaml_node_t *list,
 			       struct service_config *svc, bool dsr)
 {
-	char who[CONFIG_NAME_MAX + 16], ep[NET_ADDR_STRLEN + 16];
+	char who[CONFIG_NAME_MAX + 16];
 	size_t n = 0;
 
 	if (svc->name[0])
@@ -635,10 +751,21 @@ static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, ya
 			   "%s has no reals (expected at least one real)", who);
 		return;
 	}
-	/* rr and wrr give every real at least one ring slot. */
-	if (n > XLB_RING_MAX)
-		config_err(ctx, config_line(list), "%s has %zu reals (expected at most %d)", who, n,
-			   XLB_RING_MAX);
+
+	/*
+	 * Limits before work (config_limits.h): counted already while the file
+	 * was streamed, but a list reached through an alias is counted here,
+	 * reported at the service that brings it.
+	 */
+	if (n > CONFIG_SERVICE_REALS_MAX) {
+		config_too_many_reals(ctx, svc->line, CONFIG_SERVICE_REALS_MAX + 1, svc->line);
+		return;
+	}
+	if (ctx->nreals + n > CONFIG_REALS_MAX) {
+		config_too_many_reals_in_all(ctx, svc->line, CONFIG_REALS_MAX + 1);
+		return;
+	}
+	ctx->nreals += n;
 	svc->reals = config_calloc(ctx, n, sizeof(*svc->reals));
 	if (!svc->reals)
 		return;
@@ -649,21 +776,13 @@ static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, ya
 		if (item)
 			config_parse_real(ctx, item, svc, dsr, &svc->reals[i]);
 	}
-	for (size_t j = 1; j < n; j++) {
-		const struct real_config *b = &svc->reals[j];
+	size_t *idx = config_calloc(ctx, n, sizeof(*idx)), m = 0;
 
-		if (!b->addr.family || !b->port)
-			continue;
-		for (size_t i = 0; i < j; i++) {
-			const struct real_config *a = &svc->reals[i];
-
-			if (a->port != b->port || !net_addr_equal(&a->addr, &b->addr))
-				continue;
-			config_err(ctx, b->line, "duplicate real %s (first defined at line %d)",
-				   config_endpoint(&b->addr, b->port, ep, sizeof(ep)), a->line);
-			break;
-		}
-	}
+	for (size_t i = 0; idx && i < n; i++)
+		if (svc->reals[i].addr.family && svc->reals[i].port)
+			idx[m++] = i;
+	if (idx)
+		config_find_dups(idx, m, svc->reals, config_real_cmp, config_real_dup, ctx);
 }
 
 enum { SK_NAME, SK_VIP, SK_PORT, SK_PROTOCOL, SK_METHOD, SK_SCHEDULER, SK_PERSISTENCE, SK_REALS,
@@ -927,6 +1046,8 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 				   "%s is not used with method proxy (expected no %s key)",
 				   config_service_keys[i], config_service_keys[i]);
 	config_parse_reals(ctx, n, slots[SK_REALS].val, svc, config_method_dsr(svc->method));
+	if (ctx->stop)
+		return;
 	proxy_config_parse_routes(ctx, &slots[SK_PROXY_FIRST], svc); /* they name reals */
 	health_config_parse_service(ctx, slots[SK_HEALTH].val, slots[SK_SORRY].val,
 				    slots[SK_QUORUM].val, config_method_dsr(svc->method), svc);
@@ -940,8 +1061,7 @@ static const char *config_proto_name(uint8_t proto)
 static void config_parse_services(struct config_ctx *ctx, yaml_node_t *list,
 				  struct xlb_config *cfg)
 {
-	char ep[NET_ADDR_STRLEN + 16];
-	size_t n, total = 0;
+	size_t n, *idx, m;
 
 	/* "services:" with every entry commented out is a valid, idle balancer. */
 	if (config_is_null(list))
@@ -954,52 +1074,43 @@ static void config_parse_services(struct config_ctx *ctx, yaml_node_t *list,
 	n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
 	if (!n)
 		return;
-	if (n > XLB_MAX_SERVICES)
-		config_err(ctx, config_line(list), "%zu services (expected at most %d)", n,
-			   XLB_MAX_SERVICES);
+	/* Counted while streaming, unless the list is an alias (config_limits.h). */
+	if (n > CONFIG_SERVICES_MAX) {
+		yaml_node_item_t *items = list->data.sequence.items.start;
+		yaml_node_t *over = config_node(ctx, items[CONFIG_SERVICES_MAX]);
+
+		config_too_many_services(ctx, config_line(over), CONFIG_SERVICES_MAX + 1);
+		return;
+	}
 	cfg->services = config_calloc(ctx, n, sizeof(*cfg->services));
 	if (!cfg->services)
 		return;
 	cfg->nservices = n;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !ctx->stop; i++) {
 		yaml_node_t *item = config_node(ctx, list->data.sequence.items.start[i]);
 
 		if (item)
 			config_parse_service(ctx, item, &cfg->services[i]);
-		total += cfg->services[i].nreals;
 	}
-	/* Every real of every service takes one id in the data plane's reals map. */
-	if (total > XLB_MAX_REALS)
-		config_err(ctx, config_line(list), "%zu reals in all services (expected at most %d)",
-			   total, XLB_MAX_REALS);
+	if (ctx->stop)
+		return;
 
 	/* Fields left zero failed to parse and were reported already. */
-	for (size_t j = 1; j < n; j++) {
-		const struct service_config *b = &cfg->services[j];
-
-		for (size_t i = 0; b->name[0] && i < j; i++) {
-			const struct service_config *a = &cfg->services[i];
-
-			if (strcmp(a->name, b->name) != 0)
-				continue;
-			config_err(ctx, b->line, "duplicate service name '%s' (first defined at line %d)",
-				   b->name, a->line);
-			break;
-		}
-		if (!b->vip.family || !b->port || !b->proto)
-			continue;
-		for (size_t i = 0; i < j; i++) {
-			const struct service_config *a = &cfg->services[i];
-
-			if (a->port != b->port || a->proto != b->proto ||
-			    !net_addr_equal(&a->vip, &b->vip))
-				continue;
-			config_err(ctx, b->line, "duplicate service %s/%s (first defined at line %d)",
-				   config_endpoint(&b->vip, b->port, ep, sizeof(ep)),
-				   config_proto_name(b->proto), a->line);
-			break;
-		}
-	}
+	idx = config_calloc(ctx, n, sizeof(*idx));
+	m = 0;
+	for (size_t i = 0; idx && i < n; i++)
+		if (cfg->services[i].name[0])
+			idx[m++] = i;
+	if (idx)
+		config_find_dups(idx, m, cfg->services, config_svc_name_cmp, config_svc_name_dup,
+				 ctx);
+	idx = config_calloc(ctx, n, sizeof(*idx));
+	m = 0;
+	for (size_t i = 0; idx && i < n; i++)
+		if (cfg->services[i].vip.family && cfg->services[i].port && cfg->services[i].proto)
+			idx[m++] = i;
+	if (idx)
+		config_find_dups(idx, m, cfg->services, config_svc_ep_cmp, config_svc_ep_dup, ctx);
 }
 
 enum { CK_INTERFACES, CK_CONTROL_SOCKET, CK_BPF_PIN_DIR, CK_FLOWS, CK_SERVICES, CK_HA, CK_METRICS,
@@ -1030,6 +1141,8 @@ static void config_parse_root(struct config_ctx *ctx, yaml_node_t *root, struct 
 		config_missing(ctx, root, "config", "services");
 	else
 		config_parse_services(ctx, slots[CK_SERVICES].val, cfg);
+	if (ctx->stop)
+		return;
 	/* After services: VRRP addresses default to their VIPs. */
 	if (slots[CK_HA].val)
 		ha_config_parse(ctx, slots[CK_HA].val, cfg);
@@ -1065,25 +1178,74 @@ static void config_yaml_error(struct config_ctx *ctx, const yaml_parser_t *p)
 	}
 }
 
-/* Read it whole: a directory or a read error then gets its own errno. */
-static int config_read_file(const char *path, char **out, size_t *out_len)
+/* What a file that is not a regular one is, for the message. */
+const char *config_file_kind(mode_t mode)
 {
-	size_t len = 0, cap = 4096;
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * Refuses before reading what is not a regular file (-EINVAL) or is too big
+ * (-EFBIG), reporting it; a directory is -EISDIR, left to the caller.
+ */
+static int config_check_file(struct config_ctx *ctx, const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st->st_mode)) {
+		config_err(ctx, 0, "cannot read: %s (expected a regular file)",
+			   config_file_kind(st->st_mode));
+		return -EINVAL;
+	}
+	if (st->st_size > (off_t)CONFIG_FILE_MAX) {
+		config_err(ctx, 0, "cannot read: %lld bytes (expected at most %u MiB)",
+			   (long long)st->st_size, CONFIG_FILE_MAX >> 20);
+		return -EFBIG;
+	}
+	return 0;
+}
+
+/*
+ * Read it whole, after checking what it is: stat() first, so a device is
+ * never even opened; then open() without blocking (a FIFO put in its place
+ * meanwhile would otherwise wait for a writer) and fstat() again, since the
+ * path may have changed in between. A file that grows past the limit while
+ * it is read is refused there. 0 or a negative errno (reported in @ctx, or
+ * left to the caller when nothing was).
+ */
+static int config_read_file(struct config_ctx *ctx, const char *path, char **out,
+			    size_t *out_len)
+{
+	size_t len = 0, cap;
 	char *buf = NULL;
 	struct stat st;
-	int fd, ret = 0;
+	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (stat(path, &st) < 0)
+		return -errno;
+	ret = config_check_file(ctx, &st);
+	if (ret)
+		return ret;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
 		goto out;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		ret = -EISDIR;
+	ret = config_check_file(ctx, &st);
+	if (ret)
 		goto out;
-	}
+	/* One allocation for the size it has; a file that grew meanwhile doubles it. */
+	cap = (size_t)st.st_size + 1;
 	for (;;) {
 		if (!buf || len == cap) {
 			char *nbuf;
@@ -1109,6 +1271,8 @@ static int config_read_file(const char *path, char **out, size_t *out_len)
 			break;
 		len += (size_t)n;
 		if (len > CONFIG_FILE_MAX) {
+			config_err(ctx, 0, "cannot read: more than %u MiB (expected at most %u MiB)",
+				   CONFIG_FILE_MAX >> 20, CONFIG_FILE_MAX >> 20);
 			ret = -EFBIG;
 			goto out;
 		}
@@ -1168,6 +1332,9 @@ static int config_parse_text(struct config_ctx *ctx, struct xlb_config *cfg)
 	yaml_document_t doc, next;
 	yaml_node_t *root;
 
+	/* Limits before work: nothing is built from a file that exceeds one. */
+	if (!config_check_limits(ctx))
+		return ctx->oom ? -ENOMEM : 0;
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)ctx->text, ctx->text_len);
@@ -1217,12 +1384,9 @@ int config_load(const char *path, struct xlb_config *cfg, struct config_errors *
 		ret = -ENAMETOOLONG;
 		goto out;
 	}
-	ret = config_read_file(path, &text, &ctx.text_len);
-	if (ret == -EFBIG) {
-		config_err(&ctx, 0, "cannot read: %s (expected at most %u MiB)", strerror(-ret),
-			   CONFIG_FILE_MAX >> 20);
-		goto out;
-	}
+	ret = config_read_file(&ctx, path, &text, &ctx.text_len);
+	if (ret && ctx.nerrs)
+		goto out; /* reported: not a regular file, or too big */
 	if (ret) {
 		config_err(&ctx, 0, "cannot read: %s (expected a readable YAML file)",
 			   strerror(-ret));

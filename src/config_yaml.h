@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <yaml.h>
 
 #include "config.h"
@@ -28,6 +29,8 @@ struct config_ctx {
 	struct config_err *errs;
 	size_t nerrs, cap;
 	bool oom;
+	bool stop; /* a limit was exceeded (config_limits.h): nothing further is read */
+	size_t nreals; /* reals read so far, in all services */
 };
 
 /* One key of a mapping as found: both nodes, so repeats can cite the first. */
@@ -67,5 +70,7 @@ bool config_ifname_ok(const char *s);
 bool config_name_ok(const char *s);
 bool config_addr(struct config_ctx *ctx, yaml_node_t *n, const char *key, const char *of,
 		 struct net_addr *out);
+/* "a FIFO", "a character device", ...: what a file that is not a regular one is (st_mode). */
+const char *config_file_kind(mode_t mode);
 
 #endif /* XLB_CONFIG_YAML_H */

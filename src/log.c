@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+/* Set once at start, before any thread: read without a lock. */
 static enum log_level log_threshold = LOG_LVL_INFO;
 static const char *const log_level_names[] = { "error", "warning", "info", "debug" };
 
@@ -19,9 +20,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 	if (level > log_threshold)
 		return;
+	/* Threads log too (VRRP, proxy workers): one whole line at a time. */
+	flockfile(stderr);
 	fprintf(stderr, "xlbd: %s: ", log_level_names[level]);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }

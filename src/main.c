@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* xlbd: reads the config, runs the data plane, serves xlbctl; one event loop. */
+/*
+ * xlbd: reads the config, runs the data plane, serves xlbctl. One event loop
+ * in the main thread; VRRP runs in its own thread (ha/vrrp.h), the metrics
+ * listener and proxy workers in theirs (docs/ARCHITECTURE.md, "Threads").
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -263,7 +267,7 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 	if (sigfd < 0 || timerfd < 0 || epfd < 0 || timerfd_settime(timerfd, 0, &tick, NULL) < 0 ||
 	    epoll_add(epfd, sigfd) || epoll_add(epfd, timerfd) ||
 	    epoll_add(epfd, ctl_listen_fd(ctl)) || epoll_add(epfd, neigh_event_fd(neigh)) ||
-	    epoll_add(epfd, health_fd(m->health)) || epoll_add(epfd, vrrp_fd(m->vrrp))) {
+	    epoll_add(epfd, health_fd(m->health))) {
 		err = -errno;
 		log_error("event loop setup: %s", strerror(errno));
 		goto out;
@@ -322,8 +326,6 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 				neigh_process_events(neigh, model_neigh_event, m);
 			} else if (fd == health_fd(m->health)) {
 				health_process(m->health);
-			} else if (fd == vrrp_fd(m->vrrp)) {
-				vrrp_process(m->vrrp);
 			} else if (fd == sync_watched) {
 				sync_process(m->sync);
 			} else if (metrics_srv && fd == metrics_server_fd(metrics_srv)) {
@@ -454,7 +456,10 @@ int main(int argc, char **argv)
 	err = proxy_engine_apply(model.proxy, &model);
 	if (err)
 		goto out;
-	/* After the data plane is ready: a master must be able to forward at once. */
+	/*
+	 * After the data plane is ready: a master must be able to forward at once.
+	 * From here VRRP runs in its own thread; the loop below cannot delay it.
+	 */
 	err = vrrp_open(&model.cfg.ha, &model.vrrp);
 	if (err)
 		goto out;

@@ -138,6 +138,28 @@ static int id_alloc(uint8_t *used, size_t n)
 	return -ENOSPC;
 }
 
+/*
+ * The lowest free real id, as id_alloc() would find it, without scanning the
+ * ids below the hint again: allocating n reals is O(n), not O(n^2).
+ */
+static int real_id_alloc(struct model *m)
+{
+	for (uint32_t i = m->real_free_hint; i < XLB_MAX_REALS; i++)
+		if (!m->real_used[i]) {
+			m->real_used[i] = 1;
+			m->real_free_hint = i + 1;
+			return (int)i;
+		}
+	return -ENOSPC;
+}
+
+static void real_id_free(struct model *m, uint32_t id)
+{
+	m->real_used[id] = 0;
+	if (id < m->real_free_hint)
+		m->real_free_hint = id;
+}
+
 static void service_key(const struct service_config *sc, struct xlb_service_key *key)
 {
 	memset(key, 0, sizeof(*key));
@@ -166,6 +188,63 @@ static struct real *service_find_real(struct service *s, const struct real_confi
 		if (s->reals[i].cfg.port == rc->port && net_addr_equal(&s->reals[i].cfg.addr, &rc->addr))
 			return &s->reals[i];
 	return NULL;
+}
+
+/*
+ * A service's reals sorted by (port, address), ties in their order, for
+ * lookups in O(log n): matching 4096 reals against 4096 pair by pair made a
+ * reload of a big config quadratic.
+ */
+struct real_index {
+	struct real **v;
+	size_t n;
+};
+
+static int real_key_cmp(const struct real_config *a, const struct real_config *b)
+{
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	if (a->addr.family != b->addr.family)
+		return a->addr.family < b->addr.family ? -1 : 1;
+	return a->addr.family == AF_INET6 ? memcmp(&a->addr.v6, &b->addr.v6, sizeof(a->addr.v6)) :
+					    memcmp(&a->addr.v4, &b->addr.v4, sizeof(a->addr.v4));
+}
+
+static int real_ptr_cmp(const void *x, const void *y)
+{
+	const struct real *a = *(struct real *const *)x, *b = *(struct real *const *)y;
+	int r = real_key_cmp(&a->cfg, &b->cfg);
+
+	return r ? r : (a < b ? -1 : a > b);
+}
+
+/* An empty index for NULL; -ENOMEM. */
+static int real_index_build(struct service *s, struct real_index *ix)
+{
+	ix->n = s ? s->nreals : 0;
+	ix->v = malloc((ix->n ? ix->n : 1) * sizeof(*ix->v));
+	if (!ix->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < ix->n; i++)
+		ix->v[i] = &s->reals[i];
+	qsort(ix->v, ix->n, sizeof(*ix->v), real_ptr_cmp);
+	return 0;
+}
+
+/* The first real (in service order) with @rc's address and port, as service_find_real. */
+static struct real *real_index_find(const struct real_index *ix, const struct real_config *rc)
+{
+	size_t lo = 0, hi = ix->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (real_key_cmp(&ix->v[mid]->cfg, rc) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ix->n && real_key_cmp(&ix->v[lo]->cfg, rc) == 0 ? ix->v[lo] : NULL;
 }
 
 static struct recovered_real *model_find_recovered(struct model *m, uint32_t svc_id,
@@ -601,10 +680,14 @@ static int model_build_services(struct model *m, const struct xlb_config *cfg,
 			memset(&s->reals[sc->nreals], 0, sizeof(*s->reals));
 		}
 		s->nreals = sc->nreals + has_sorry;
+		struct real_index old_ix;
+
+		if (real_index_build(old, &old_ix) < 0)
+			goto nomem;
 		for (size_t j = 0; j < s->nreals; j++) {
 			const struct real_config *rc = j < sc->nreals ? &sc->reals[j] : &sorry_rc;
 			struct real *r = &s->reals[j];
-			struct real *old_real = service_find_real(old, rc);
+			struct real *old_real = real_index_find(&old_ix, rc);
 			struct recovered_real *rec;
 
 			if (old_real) {
@@ -614,9 +697,11 @@ static int model_build_services(struct model *m, const struct xlb_config *cfg,
 				r->id = rec->id;
 				r->gen = rec->val.gen;
 			} else {
-				id = id_alloc(m->real_used, XLB_MAX_REALS);
-				if (id < 0)
+				id = real_id_alloc(m);
+				if (id < 0) {
+					free(old_ix.v);
 					goto nospace;
+				}
 				r->id = id;
 				r->gen = m->next_gen++;
 				dataplane_stats_reset(m->dp, DP_STATS_REAL, r->id);
@@ -626,6 +711,7 @@ static int model_build_services(struct model *m, const struct xlb_config *cfg,
 			r->no_mac = sc->method == XLB_METHOD_PROXY;
 			model_real_health_init(sc, r, j >= sc->nreals);
 		}
+		free(old_ix.v);
 	}
 	*out = services;
 	return 0;
@@ -658,18 +744,23 @@ static void model_release_old(struct model *m, struct service *new_services, siz
 		}
 		if (old->mh_slot >= 0 && (!now || now->mh_slot != old->mh_slot))
 			m->mh_used[old->mh_slot] = 0;
+		struct real_index now_ix = { 0 };
+		bool indexed = real_index_build(now, &now_ix) == 0;
+
 		for (size_t k = 0; k < old->nreals; k++) {
-			if (now && service_find_real(now, &old->reals[k].cfg))
+			if (now && (indexed ? real_index_find(&now_ix, &old->reals[k].cfg) :
+					      service_find_real(now, &old->reals[k].cfg)))
 				continue;
 			dataplane_real_del(m->dp, old->reals[k].id);
-			m->real_used[old->reals[k].id] = 0;
+			real_id_free(m, old->reals[k].id);
 		}
+		free(now_ix.v);
 	}
 	for (size_t i = 0; i < m->nrecovered; i++) {
 		if (m->recovered[i].adopted)
 			continue;
 		dataplane_real_del(m->dp, m->recovered[i].id);
-		m->real_used[m->recovered[i].id] = 0;
+		real_id_free(m, m->recovered[i].id);
 	}
 	free(m->recovered);
 	m->recovered = NULL;

@@ -80,6 +80,7 @@ struct model {
 	size_t nifaces;
 	uint8_t svc_used[XLB_MAX_SERVICES];
 	uint8_t real_used[XLB_MAX_REALS];
+	uint32_t real_free_hint; /* every real id below it is in use: allocation starts there */
 	uint8_t mh_used[XLB_MH_SERVICES];
 	uint32_t next_gen;
 	/* Reals found in pinned maps at start, until the first apply adopts them. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -340,12 +341,20 @@ static void ha_sync_key_file(struct config_ctx *ctx, yaml_node_t *n, struct ha_s
 {
 	char q[CONFIG_QUOTE_SIZE], buf[HA_SYNC_KEY_MAX + 2];
 	const char *path = config_text(ctx, n, "key_file", "a path to a file");
+	struct stat st;
 	ssize_t len;
 	int fd;
 
 	if (!path)
 		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * A regular file only, checked before it is opened (a device is never
+	 * opened) and again after (the path may have changed); opened without
+	 * blocking, so a FIFO put there meanwhile cannot hold the load.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		goto not_regular;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		config_err(
 		    ctx, config_line(n),
@@ -353,6 +362,10 @@ static void ha_sync_key_file(struct config_ctx *ctx, yaml_node_t *n, struct ha_s
 		    config_quote(path, q, sizeof(q)), strerror(errno), HA_SYNC_KEY_MIN,
 		    HA_SYNC_KEY_MAX);
 		return;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		goto not_regular;
 	}
 	len = read(fd, buf, sizeof(buf));
 	close(fd);
@@ -370,6 +383,13 @@ static void ha_sync_key_file(struct config_ctx *ctx, yaml_node_t *n, struct ha_s
 	}
 	memcpy(sc->key, buf, (size_t)len);
 	sc->key_len = (size_t)len;
+	return;
+not_regular:
+	config_err(ctx, config_line(n),
+		   "cannot read key_file '%s': %s (expected a regular file of %d..%d bytes)",
+		   config_quote(path, q, sizeof(q)),
+		   S_ISDIR(st.st_mode) ? "a directory" : config_file_kind(st.st_mode),
+		   HA_SYNC_KEY_MIN, HA_SYNC_KEY_MAX);
 }
 
 enum {

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * VRRP instances at run time: sockets and one timerfd behind one epoll fd,
- * packets fed to the state machine (vrrp_fsm.c), its actions carried out
- * (adverts, virtual addresses, announcements).
+ * VRRP instances at run time, in their own thread: sockets, one timerfd and
+ * a command eventfd behind one epoll fd, packets fed to the state machine
+ * (vrrp_fsm.c), its actions carried out (adverts, virtual addresses,
+ * announcements). Who may touch what: vrrp.h.
  */
 #include "ha/vrrp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -51,6 +56,9 @@ static const char *vrrp_family_tag(int family)
 {
 	return family == AF_INET6 ? "IPv6" : "IPv4";
 }
+
+/* The VRRP thread's nice value (keepalived: vrrp_priority). */
+#define VRRP_THREAD_NICE -20
 
 /* How often our source address is looked up again (it is a netlink dump). */
 #define VRRP_LOCAL_REFRESH_MS 1000
@@ -376,69 +384,6 @@ static void vrrp_instance_stop(struct vrrp_ctx *ctx, struct vrrp_instance *vi)
 	vrrp_act(ctx, vi, act, before);
 }
 
-int vrrp_open(const struct ha_config *cfg, struct vrrp_ctx **out)
-{
-	struct vrrp_ctx *ctx = calloc(1, sizeof(*ctx));
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-	int err;
-
-	*out = NULL;
-	if (!ctx)
-		return -ENOMEM;
-	ctx->epfd = epoll_create1(EPOLL_CLOEXEC);
-	ctx->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (ctx->epfd < 0 || ctx->timerfd < 0 ||
-	    epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->timerfd, &ev) < 0) {
-		err = -errno;
-		log_error("vrrp: event setup: %s", strerror(errno));
-		goto fail;
-	}
-	err = vip_nl_open(&ctx->nl);
-	if (err) {
-		log_error("vrrp: netlink: %s", strerror(-err));
-		goto fail;
-	}
-	*out = ctx;
-	if (cfg && cfg->nvrrp) {
-		err = vrrp_apply(ctx, cfg);
-		if (err) {
-			*out = NULL;
-			goto fail;
-		}
-	}
-	return 0;
-fail:
-	vrrp_close(ctx);
-	return err;
-}
-
-int vrrp_fd(const struct vrrp_ctx *ctx)
-{
-	return ctx ? ctx->epfd : -1;
-}
-
-void vrrp_process(struct vrrp_ctx *ctx)
-{
-	struct epoll_event evs[HA_VRRP_MAX + 1];
-	int n;
-
-	if (!ctx)
-		return;
-	n = epoll_wait(ctx->epfd, evs, HA_VRRP_MAX + 1, 0);
-	for (int i = 0; i < n; i++) {
-		if (!evs[i].data.ptr) {
-			uint64_t expirations;
-
-			if (read(ctx->timerfd, &expirations, sizeof(expirations)) < 0)
-				continue;
-		} else {
-			vrrp_rx(ctx, evs[i].data.ptr);
-		}
-	}
-	vrrp_run_timers(ctx);
-	vrrp_arm(ctx);
-}
-
 static bool vrrp_same_router(const struct ha_vrrp_config *a, const struct ha_vrrp_config *b)
 {
 	return a->vrid == b->vrid && a->family == b->family && strcmp(a->iface, b->iface) == 0;
@@ -484,14 +429,12 @@ static void vrrp_instance_update(struct vrrp_ctx *ctx, struct vrrp_instance *vi,
 		vrrp_act(ctx, vi, VRRP_ACT_TAKE_ADDRS | VRRP_ACT_SEND_ADVERT, vi->fsm.transitions);
 }
 
-int vrrp_apply(struct vrrp_ctx *ctx, const struct ha_config *cfg)
+/* vrrp_apply in the thread that owns @ctx. */
+static int vrrp_apply_now(struct vrrp_ctx *ctx, const struct ha_config *cfg)
 {
 	struct vrrp_instance *fresh[HA_VRRP_MAX] = {}, *next[HA_VRRP_MAX];
 	size_t nvrrp = cfg ? cfg->nvrrp : 0;
 	int err;
-
-	if (!ctx)
-		return nvrrp ? -EINVAL : 0;
 
 	/* First everything that can fail, so an error leaves the running set as it is. */
 	for (size_t i = 0; i < nvrrp; i++) {
@@ -538,19 +481,242 @@ int vrrp_apply(struct vrrp_ctx *ctx, const struct ha_config *cfg)
 	return 0;
 }
 
+/* At the end of each turn: what vrrp_json() shows. */
+static void vrrp_publish(struct vrrp_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+	for (size_t i = 0; i < ctx->ninst; i++) {
+		const struct vrrp_instance *vi = ctx->inst[i];
+
+		ctx->view[i] = (struct vrrp_view){.cfg = vi->cfg,
+						  .fsm = vi->fsm,
+						  .local = vi->local,
+						  .changed_wall_ms = vi->changed_wall_ms,
+						  .cnt = vi->cnt};
+	}
+	ctx->nview = ctx->ninst;
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+static void vrrp_stop_all(struct vrrp_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->ninst; i++)
+		if (ctx->nl)
+			vrrp_instance_stop(ctx, ctx->inst[i]);
+}
+
+/* A command the main thread posted: carried out, then its poster is woken. */
+static bool vrrp_run_command(struct vrrp_ctx *ctx)
+{
+	const struct ha_config *cfg;
+	enum vrrp_cmd cmd;
+	uint64_t seq, n;
+	int err = 0;
+
+	if (read(ctx->cmdfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("vrrp: command eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&ctx->lock);
+	cmd = ctx->cmd;
+	cfg = ctx->cmd_cfg;
+	seq = ctx->cmd_seq;
+	pthread_mutex_unlock(&ctx->lock);
+	if (cmd == VRRP_CMD_NONE)
+		return true;
+	if (cmd == VRRP_CMD_APPLY)
+		err = vrrp_apply_now(ctx, cfg);
+	else
+		vrrp_stop_all(ctx);
+	vrrp_publish(ctx);
+	pthread_mutex_lock(&ctx->lock);
+	ctx->cmd = VRRP_CMD_NONE;
+	ctx->cmd_cfg = NULL;
+	ctx->cmd_err = err;
+	ctx->done_seq = seq;
+	pthread_cond_broadcast(&ctx->done);
+	pthread_mutex_unlock(&ctx->lock);
+	return cmd != VRRP_CMD_STOP;
+}
+
+/*
+ * One turn: adverts read (a bounded batch per socket), a command, due timers,
+ * the timerfd re-armed, the state published. False once told to stop.
+ */
+static bool vrrp_turn(struct vrrp_ctx *ctx, const struct epoll_event *evs, int n)
+{
+	bool go_on = true, command = false;
+
+	for (int i = 0; i < n; i++) {
+		if (!evs[i].data.ptr) {
+			uint64_t expirations;
+
+			if (read(ctx->timerfd, &expirations, sizeof(expirations)) < 0)
+				continue;
+		} else if (evs[i].data.ptr == &ctx->cmdfd) {
+			command = true;
+		} else {
+			vrrp_rx(ctx, evs[i].data.ptr);
+		}
+	}
+	/* After the adverts that came in: a reload acts on the latest state. */
+	if (command)
+		go_on = vrrp_run_command(ctx);
+	if (!go_on)
+		return false;
+	vrrp_run_timers(ctx);
+	vrrp_arm(ctx);
+	vrrp_publish(ctx);
+	return true;
+}
+
+static void *vrrp_thread(void *arg)
+{
+	struct vrrp_ctx *ctx = arg;
+	struct epoll_event evs[HA_VRRP_MAX + 2];
+	bool go_on = true;
+
+	/*
+	 * First in line for a CPU when a timer or an advert wakes it (a loaded
+	 * host delays a nice-0 thread by 100 ms and more), yet not real-time: a
+	 * flood of adverts costs it a fair, if large, share and cannot starve
+	 * the rest of the host. Without CAP_SYS_NICE it runs at the default.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), VRRP_THREAD_NICE) < 0)
+		log_debug("vrrp: cannot raise its thread's priority: %s", strerror(errno));
+
+	while (go_on) {
+		int n = epoll_wait(ctx->epfd, evs, HA_VRRP_MAX + 2, -1);
+
+		if (n < 0) {
+			if (errno != EINTR) {
+				log_error("vrrp: epoll_wait: %s", strerror(errno));
+				usleep(10000);
+			}
+			continue;
+		}
+		go_on = vrrp_turn(ctx, evs, n);
+	}
+	return NULL;
+}
+
+/*
+ * Posts @cmd and waits until the VRRP thread has carried it out; its result.
+ * Only one thread (xlbd's main thread) posts, so there is never a command
+ * pending here; the wait is for the VRRP thread, which never waits for us.
+ */
+static int vrrp_post(struct vrrp_ctx *ctx, enum vrrp_cmd cmd, const struct ha_config *cfg)
+{
+	uint64_t one = 1, seq;
+	int err;
+
+	pthread_mutex_lock(&ctx->lock);
+	ctx->cmd = cmd;
+	ctx->cmd_cfg = cfg;
+	seq = ++ctx->cmd_seq;
+	pthread_mutex_unlock(&ctx->lock);
+	if (write(ctx->cmdfd, &one, sizeof(one)) != sizeof(one))
+		log_error("vrrp: cannot wake the VRRP thread: %s", strerror(errno));
+	pthread_mutex_lock(&ctx->lock);
+	while (ctx->done_seq != seq)
+		pthread_cond_wait(&ctx->done, &ctx->lock);
+	err = ctx->cmd_err;
+	pthread_mutex_unlock(&ctx->lock);
+	return err;
+}
+
+int vrrp_apply(struct vrrp_ctx *ctx, const struct ha_config *cfg)
+{
+	if (!ctx)
+		return cfg && cfg->nvrrp ? -EINVAL : 0;
+	if (!ctx->running)
+		return vrrp_apply_now(ctx, cfg);
+	return vrrp_post(ctx, VRRP_CMD_APPLY, cfg);
+}
+
+static int vrrp_start_thread(struct vrrp_ctx *ctx)
+{
+	sigset_t all, old;
+	int err;
+
+	/* Signals are the main thread's (signalfd): the VRRP thread takes none. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&ctx->thread, NULL, vrrp_thread, ctx);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		log_error("vrrp: cannot start its thread: %s", strerror(err));
+		return -err;
+	}
+	pthread_setname_np(ctx->thread, "xlbd-vrrp");
+	ctx->running = true;
+	return 0;
+}
+
+int vrrp_open(const struct ha_config *cfg, struct vrrp_ctx **out)
+{
+	struct vrrp_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	struct epoll_event cmd_ev = {.events = EPOLLIN};
+	int err;
+
+	*out = NULL;
+	if (!ctx)
+		return -ENOMEM;
+	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_cond_init(&ctx->done, NULL);
+	cmd_ev.data.ptr = &ctx->cmdfd;
+	ctx->epfd = epoll_create1(EPOLL_CLOEXEC);
+	ctx->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	ctx->cmdfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (ctx->epfd < 0 || ctx->timerfd < 0 || ctx->cmdfd < 0 ||
+	    epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->timerfd, &ev) < 0 ||
+	    epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->cmdfd, &cmd_ev) < 0) {
+		err = -errno;
+		log_error("vrrp: event setup: %s", strerror(errno));
+		goto fail;
+	}
+	err = vip_nl_open(&ctx->nl);
+	if (err) {
+		log_error("vrrp: netlink: %s", strerror(-err));
+		goto fail;
+	}
+	/* Before the thread: the first instances start from here, the caller waiting. */
+	if (cfg && cfg->nvrrp) {
+		err = vrrp_apply_now(ctx, cfg);
+		if (err)
+			goto fail;
+	}
+	vrrp_publish(ctx);
+	err = vrrp_start_thread(ctx);
+	if (err)
+		goto fail;
+	*out = ctx;
+	return 0;
+fail:
+	vrrp_close(ctx);
+	return err;
+}
+
 void vrrp_close(struct vrrp_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	for (size_t i = 0; i < ctx->ninst; i++) {
-		if (ctx->nl)
-			vrrp_instance_stop(ctx, ctx->inst[i]);
-		vrrp_instance_free(ctx, ctx->inst[i]);
+	if (ctx->running) {
+		vrrp_post(ctx, VRRP_CMD_STOP, NULL);
+		pthread_join(ctx->thread, NULL);
+		ctx->running = false;
+	} else {
+		vrrp_stop_all(ctx);
 	}
+	for (size_t i = 0; i < ctx->ninst; i++)
+		vrrp_instance_free(ctx, ctx->inst[i]);
 	vip_nl_close(ctx->nl);
+	if (ctx->cmdfd >= 0)
+		close(ctx->cmdfd);
 	if (ctx->timerfd >= 0)
 		close(ctx->timerfd);
 	if (ctx->epfd >= 0)
 		close(ctx->epfd);
+	pthread_cond_destroy(&ctx->done);
+	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }

@@ -1,7 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * VRRPv3 (RFC 5798) routers for the ha: vrrp instances, IPv4 and IPv6,
- * interoperable with keepalived (vrrp_version 3). One fd for the main loop.
+ * interoperable with keepalived (vrrp_version 3).
+ *
+ * Threads. VRRP runs in a thread of its own, started by vrrp_open(), so
+ * nothing the rest of xlbd does (a reload, a control client, a sync flood,
+ * a sweep) can hold back an advert, the master-down timer, a state change or
+ * an announcement. The thread owns the instances, their sockets, the
+ * timerfd and the rtnetlink socket (struct vrrp_ctx above "shared"): no
+ * other thread touches them. It takes the context's mutex only to pick up a
+ * command and to publish a copy of every instance's state at the end of each
+ * turn, and never waits for another thread.
+ *
+ * The other side (xlbd's main thread; one caller at a time) may only:
+ * - vrrp_apply(): posts the new instances (eventfd) and waits until the
+ *   thread has applied them (the thread reads @cfg meanwhile);
+ * - vrrp_json(): builds JSON from the last published copy (the mutex is held
+ *   for a memcpy only);
+ * - vrrp_close(): posts "stop" (a master sends priority 0 and removes its
+ *   addresses), joins the thread, frees everything.
+ * Nothing flows back: the data plane forwards whatever reaches it, and
+ * connection sync runs on every node whatever its role, so no other part of
+ * xlbd acts on a VRRP state change (docs/ARCHITECTURE.md, "Threads").
  */
 #ifndef XLB_HA_VRRP_H
 #define XLB_HA_VRRP_H
@@ -14,23 +34,27 @@ struct vrrp_ctx;
 /*
  * Opens a socket per instance of @cfg (NULL: none), starts each (Initialize
  * -> Backup, removing addresses a crashed predecessor left; the owner,
- * priority 255, -> Master). Always gives a context, also without instances,
- * so a reload can add some. 0 or negative errno, reported once in the log.
+ * priority 255, -> Master), then starts the VRRP thread. Always gives a
+ * context, also without instances, so a reload can add some. 0 or negative
+ * errno, reported once in the log.
  */
 int vrrp_open(const struct ha_config *cfg, struct vrrp_ctx **out);
-/* For the main epoll: readable when a packet or a timer wants vrrp_process(). */
-int vrrp_fd(const struct vrrp_ctx *ctx);
-/* Reads adverts, runs due timers, sends adverts and announcements; never blocks. */
-void vrrp_process(struct vrrp_ctx *ctx);
 /*
  * SIGHUP: instances matched by (interface, VRID, family) keep their state and
  * take the new priority, interval, preemption and addresses; new ones start,
- * gone ones shut down. On error nothing changed.
+ * gone ones shut down. On error nothing changed. Carried out by the VRRP
+ * thread; returns once it is done.
  */
 int vrrp_apply(struct vrrp_ctx *ctx, const struct ha_config *cfg);
-/* A master sends priority 0 and removes its addresses; frees @ctx (NULL is fine). */
+/*
+ * A master sends priority 0 and removes its addresses; the thread ends and
+ * @ctx is freed (NULL is fine).
+ */
 void vrrp_close(struct vrrp_ctx *ctx);
-/* {"now_ms": .., "instances": [...]}: state, peer, timers, counters, last transition. */
-struct json_object *vrrp_json(const struct vrrp_ctx *ctx);
+/*
+ * {"now_ms": .., "instances": [...]}: state, peer, timers, counters, last
+ * transition, as the VRRP thread last published them (NULL: no instances).
+ */
+struct json_object *vrrp_json(struct vrrp_ctx *ctx);
 
 #endif /* XLB_HA_VRRP_H */

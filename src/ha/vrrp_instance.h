@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* What vrrp.c keeps per VRRP instance; shared with vrrp_json.c only. */
+/* What vrrp.c keeps per VRRP instance and per context; shared with vrrp_json.c only. */
 #ifndef XLB_HA_VRRP_INSTANCE_H
 #define XLB_HA_VRRP_INSTANCE_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "ha/ha_config.h"
@@ -40,12 +41,41 @@ struct vrrp_instance {
 	struct vrrp_counters cnt;
 };
 
+/* What other threads see of an instance: a copy the VRRP thread publishes. */
+struct vrrp_view {
+	struct ha_vrrp_config cfg;
+	struct vrrp_fsm fsm;
+	struct net_addr local;
+	int64_t changed_wall_ms;
+	struct vrrp_counters cnt;
+};
+
+enum vrrp_cmd { VRRP_CMD_NONE = 0, VRRP_CMD_APPLY, VRRP_CMD_STOP };
+
+/*
+ * Ownership (see vrrp.h): everything above "shared" belongs to the VRRP
+ * thread while it runs (to the opening thread before it starts and after it
+ * is joined); nothing else reads or writes it. The rest is under @lock.
+ */
 struct vrrp_ctx {
-	int epfd;    /* the instances' sockets and the timerfd */
+	int epfd;    /* the instances' sockets, the timerfd and cmdfd */
 	int timerfd; /* armed for the earliest deadline of all instances */
 	struct vip_nl *nl;
 	struct vrrp_instance *inst[HA_VRRP_MAX];
 	size_t ninst;
+
+	/* shared */
+	int cmdfd; /* eventfd: the main thread posted a command */
+	pthread_t thread;
+	bool running; /* written before the thread starts and after it is joined */
+	pthread_mutex_t lock;
+	pthread_cond_t done; /* a command was carried out */
+	enum vrrp_cmd cmd;   /* the pending command, VRRP_CMD_NONE when there is none */
+	const struct ha_config *cmd_cfg; /* VRRP_CMD_APPLY: read while its poster waits */
+	uint64_t cmd_seq, done_seq;	 /* posted / carried out */
+	int cmd_err;			 /* the result of command done_seq */
+	struct vrrp_view view[HA_VRRP_MAX]; /* as of the end of the thread's last turn */
+	size_t nview;
 };
 
 uint64_t vrrp_now_ms(void);

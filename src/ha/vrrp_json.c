@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The VRRP part of {"cmd":"ha"}: per instance its state, the master it hears, counters. */
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -47,7 +50,7 @@ static json_object *vrrp_json_counters(const struct vrrp_counters *c)
 	return o;
 }
 
-static json_object *vrrp_json_instance(const struct vrrp_instance *vi, uint64_t now)
+static json_object *vrrp_json_instance(const struct vrrp_view *vi, uint64_t now)
 {
 	const struct vrrp_fsm *f = &vi->fsm;
 	json_object *o = json_object_new_object();
@@ -105,15 +108,29 @@ static json_object *vrrp_json_instance(const struct vrrp_instance *vi, uint64_t 
 	return o;
 }
 
-struct json_object *vrrp_json(const struct vrrp_ctx *ctx)
+/* From the VRRP thread's last published copy: the lock is held for a memcpy. */
+struct json_object *vrrp_json(struct vrrp_ctx *ctx)
 {
 	json_object *o = json_object_new_object();
 	json_object *list = json_object_new_array();
-	uint64_t now = vrrp_now_ms();
+	struct vrrp_view *views = NULL;
+	size_t n = 0;
+	uint64_t now;
 
+	if (ctx) {
+		views = malloc(sizeof(ctx->view));
+		if (views) {
+			pthread_mutex_lock(&ctx->lock);
+			n = ctx->nview;
+			memcpy(views, ctx->view, n * sizeof(views[0]));
+			pthread_mutex_unlock(&ctx->lock);
+		}
+	}
+	now = vrrp_now_ms();
 	json_object_object_add(o, "now_ms", json_object_new_uint64(now));
-	for (size_t i = 0; ctx && i < ctx->ninst; i++)
-		json_object_array_add(list, vrrp_json_instance(ctx->inst[i], now));
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(list, vrrp_json_instance(&views[i], now));
 	json_object_object_add(o, "instances", list);
+	free(views);
 	return o;
 }

@@ -1074,20 +1074,6 @@ static void test_long_path(void **state)
 	config_errors_free(&errs);
 }
 
-/* An endless file (or the wrong one) is refused instead of read forever. */
-static void test_too_big(void **state)
-{
-	struct config_errors errs;
-	struct xlb_config cfg;
-
-	assert_int_equal(config_load("/dev/zero", &cfg, &errs), -EFBIG);
-	assert_int_equal(errs.count, 1);
-	assert_string_equal(errs.msgs[0],
-			    "/dev/zero: cannot read: File too large (expected at most 16 MiB)");
-	assert_cfg_empty(&cfg);
-	config_errors_free(&errs);
-}
-
 /* Callers that only want the verdict may pass no error list. */
 static void test_null_errors(void **state)
 {
@@ -1221,7 +1207,6 @@ int main(void)
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_unreadable_file),
 		cmocka_unit_test(test_long_path),
-		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_null_errors),
 		cmocka_unit_test(test_truncated_and_mangled),
 		cmocka_unit_test(test_recursive_alias),

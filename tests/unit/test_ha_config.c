@@ -7,10 +7,14 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -250,6 +254,12 @@ static const struct bad_case bad_cases[] = {
 	{ "sync missing key file", "  sync:\n    peers: [10.0.0.3]\n    key_file: /nonexistent/k\n",
 	  { "10: cannot read key_file '/nonexistent/k': No such file or directory (expected a "
 	    "readable file of 16..64 bytes)" } },
+	{ "sync key file a device", "  sync:\n    peers: [10.0.0.3]\n    key_file: /dev/zero\n",
+	  { "10: cannot read key_file '/dev/zero': a character device (expected a regular file of "
+	    "16..64 bytes)" } },
+	{ "sync key file a directory", "  sync:\n    peers: [10.0.0.3]\n    key_file: /tmp\n",
+	  { "10: cannot read key_file '/tmp': a directory (expected a regular file of 16..64 "
+	    "bytes)" } },
 	{ "sync bad port and rate",
 	  "  sync:\n    peers: [10.0.0.3]\n    key: \"0123456789abcdef\"\n    port: 0\n    max_rate: 0\n",
 	  { "11: bad port '0' (expected an integer 1..65535)",
@@ -334,6 +344,56 @@ static void test_default_addresses(void **state)
 	config_errors_free(&errs);
 }
 
+/*
+ * A FIFO as key_file is refused without blocking (open() waited for a writer
+ * before): loaded in a child with a deadline, so a hang fails the test.
+ */
+static void test_key_file_fifo(void **state)
+{
+	char fifo[] = "/tmp/xlb-test-ha-fifo-XXXXXX", yaml[512], path[sizeof(TMP_TEMPLATE)];
+	char want[512], got[512] = "";
+	int fd = mkstemp(fifo), fds[2], status;
+	struct pollfd pfd;
+	pid_t pid;
+
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	snprintf(yaml, sizeof(yaml), BASE "ha:\n  sync:\n    peers: [10.0.0.3]\n    key_file: %s\n",
+		 fifo);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct config_errors errs;
+		struct xlb_config cfg;
+		ssize_t n;
+
+		close(fds[0]);
+		load_text(yaml, &cfg, &errs, path);
+		n = snprintf(got, sizeof(got), "%zu %s", errs.count, errs.count ? errs.msgs[0] : "");
+		_exit(write(fds[1], got, (size_t)n) == n ? 0 : 1);
+	}
+	close(fds[1]);
+	pfd = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+	if (poll(&pfd, 1, 3000) <= 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		unlink(fifo);
+		fail_msg("config_load blocked on a FIFO as key_file");
+	}
+	assert_true(read(fds[0], got, sizeof(got) - 1) > 0);
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	unlink(fifo);
+	snprintf(want, sizeof(want),
+		 ":10: cannot read key_file '%s': a FIFO (expected a regular file of 16..64 bytes)",
+		 fifo);
+	assert_int_equal(strncmp(got, "1 ", 2), 0);
+	assert_non_null(strstr(got, want));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_absent),
 		cmocka_unit_test(test_bad_cases),
 		cmocka_unit_test(test_default_addresses),
+		cmocka_unit_test(test_key_file_fifo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,8 @@
       xlbd still gets it) and saves its payload
   sync_forge.py replay SRC DST PORT FILE      sends FILE's bytes again, from SRC
   sync_forge.py wrongkey SRC DST PORT         a well-formed message signed with another key
+  sync_forge.py flood SRC DST PORT SECONDS    such messages, as fast as it can, for SECONDS;
+                                              prints how many were sent
 """
 import hashlib
 import hmac
@@ -68,6 +70,24 @@ def wrongkey():
     return head + hmac.new(os.urandom(32), head, hashlib.sha256).digest()
 
 
+def flood(src, dst, port, secs):
+    family = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    msgs = [wrongkey() for _ in range(256)]
+    sent = 0
+    end = time.monotonic() + secs
+    print("flooding", flush=True)
+    while time.monotonic() < end:
+        for m in msgs:
+            try:
+                s.sendto(m, (dst, port))
+                sent += 1
+            except OSError:
+                pass  # ENOBUFS and the like: keep going
+    print(f"sent {sent}", flush=True)
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "capture":
@@ -79,6 +99,9 @@ def main():
         return 0
     if cmd == "wrongkey":
         send(sys.argv[2], sys.argv[3], int(sys.argv[4]), wrongkey())
+        return 0
+    if cmd == "flood":
+        flood(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
         return 0
     print(__doc__, file=sys.stderr)
     return 2
