@@ -10,6 +10,7 @@
 
 #include "csum.h"
 #include "maps.h"
+#include "xlb/xlb_method.h"
 #include "parse.h"
 
 #define AF_INET 2
@@ -164,11 +165,7 @@ static __always_inline int fnat_claim(const struct packet *pkt, __u32 svc_id,
 	rev.client_port = pkt->key.sport;
 	rev.vip_port = pkt->key.dport;
 	rev.svc_id = svc_id;
-	rkey.src = real->addr;
-	rkey.dst = *laddr;
-	rkey.sport = real->port;
-	rkey.proto = pkt->key.proto;
-	rkey.family = pkt->key.family;
+	xlb_nat_reply_key(&rkey, XLB_METHOD_FNAT, &pkt->key, &real->addr, real->port, laddr, 0);
 #pragma unroll
 	for (int i = 0; i < XLB_FNAT_PORT_TRIES; i++) {
 		__u32 port = XLB_FNAT_PORT_MIN + (hash + (__u32)i * 7919u) % range;
@@ -187,14 +184,9 @@ static __always_inline void nat_remember(const struct packet *pkt, __u32 svc_id,
 					 const struct xlb_real *real)
 {
 	struct xlb_nat_rev rev = {};
-	struct xlb_flow_key rkey = {};
+	struct xlb_flow_key rkey;
 
-	rkey.src = real->addr;
-	rkey.dst = pkt->key.src;
-	rkey.sport = real->port;
-	rkey.dport = pkt->key.sport;
-	rkey.proto = pkt->key.proto;
-	rkey.family = pkt->key.family;
+	xlb_nat_reply_key(&rkey, XLB_METHOD_NAT, &pkt->key, &real->addr, real->port, NULL, 0);
 	if (bpf_map_lookup_elem(&nat_rev, &rkey))
 		return;
 	rev.client = pkt->key.src;

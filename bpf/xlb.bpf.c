@@ -369,8 +369,7 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 			flow = bpf_map_lookup_elem(&syn_flows, &pkt->key);
 		/* Never a new flow; nat/fnat would need the quoted packet rewritten too. */
 		real = flow ? flow_real(flow) : NULL;
-		if (!real || !flow || svc->method == XLB_METHOD_NAT ||
-		    svc->method == XLB_METHOD_FNAT) {
+		if (!real || !flow || xlb_method_nat(svc->method)) {
 			count(XLB_CNT_PASS_ICMP_NO_FLOW);
 			return VERDICT_PASS;
 		}

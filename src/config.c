@@ -18,6 +18,7 @@
 #include "config_yaml.h"
 #include "ha/ha_config.h"
 #include "sched/sched.h"
+#include "xlb/xlb_method.h"
 
 #define CONFIG_IFNAME_MAX (IF_NAMESIZE - 1)
 #define CONFIG_SVCNAME_MAX (CONFIG_NAME_MAX - 1)
@@ -805,11 +806,6 @@ static bool config_method_supported(int method)
 }
 
 /* True for methods where the real answers the client directly. */
-static bool config_method_dsr(int method)
-{
-	return method == XLB_METHOD_DR || method == XLB_METHOD_TUN || method == XLB_METHOD_GUE ||
-	       method == XLB_METHOD_DSCP;
-}
 
 static void config_parse_method(struct config_ctx *ctx, yaml_node_t *n, struct service_config *svc)
 {
@@ -1045,12 +1041,12 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 			config_err(ctx, config_line(slots[i].key),
 				   "%s is not used with method proxy (expected no %s key)",
 				   config_service_keys[i], config_service_keys[i]);
-	config_parse_reals(ctx, n, slots[SK_REALS].val, svc, config_method_dsr(svc->method));
+	config_parse_reals(ctx, n, slots[SK_REALS].val, svc, xlb_method_dsr(svc->method));
 	if (ctx->stop)
 		return;
 	proxy_config_parse_routes(ctx, &slots[SK_PROXY_FIRST], svc); /* they name reals */
 	health_config_parse_service(ctx, slots[SK_HEALTH].val, slots[SK_SORRY].val,
-				    slots[SK_QUORUM].val, config_method_dsr(svc->method), svc);
+				    slots[SK_QUORUM].val, xlb_method_dsr(svc->method), svc);
 }
 
 static const char *config_proto_name(uint8_t proto)

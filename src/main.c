@@ -21,6 +21,7 @@
 #include "ctl.h"
 #include "dataplane.h"
 #include "dp_spec.h"
+#include "xlb/xlb_method.h"
 #include "ha/sync.h"
 #include "ha/vrrp.h"
 #include "health/health_model.h"
@@ -86,8 +87,7 @@ static void warn_nat_sysctls(const struct model *m)
 	bool nat = false;
 
 	for (size_t i = 0; i < m->nservices; i++)
-		nat |= m->services[i].cfg.method == XLB_METHOD_NAT ||
-		       m->services[i].cfg.method == XLB_METHOD_FNAT;
+		nat |= xlb_method_nat(m->services[i].cfg.method);
 	for (size_t i = 0; nat && i < m->nifaces; i++)
 		if (iface_ipv4_sysctl(m->ifaces[i].name, "accept_local") == 0)
 			log_warn("%s: net.ipv4.conf.%s.accept_local is 0: nat replies to clients "

@@ -8,6 +8,7 @@
  * the id to whoever gets it next.
  */
 #include "model.h"
+#include "xlb/xlb_method.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -32,17 +33,6 @@ static const char *const problem_foreign_iface = "reached through an interface x
 static const char *const problem_no_source = "no local address toward it for the outer header";
 static const char *const problem_mixed_family = "next hop of the other address family";
 
-/* Methods whose packets are routed to the real (L3), not only switched (L2). */
-static bool method_routed(uint8_t method)
-{
-	return method != XLB_METHOD_DR;
-}
-
-static bool method_nat(uint8_t method)
-{
-	return method == XLB_METHOD_NAT || method == XLB_METHOD_FNAT;
-}
-
 /* fnat replies come back to the local addresses: they must be this host's. */
 static int model_write_fnat_locals(struct model *m, const struct service *s)
 {
@@ -64,11 +54,6 @@ static int model_write_fnat_locals(struct model *m, const struct service *s)
 	}
 	locals.count = (uint32_t)s->cfg.nlocal_addrs;
 	return dataplane_fnat_locals_put(m->dp, s->id, &locals);
-}
-
-static bool method_encapsulates(uint8_t method)
-{
-	return method == XLB_METHOD_TUN || method == XLB_METHOD_GUE;
 }
 
 const char *real_state_name(const struct real *r)
@@ -290,7 +275,7 @@ static void model_resolve_real(struct model *m, const struct service *s, struct 
 	if (r->no_mac)
 		return;
 	ifindex = rt.ifindex;
-	if (!rt.onlink && !method_routed(s->cfg.method)) {
+	if (!rt.onlink && !xlb_method_routed(s->cfg.method)) {
 		r->problem = problem_not_onlink;
 		return;
 	}
@@ -298,7 +283,7 @@ static void model_resolve_real(struct model *m, const struct service *s, struct 
 		r->problem = problem_mixed_family;
 		return;
 	}
-	if (method_encapsulates(s->cfg.method) && rt.prefsrc.family != r->cfg.addr.family) {
+	if (xlb_method_encap(s->cfg.method) && rt.prefsrc.family != r->cfg.addr.family) {
 		r->problem = problem_no_source;
 		return;
 	}
@@ -808,7 +793,7 @@ int model_apply(struct model *m, struct xlb_config *cfg)
 	for (size_t i = 0; i < cfg->nservices; i++) {
 		if (model_write_fnat_locals(m, &services[i]))
 			log_error("service %s: cannot write local addresses", services[i].cfg.name);
-		globals.nat_services += method_nat(services[i].cfg.method);
+		globals.nat_services += xlb_method_nat(services[i].cfg.method);
 	}
 	if (dataplane_globals_put(m->dp, &globals))
 		log_error("cannot write the data plane's globals");

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "xlb/xlb_method.h"
 
 struct sweep_ctx {
 	struct model *m;
@@ -54,22 +55,14 @@ static void sweep_nat_rev(struct sweep_ctx *c, const struct xlb_flow_key *key,
 {
 	uint8_t method = c->method_by_svc[flow->svc_id % XLB_MAX_SERVICES];
 	const struct real *r = c->real_by_id[flow->real_id];
-	struct xlb_flow_key rkey = {
-		.sport = htons(r->cfg.port),
-		.proto = key->proto,
-		.family = key->family,
-	};
+	struct xlb_flow_key rkey;
+	struct xlb_addr real_addr;
 
-	if (method != XLB_METHOD_NAT && method != XLB_METHOD_FNAT)
+	if (!xlb_method_nat(method))
 		return;
-	net_addr_to_xlb(&r->cfg.addr, &rkey.src);
-	if (method == XLB_METHOD_NAT) {
-		rkey.dst = key->src;
-		rkey.dport = key->sport;
-	} else {
-		rkey.dst = flow->nat_addr;
-		rkey.dport = flow->nat_port;
-	}
+	net_addr_to_xlb(&r->cfg.addr, &real_addr);
+	xlb_nat_reply_key(&rkey, method, key, &real_addr, htons(r->cfg.port), &flow->nat_addr,
+			  flow->nat_port);
 	dataplane_nat_rev_del(c->m->dp, &rkey);
 }
 

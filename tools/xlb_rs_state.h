@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "xlb/xlb_method.h"
 #include "xlb/xlb_rs.h"
 
 #define RS_STATE_DIR_DEFAULT "/run/xlb-rs"
@@ -104,7 +105,7 @@ const char *rs_method_name(int method);
 int rs_method_parse(const char *name, int *method);
 static inline bool rs_method_decaps(int method)
 {
-	return method == XLB_METHOD_TUN || method == XLB_METHOD_GUE || method == XLB_METHOD_DSCP;
+	return xlb_method_real_decaps(method);
 }
 
 #endif /* XLB_RS_STATE_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Installing peers' flow records into the maps, and collecting ours for them. */
 #include "ha/sync_install.h"
+#include "xlb/xlb_method.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -69,12 +70,7 @@ static struct real *sync_find_real(struct service *s, const struct xlb_addr *add
 static int sync_install_nat_rev(struct model *m, const struct service *s,
 				const struct sync_record *rec)
 {
-	struct xlb_flow_key rkey = {
-		.src = rec->real_addr,
-		.sport = rec->real_port,
-		.proto = rec->key.proto,
-		.family = rec->key.family,
-	};
+	struct xlb_flow_key rkey;
 	struct xlb_nat_rev rev = {
 		.client = rec->key.src,
 		.vip = rec->key.dst,
@@ -83,13 +79,8 @@ static int sync_install_nat_rev(struct model *m, const struct service *s,
 		.svc_id = s->id,
 	};
 
-	if (s->cfg.method == XLB_METHOD_NAT) {
-		rkey.dst = rec->key.src;
-		rkey.dport = rec->key.sport;
-	} else {
-		rkey.dst = rec->nat_addr;
-		rkey.dport = rec->nat_port;
-	}
+	xlb_nat_reply_key(&rkey, s->cfg.method, &rec->key, &rec->real_addr, rec->real_port,
+			  &rec->nat_addr, rec->nat_port);
 	return dataplane_nat_rev_put(m->dp, &rkey, &rev);
 }
 
@@ -118,8 +109,7 @@ enum sync_install_result sync_install(struct model *m, const struct sync_record 
 	flow.nat_addr = rec->nat_addr;
 	flow.nat_port = rec->nat_port;
 	flow.flags = XLB_FLOW_F_SYNCED;
-	if ((s->cfg.method == XLB_METHOD_NAT || s->cfg.method == XLB_METHOD_FNAT) &&
-	    sync_install_nat_rev(m, s, rec))
+	if (xlb_method_nat(s->cfg.method) && sync_install_nat_rev(m, s, rec))
 		return SYNC_INSTALL_FAILED;
 	/* Counts follow at the next sweep, whose tally is the truth. */
 	if (dataplane_flow_put(m->dp, &rec->key, &flow))

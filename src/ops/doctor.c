@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "xlb/xlb_method.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -349,7 +350,7 @@ void doctor_run(const struct xlb_config *cfg, struct doctor_report *r)
 	for (size_t i = 0; i < cfg->nservices; i++) {
 		const struct service_config *s = &cfg->services[i];
 
-		if (s->method == XLB_METHOD_NAT || s->method == XLB_METHOD_FNAT) {
+		if (xlb_method_nat(s->method)) {
 			n.nat4 |= s->vip.family == AF_INET;
 			n.nat6 |= s->vip.family == AF_INET6;
 		}
