@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Writes the binary seeds of the fuzz harnesses (tests/fuzz/corpus/NAME/seed-*).
+
+The text seeds (configs, requests, HTTP) are plain files in the corpus; the
+binary ones are built here, from the wire formats the harnesses document,
+so they can be read and regenerated: tests/fuzz/gen_seeds.py [CORPUS_DIR].
+Each seed is a well-formed starting point; libFuzzer mutates from there.
+"""
+import ipaddress
+import os
+import struct
+import sys
+
+CORPUS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
+
+
+def write(harness, name, data):
+    d = os.path.join(CORPUS, harness)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+def a4(s):
+    return ipaddress.IPv4Address(s).packed
+
+
+def a6(s):
+    return ipaddress.IPv6Address(s).packed
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+# ---- fuzz_sync: a script of (op, length, bytes) steps; see fuzz_sync.c ----
+
+SYNC_MAGIC = 0x584C4253
+FLOWS, FULL, HELLO = 1, 2, 3
+
+
+def sync_hdr(mtype, count, session, seq=0):
+    return struct.pack("!IBBHQQ", SYNC_MAGIC, 2, mtype, count, session, seq)
+
+
+def sync_rec(family=4, proto=6, state=2, sport=40000, idle=100):
+    if family == 4:
+        src, dst, real = [a4(x) + bytes(12) for x in ("10.0.1.1", "10.0.0.100", "10.0.2.1")]
+        nat = bytes(16)
+    else:
+        src, dst, real, nat = [a6(x) for x in ("2001:db8:1::1", "2001:db8::100",
+                                                  "2001:db8:2::1", "2001:db8:3::1")]
+    return (struct.pack("!BBBB", family, proto, state, 0) + src + dst +
+            struct.pack("!HH", sport, 80) + real + struct.pack("!HH", 80, 1025) + nat +
+            struct.pack("!I", idle))
+
+
+def sync_hello(challenge=b"", echo=b"", flags=0):
+    return challenge.ljust(16, b"\0") + echo.ljust(16, b"\0") + struct.pack("!I", flags)
+
+
+def step(op, body):
+    return struct.pack("!BH", op, len(body)) + body
+
+
+def sync_seeds():
+    s1, s2 = 0x1111111111111111, 0x2222222222222222
+    peer_hello = step(1, sync_hdr(HELLO, 0, s1) + sync_hello(b"peer-challenge-1"))
+    tick = step(3, b"\x01")
+    echo = step(5, sync_hdr(HELLO, 0, s1) + sync_hello(b"", b"", 1))  # op 1 | 4: echo ours
+    flows = step(1, sync_hdr(FLOWS, 2, s1) + sync_rec() + sync_rec(6, 17, 5, 5353))
+    full = step(1, sync_hdr(FULL, 0, s1))
+    write("sync", "handshake", peer_hello + tick + echo + flows + full)
+    write("sync", "replay", peer_hello + tick + echo + flows + step(2, b"\x03") + step(2, b"\x02"))
+    # the peer restarts: a new session, flows dropped until its hello answers ours
+    restart = (step(1, sync_hdr(FLOWS, 1, s2) + sync_rec(state=3)) + tick +
+               step(5, sync_hdr(HELLO, 0, s2) + sync_hello(b"peer-challenge-2")) + tick)
+    write("sync", "restart", peer_hello + tick + echo + flows + restart + flows)
+    write("sync", "forged", step(0, sync_hdr(FLOWS, 1, s1, 7) + sync_rec() + bytes(32)))
+    write("sync", "full16", step(1, sync_hdr(FLOWS, 16, s1) + sync_rec() * 16))
+
+
+# ---- fuzz_vrrp: flags, counts, peers, our addresses, then the packet; see fuzz_vrrp.c ----
+
+def vrrp_msg(addrs, alen, src, dst, vrid=51, prio=100, interval=100, count=None):
+    body = b"".join(addrs)
+    n = len(addrs) if count is None else count
+    hdr = bytearray(struct.pack("!BBBBHH", 0x31, vrid, prio, n, interval, 0))
+    pseudo = src + dst + struct.pack("!HH", 112, len(hdr) + len(body)) if alen == 4 else \
+        src + dst + struct.pack("!I", len(hdr) + len(body)) + b"\0\0\0" + bytes([112])
+    c = csum(pseudo + bytes(hdr) + body)
+    hdr[6:8] = struct.pack("!H", c)
+    return bytes(hdr) + body
+
+
+def ipv4(src, dst, proto, payload, ttl=255):
+    h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0xC0, 20 + len(payload), 0, 0, ttl, proto, 0,
+                              src, dst))
+    h[10:12] = struct.pack("!H", csum(bytes(h)))
+    return bytes(h) + payload
+
+
+def vrrp_seeds():
+    ours4 = [a4("10.200.0.200"), a4("10.200.0.250")]
+    src4, dst4 = a4("10.200.0.3"), a4("224.0.0.18")
+    msg = vrrp_msg(ours4, 4, src4, dst4)
+    # counts: peers - 1 in the low 3 bits, our addresses - 1 in the high 4
+    write("vrrp", "v4", bytes([0, 0x10]) + b"".join(ours4) + ipv4(src4, dst4, 112, msg))
+    write("vrrp", "v4-peers", bytes([4, 0x11]) + src4 + a4("10.200.0.4") + b"".join(ours4) +
+          ipv4(src4, dst4, 112, msg))
+    write("vrrp", "v4-stranger", bytes([6, 0x10]) + a4("10.200.0.4") + b"".join(ours4) +
+          ipv4(src4, dst4, 112, msg))
+    many = [a4("10.200.1.%d" % i) for i in range(20)]
+    write("vrrp", "v4-20addrs", bytes([2, 0xF0]) + b"".join(many[:16]) +
+          ipv4(src4, dst4, 112, vrrp_msg(many, 4, src4, dst4)))
+    write("vrrp", "v4-prio0-slow", bytes([0, 0x00]) + ours4[0] +
+          ipv4(src4, dst4, 112, vrrp_msg(ours4[:1], 4, src4, dst4, prio=0, interval=4095)))
+    ours6 = [a6("2001:db8::200"), a6("2001:db8::201")]
+    src6, dst6 = a6("fe80::3"), a6("ff02::12")
+    write("vrrp", "v6", bytes([1, 0x10]) + b"".join(ours6) + src6 + dst6 +
+          vrrp_msg(ours6, 16, src6, dst6))
+    write("vrrp", "v6-peers", bytes([5, 0x10]) + src6 + b"".join(ours6) + src6 + dst6 +
+          vrrp_msg(ours6[::-1], 16, src6, dst6) + b"pad")
+
+
+if __name__ == "__main__":
+    sync_seeds()
+    vrrp_seeds()
