@@ -153,7 +153,7 @@ bench-quick:
 	 else echo "bench-quick: no bench-pps target, skipped"; fi
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all fuzz-build
 	@tests/run.sh all
 
 test-unit test-bpf test-lab: all
@@ -210,7 +210,7 @@ $(BUILD)/fuzz/sandboxed/%.o: $(BUILD)/fuzz/obj/%.o
 	objcopy --redefine-sym open=fuzz_config_open $< $@
 $(BUILD)/fuzz/fuzz_config: $(FUZZ_SANDBOXED:$(BUILD)/fuzz/obj/%=$(BUILD)/fuzz/sandboxed/%)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libxlb-fuzz.a
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(BUILD)/libxlb-fuzz.a
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/bpf $(filter %.c %.o,$^) $(filter %.a,$^) \
 		-o $@ $(LDLIBS)

@@ -240,13 +240,14 @@ static void our_hello(struct world *w, uint8_t step)
 	if (before.owe_echo)
 		FUZZ_CHECK(memcmp(out.echo, before.echo, SYNC_NONCE_LEN) == 0 && !w->s.owe_echo,
 			   "the echo owed was not sent");
-	if (!before.verified || before.challenge_wanted)
-		FUZZ_CHECK(w->s.challenging &&
-				   memcmp(out.challenge, w->s.nonce, SYNC_NONCE_LEN) == 0 &&
-				   (before.challenging ? memcmp(w->s.nonce, before.nonce,
-								SYNC_NONCE_LEN) == 0 :
-							 memcmp(w->s.nonce, fresh, SYNC_NONCE_LEN) == 0),
+	if (!before.verified || before.challenge_wanted) {
+		/* One challenge at a time: the outstanding one again, else the fresh bytes. */
+		const uint8_t *want = before.challenging ? before.nonce : fresh;
+
+		FUZZ_CHECK(w->s.challenging && !memcmp(w->s.nonce, want, SYNC_NONCE_LEN) &&
+				   !memcmp(out.challenge, want, SYNC_NONCE_LEN),
 			   "the challenge sent is not the one outstanding");
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -129,6 +129,121 @@ def vrrp_seeds():
           vrrp_msg(ours6[::-1], 16, src6, dst6) + b"pad")
 
 
+# ---- fuzz_pkt: records (control, length, bytes); see fuzz_pkt.c and pkt_fixture.h ----
+
+LB_MAC = bytes.fromhex("02000000 1b01".replace(" ", ""))
+CLIENT_MAC = bytes.fromhex("020000 00c101".replace(" ", ""))
+OTHER_MAC = bytes.fromhex("020000 009901".replace(" ", ""))
+VIP4, VIP6 = "10.0.0.100", "2001:db8::100"
+CLIENT4, CLIENT6 = "10.0.1.1", "2001:db8:1::1"
+SYN, ACK, PSH, FIN, RST = 0x02, 0x10, 0x08, 0x01, 0x04
+XDP, TC, FZ0 = 0, 1, 2  # control bits; mode << 2
+REPLY, ICMP, AGAIN = 1 << 2, 2 << 2, 3 << 2
+
+
+def eth(etype, dst=LB_MAC, vlan=None):
+    if vlan is not None:
+        return dst + CLIENT_MAC + struct.pack("!HHH", 0x8100, vlan, etype)
+    return dst + CLIENT_MAC + struct.pack("!H", etype)
+
+
+def l4(proto, sport, dport, flags, payload, pseudo):
+    if proto == 6:
+        h = struct.pack("!HHIIBBHHH", sport, dport, 0x1000, 0x2000 if flags & ACK else 0, 5 << 4,
+                        flags, 64240, 0, 0)
+    else:
+        h = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
+    seg = bytearray(h + payload)
+    c = csum(pseudo(len(seg)) + bytes(seg))
+    off = 16 if proto == 6 else 6
+    seg[off:off + 2] = struct.pack("!H", c or 0xFFFF)
+    return bytes(seg)
+
+
+def pkt4(proto, sport, dport, flags=SYN, payload=b"", dst=VIP4, src=CLIENT4, vlan=None,
+         frag=0x4000, options=b"", tot_len=None):
+    s, d = a4(src), a4(dst)
+    seg = l4(proto, sport, dport, flags, payload, lambda n: s + d + struct.pack("!HH", proto, n))
+    ihl = 5 + len(options) // 4
+    n = ihl * 4 + len(seg) if tot_len is None else tot_len
+    h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, n, 0, frag, 64, proto, 0, s, d) +
+                  options)
+    h[10:12] = struct.pack("!H", csum(bytes(h)))
+    return eth(0x0800, vlan=vlan) + bytes(h) + seg
+
+
+def pkt6(proto, sport, dport, flags=SYN, payload=b"", dst=VIP6, src=CLIENT6, exts=0, vlan=None):
+    s, d = a6(src), a6(dst)
+    seg = l4(proto, sport, dport, flags, payload,
+             lambda n: s + d + struct.pack("!I", n) + b"\0\0\0" + bytes([proto]))
+    chain, nxt = b"", proto
+    for i in range(exts):  # destination options, 8 bytes each, PadN
+        chain = bytes([nxt, 0, 1, 4, 0, 0, 0, 0]) + chain
+        nxt = 60
+    body = chain + seg
+    h = struct.pack("!IHBB16s16s", 6 << 28, len(body), nxt, 64, s, d)
+    return eth(0x86DD, vlan=vlan) + h + body
+
+
+def rec(ctl, frame=b""):
+    return struct.pack("!BH", ctl, len(frame)) + frame
+
+
+def pkt_seeds():
+    get = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    ports = {"dr": 80, "tun": 81, "gue": 82, "dscp": 83, "nat": 84, "fnat": 85}
+    for name, port in ports.items():
+        for fam, mk in ((4, pkt4), (6, pkt6)):
+            tcp = (rec(XDP, mk(6, 40000, port, SYN)) + rec(XDP, mk(6, 40000, port, ACK)) +
+                   rec(TC, mk(6, 40000, port, PSH | ACK, get)))
+            if name in ("nat", "fnat"):
+                tcp += rec(REPLY) + rec(TC | REPLY)  # the real's replies, routed by the FIB
+            else:
+                tcp += rec(ICMP) + rec(TC | ICMP)  # path MTU discovery reaches the real
+            tcp += rec(FZ0, mk(6, 40000, port, FIN | ACK)) + rec(AGAIN)
+            write("pkt", "%s%d-tcp" % (name, fam), tcp)
+            udp = rec(TC | FZ0, mk(17, 5353, port, 0, b"query")) + rec(AGAIN)
+            if name in ("nat", "fnat"):
+                udp += rec(REPLY)
+            write("pkt", "%s%d-udp" % (name, fam), udp)
+    big = bytes(1000)
+    write("pkt", "too-big4", rec(XDP, pkt4(6, 40001, 90, SYN, big)) +
+          rec(TC, pkt4(6, 40001, 90, SYN, big)) + rec(XDP, pkt4(17, 40001, 91, 0, big)))
+    write("pkt", "too-big6", rec(XDP, pkt6(6, 40001, 90, SYN, big)) +
+          rec(XDP, pkt6(17, 40001, 91, 0, big)))
+    write("pkt", "mh-redirect", rec(XDP, pkt4(6, 40002, 92)) + rec(TC, pkt6(6, 40002, 92)) +
+          rec(FZ0, pkt4(6, 40002, 92, ACK)))
+    write("pkt", "lblcr", rec(XDP, pkt4(6, 40003, 93)) + rec(XDP, pkt6(6, 40003, 93)))
+    write("pkt", "persist", rec(XDP, pkt4(6, 40004, 94)) + rec(XDP, pkt4(6, 40005, 94)) +
+          rec(TC, pkt6(6, 40004, 94)))
+    write("pkt", "midstream", rec(XDP, pkt4(6, 40006, 95, ACK)) + rec(TC, pkt6(6, 40006, 95, ACK)) +
+          rec(XDP, pkt4(6, 40006, 95, SYN)))
+    write("pkt", "no-real-inactive", rec(XDP, pkt4(6, 40007, 96)) + rec(XDP, pkt4(6, 40007, 97)) +
+          rec(TC, pkt6(6, 40007, 96)) + rec(XDP, pkt4(6, 40007, 98)) + rec(TC, pkt6(6, 40007, 98)))
+    write("pkt", "not-ours", rec(XDP, pkt4(6, 40008, 80, dst="10.0.0.200")) +
+          rec(XDP, eth(0x0806) + bytes(28)) +
+          rec(TC, OTHER_MAC + pkt4(6, 40008, 80)[6:]) +
+          rec(XDP, b"\xff" * 6 + pkt6(17, 40008, 80, 0, b"x")[6:]) +
+          rec(XDP, pkt4(1, 0, 0, 0)))
+    NEWGEN, GONE = 0x10, 0x20  # the last forward's real: its id reused / removed
+    write("pkt", "stale", rec(XDP, pkt4(6, 40023, 80)) + rec(NEWGEN | XDP, pkt4(6, 40023, 80, ACK)) +
+          rec(XDP, pkt4(6, 40023, 80, PSH | ACK, get)) + rec(GONE | TC, pkt4(6, 40023, 80, ACK)) +
+          rec(XDP, pkt6(6, 40024, 84)) + rec(XDP, pkt6(6, 40024, 84, ACK)) +
+          rec(NEWGEN | GONE | XDP, pkt6(6, 40024, 84, PSH | ACK, get)) + rec(REPLY))
+    write("pkt", "vlan", rec(XDP, pkt4(6, 40009, 80, vlan=0x2064)) +
+          rec(TC, pkt6(6, 40009, 80, vlan=0x2064)) + rec(XDP, pkt4(6, 40009, 80, ACK, vlan=5)))
+    write("pkt", "v6-ext", b"".join(rec(XDP, pkt6(6, 40010 + i, 80, exts=i)) for i in range(6)) +
+          rec(TC, pkt6(6, 40016, 84, exts=3)))
+    write("pkt", "frag-options", rec(XDP, pkt4(6, 40017, 80, frag=0x2000)) +
+          rec(XDP, pkt4(17, 40017, 80, 0, b"y", frag=0x0010)) +
+          rec(TC, pkt4(6, 40018, 80, options=bytes([7, 7, 4, 0, 0, 0, 0, 1]))))
+    write("pkt", "lengths", rec(XDP, pkt4(6, 40019, 81, tot_len=65535)) +
+          rec(XDP, pkt4(6, 40020, 80, tot_len=20)) +
+          rec(XDP, pkt4(6, 40021, 81, PSH | ACK, get, tot_len=1500)) +
+          rec(XDP, pkt4(6, 40022, 80)[:40]))
+
+
 if __name__ == "__main__":
     sync_seeds()
     vrrp_seeds()
+    pkt_seeds()

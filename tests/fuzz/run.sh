@@ -71,7 +71,9 @@ for name in "${names[@]}"; do
 	start=$SECONDS
 	# -timeout: one input may take 10 s (fuzz_pkt loads nothing per input);
 	# stdin from /dev/null: nothing a harness does may wait for a terminal.
+	# Exit codes of our own: libFuzzer's default 77 would read as "skipped" to tests/run.sh.
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \
+		-error_exitcode=1 -timeout_exitcode=2 \
 		-artifact_prefix="$artifacts/$name-" "${opts[@]}" "$work" "$seeds" \
 		</dev/null >"$log" 2>&1
 	rc=$?
@@ -90,8 +92,10 @@ for name in "${names[@]}"; do
 	printf '%-12s %6s %10s %9s %6s %7s  %s\n' "$name" "$took" "${execs:--}" "${rate:--}" \
 		"${cov:--}" "${ft:--}" "$result"
 	if [ $rc -ne 0 ]; then
-		grep -E -A12 'INVARIANT FAILED|ERROR: (AddressSanitizer|libFuzzer|LeakSanitizer)|runtime error|SUMMARY' \
-			"$log" | head -40 | sed 's/^/    /'
+		grep -E -B12 -A2 'INVARIANT FAILED' "$log" | grep -v '^==' | head -24 | sed 's/^/    /'
+		grep -E -A3 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$log" |
+			head -12 | sed 's/^/    /'
+		grep -E 'ERROR: libFuzzer: (timeout|out-of-memory)' "$log" | head -2 | sed 's/^/    /'
 		ls -1 "$artifacts/$name-"* 2>/dev/null | tail -3 | sed 's/^/    artifact: /'
 	fi
 done
