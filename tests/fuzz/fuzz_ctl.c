@@ -8,7 +8,8 @@
  *
  * Invariants: a refusal always says why; an accepted request is one JSON
  * object with a string "cmd", and for the commands ctl_request.c knows,
- * only their keys, each of its type, the required ones present; the fields
+ * only their keys, each of its type, the required ones present, no string
+ * with a NUL (an escaped \u0000 would cut it short where C reads it); the fields
  * real_weight_args accepts are in range; a parsed endpoint prints and
  * parses back to itself, and what the strict parser accepts the lenient
  * one reads the same.
@@ -64,6 +65,12 @@ static const struct key_rule *rule_for(const char *cmd, const char *key)
 	return NULL;
 }
 
+static bool has_nul(json_object *v)
+{
+	return json_object_is_type(v, json_type_string) &&
+	       strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v);
+}
+
 static void check_request(json_object *req)
 {
 	json_object *cmd_obj;
@@ -75,6 +82,7 @@ static void check_request(json_object *req)
 			   json_object_is_type(cmd_obj, json_type_string),
 		   "accepted without a string cmd");
 	cmd = json_object_get_string(cmd_obj);
+	FUZZ_CHECK(!has_nul(cmd_obj), "accepted a cmd with a NUL (\\u0000) in it: '%s'", cmd);
 	if (!known_cmd(cmd))
 		return; /* left to its handler */
 	json_object_object_foreach(req, key, val) {
@@ -89,6 +97,8 @@ static void check_request(json_object *req)
 				   json_object_is_type(val, r->type),
 			   "%s accepted '%s' of type %s", cmd, key,
 			   json_type_to_name(json_object_get_type(val)));
+		/* C code reads the value up to the NUL: "web\u0000x" would act on "web". */
+		FUZZ_CHECK(!has_nul(val), "%s accepted '%s' with a NUL (\\u0000) in it", cmd, key);
 	}
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		if (strcmp(cmd, rules[i].cmd) == 0 && rules[i].required)

@@ -9,7 +9,8 @@
  *
  * Invariants: a parsed head ends at an empty line within the buffer and is
  * self-consistent (never both Content-Length and Transfer-Encoding; a
- * request's transfer coding ends in chunked); parsing is a function of the
+ * request's transfer coding ends in chunked); it holds no NUL and no bare
+ * CR (it is forwarded as it came: RFC 9110 5.5, RFC 9112 2.2); parsing is a function of the
  * bytes seen so far: every prefix shorter than the head is MORE, the head
  * alone parses the same as the head with anything after it, and a BAD
  * prefix stays BAD; the body framer takes the same bytes, ends at the same
@@ -43,6 +44,16 @@ static void check_head(bool response, const char *buf, size_t len, const struct 
 	FUZZ_CHECK(!h->chunked || h->has_te, "chunked without Transfer-Encoding");
 	FUZZ_CHECK(response || !h->has_te || h->chunked, "a request's coding does not end in chunked");
 	FUZZ_CHECK(!response || (h->status >= 0 && h->status <= 999), "status %d", h->status);
+	/*
+	 * The head is forwarded as it came: a NUL or a CR that ends no line
+	 * (RFC 9110 5.5, RFC 9112 2.2: reject or replace) would let a real
+	 * that splits lines at a bare CR frame the message otherwise.
+	 */
+	for (size_t i = 0; i < h->head_len; i++) {
+		FUZZ_CHECK(buf[i] != '\0', "a head with a NUL at %zu accepted", i);
+		FUZZ_CHECK(buf[i] != '\r' || (i + 1 < h->head_len && buf[i + 1] == '\n'),
+			   "a head with a bare CR at %zu accepted", i);
+	}
 }
 
 struct body_result {
