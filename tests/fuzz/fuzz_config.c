@@ -13,7 +13,8 @@
  * Invariants besides "no sanitizer report": a result is either a config or
  * at least one error; every error reads "PATH:LINE: ..." in file order; and
  * a config that loads obeys the rules docs/CONFIG.md promises (families,
- * ports, uniqueness, limits), so the validator cannot be talked past.
+ * ports, uniqueness, limits, the ranges of health and ha keys), so the
+ * validator cannot be talked past.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +133,71 @@ static void check_service(const struct service_config *s)
 	}
 }
 
+/* health: as the table of docs/CONFIG.md says. */
+static void check_health(const struct service_config *s)
+{
+	const struct health_config *h = &s->health;
+
+	FUZZ_CHECK(h->kind < HEALTH__COUNT && h->on_failure <= HEALTH_ON_FAILURE_WEIGHT0,
+		   "health kind %u on_failure %u", h->kind, h->on_failure);
+	if (h->kind == HEALTH_NONE)
+		return;
+	FUZZ_CHECK(h->interval_ms >= HEALTH_MIN_INTERVAL_MS && h->timeout_ms > 0,
+		   "service '%s': interval %u ms, timeout %u ms", s->name, h->interval_ms,
+		   h->timeout_ms);
+	FUZZ_CHECK(h->rise >= 1 && h->rise <= HEALTH_RISE_FALL_MAX && h->fall >= 1 &&
+			   h->fall <= HEALTH_RISE_FALL_MAX,
+		   "rise %u fall %u", h->rise, h->fall);
+	FUZZ_CHECK(!h->expect_status || (h->expect_status >= 100 && h->expect_status <= 599),
+		   "expect_status %u", h->expect_status);
+	if (h->kind == HEALTH_HTTP || h->kind == HEALTH_HTTPS)
+		FUZZ_CHECK(h->path[0] == '/' && !strchr(h->path, ' '), "path '%s'", h->path);
+	if (h->kind == HEALTH_SCRIPT)
+		FUZZ_CHECK(h->command[0], "script without a command");
+	if (h->kind == HEALTH_DNS)
+		FUZZ_CHECK(h->dns_name[0], "dns without a name");
+}
+
+/* ha: as the tables of docs/CONFIG.md say. */
+static void check_ha(const struct ha_config *ha)
+{
+	FUZZ_CHECK(ha->nvrrp <= HA_VRRP_MAX, "%zu VRRP instances", ha->nvrrp);
+	for (size_t i = 0; i < ha->nvrrp; i++) {
+		const struct ha_vrrp_config *v = &ha->vrrp[i];
+
+		FUZZ_CHECK(v->vrid >= 1 && v->priority >= 1, "vrid %u priority %u", v->vrid,
+			   v->priority);
+		FUZZ_CHECK(v->advert_cs >= 1 && v->advert_cs <= 4095, "advert %u cs", v->advert_cs);
+		FUZZ_CHECK(v->naddrs >= 1 && v->naddrs <= HA_VRRP_ADDRS_MAX &&
+				   v->nunicast_peers <= HA_PEERS_MAX,
+			   "%zu addresses, %zu peers", v->naddrs, v->nunicast_peers);
+		for (size_t j = 0; j < v->naddrs; j++)
+			FUZZ_CHECK(v->addrs[j].family == v->family, "VRRP '%s': mixed families",
+				   v->name);
+		for (size_t j = 0; j < v->nunicast_peers; j++)
+			FUZZ_CHECK(v->unicast_peers[j].family == v->family,
+				   "VRRP '%s': a peer of another family", v->name);
+		for (size_t j = 0; j < i; j++)
+			FUZZ_CHECK(ha->vrrp[j].vrid != v->vrid || ha->vrrp[j].family != v->family ||
+					   strcmp(ha->vrrp[j].iface, v->iface) != 0,
+				   "VRRP instances %zu and %zu: the same interface, VRID and family",
+				   j, i);
+	}
+	if (!ha->sync.enabled)
+		return;
+	FUZZ_CHECK(ha->sync.npeers >= 1 && ha->sync.npeers <= HA_PEERS_MAX, "%zu sync peers",
+		   ha->sync.npeers);
+	FUZZ_CHECK(ha->sync.key_len >= 16 && ha->sync.key_len <= HA_SYNC_KEY_MAX, "key of %zu bytes",
+		   ha->sync.key_len);
+	FUZZ_CHECK(ha->sync.refresh_ms >= 1000 && ha->sync.max_rate >= 1 &&
+			   ha->sync.max_rate <= 10000000,
+		   "refresh %u ms, max_rate %u", ha->sync.refresh_ms, ha->sync.max_rate);
+	for (size_t j = 0; j < ha->sync.npeers; j++)
+		FUZZ_CHECK(!ha->sync.listen.family ||
+				   ha->sync.peers[j].addr.family == ha->sync.listen.family,
+			   "a sync peer of another family than listen");
+}
+
 static void check_config(const struct xlb_config *cfg)
 {
 	size_t reals = 0;
@@ -152,6 +218,7 @@ static void check_config(const struct xlb_config *cfg)
 		const struct service_config *s = &cfg->services[i];
 
 		check_service(s);
+		check_health(s);
 		reals += s->nreals;
 		for (size_t j = 0; j < i; j++) {
 			const struct service_config *t = &cfg->services[j];
@@ -164,6 +231,7 @@ static void check_config(const struct xlb_config *cfg)
 		}
 	}
 	FUZZ_CHECK(reals <= XLB_MAX_REALS, "%zu reals", reals);
+	check_ha(&cfg->ha);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -9,7 +9,9 @@
  * Invariants: the verdict does not depend on how the bytes arrive: fed in
  * one piece or in pieces of 1..17 bytes (as reads and TLS records cut
  * them), the parser ends with the same status and reason; once it has a
- * verdict it keeps it; the detail is a C string; and the substring search
+ * verdict it keeps it; the detail is a C string; a check is up only with
+ * the status it expects and (unless chunks may split it) the body string
+ * somewhere in the response; and the substring search
  * (health_match, KMP) finds the needle exactly when memmem does, in one
  * piece or in pieces.
  */
@@ -26,6 +28,8 @@ static const char *const bodies[] = { NULL, "OK", "healthy", "aab", "abab", "aaa
 struct verdict {
 	enum http_parse_status st;
 	enum health_reason reason;
+	uint16_t status; /* of the final response */
+	bool chunked;
 };
 
 static struct verdict run(uint16_t status, const char *body, const uint8_t *d, size_t n,
@@ -55,7 +59,7 @@ static struct verdict run(uint16_t status, const char *body, const uint8_t *d, s
 	FUZZ_CHECK(memchr(p.detail, '\0', sizeof(p.detail)), "detail is not a C string");
 	FUZZ_CHECK((st == HTTP_PARSE_OK) == (p.reason == HEALTH_R_NONE), "status %d reason %d", st,
 		   p.reason);
-	return (struct verdict){ st, p.reason };
+	return (struct verdict){ st, p.reason, p.status, p.chunked };
 }
 
 static void check_match(const char *needle, const uint8_t *d, size_t n, struct fuzz_rng *rng)
@@ -100,6 +104,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(a.st == b.st && a.reason == b.reason,
 		   "in one piece: status %d reason %d; in pieces: status %d reason %d", a.st,
 		   a.reason, b.st, b.reason);
+	/* Up only with the status asked for, and the body string in the body. */
+	if (a.st == HTTP_PARSE_OK) {
+		FUZZ_CHECK(status ? a.status == status : a.status >= 200 && a.status < 400,
+			   "up with status %u (expected %u)", a.status, status);
+		FUZZ_CHECK(!body || a.chunked || memmem(data, size, body, strlen(body)),
+			   "up, but '%s' is nowhere in the response", body);
+	}
 	if (body && size < 4096)
 		check_match(body, data, size, &rng);
 	return 0;

@@ -36,11 +36,12 @@
  *  - a frame passed is unchanged, except a nat reply the kernel routes
  *    (nat_reply moved: rewritten, then left to the stack);
  *  - a forwarded frame (XDP_TX, XDP_REDIRECT, TC_ACT_REDIRECT) goes to a
- *    configured real's MAC from the egress MAC, on the real's interface,
+ *    configured real's MAC from the egress MAC, on the real's interface, a
+ *    real of the service the frame (or the reply an ICMP error quotes) is for,
  *    dr frames otherwise unchanged, other methods at their size; the only
  *    other destinations are the client's own MAC for an ICMP too-big reply
  *    (icmp_too_big moved) and the FIB's next hop (GW_MAC) for a nat/fnat
- *    reply (nat_reply moved);
+ *    reply (nat_reply moved), which leaves rewritten to come from the VIP;
  *  - the global counters account for every frame: rx (or pass_other_host)
  *    moves by exactly one, and exactly one outcome counter moves, of the
  *    verdict's kind (pass_..., drop_... or encap_failed or fnat_no_port,
@@ -51,8 +52,10 @@
  * branch fixes in bpf/ (make them the default once that lands):
  *  - icmp-dst: ICMP errors are held to the "not for a VIP" rule by their
  *    outer destination;
- *  - ip-len: a forwarded IP packet's length fields fit the frame;
- *  - too-big: no ICMP too-big answers an ICMP error.
+ *  - ip-len: a forwarded IP packet's length fields fit the frame and cover
+ *    its L4 header (inner and outer, when encapsulated);
+ *  - too-big: no ICMP too-big answers an ICMP error, nor a packet whose
+ *    bytes would fit the smallest MTU (whatever its header claims).
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -173,6 +176,70 @@ static bool is_icmp(const struct l3info *i)
 	return (i->family == 4 && i->proto == 1) || (i->family == 6 && i->proto == 58);
 }
 
+/*
+ * The IP packet at @l3 claims no more than the frame holds, and at least
+ * its TCP (20) or other L4 (8) header: what the real's stack will read.
+ */
+static bool ip_len_ok(const uint8_t *b, size_t len, size_t l3)
+{
+	size_t l4, tot;
+	uint8_t proto;
+
+	if (len < l3 + 20)
+		return false;
+	if (b[l3] >> 4 == 4) {
+		tot = be16(b + l3 + 2);
+		l4 = (b[l3] & 15) * 4u;
+		proto = b[l3 + 9];
+	} else if (b[l3] >> 4 == 6 && len >= l3 + 40) {
+		tot = 40u + be16(b + l3 + 4);
+		l4 = 40;
+		proto = b[l3 + 6];
+		for (int i = 0; i < 4 && (proto == 0 || proto == 43 || proto == 60); i++) {
+			if (len < l3 + l4 + 2)
+				return false;
+			proto = b[l3 + l4];
+			l4 += (b[l3 + l4 + 1] + 1u) * 8;
+		}
+	} else {
+		return false;
+	}
+	return tot >= l4 + (proto == IPPROTO_TCP ? 20 : 8) && l3 + tot <= len;
+}
+
+/*
+ * A frame forwarded to @real belongs to its service: the VIP, port and
+ * protocol of the frame or, for an ICMP error, of the reply it quotes.
+ */
+static bool flow_of_service(const struct l3info *i, const struct frame *f, uint32_t real)
+{
+	size_t a = alen(i->family), q;
+	uint8_t proto;
+	const uint8_t *vip, *ports;
+
+	if (W.real_family[real] != i->family)
+		return false;
+	if (!is_icmp(i)) {
+		vip = i->dst;
+		proto = i->proto;
+		ports = f->b + i->l4 + 2; /* destination port */
+		if (i->l4 + 4 > f->len)
+			return false;
+	} else {
+		q = i->l4 + 8; /* the quoted IP header */
+		if (q + (i->family == 4 ? 20 : 40) > f->len)
+			return false;
+		vip = f->b + q + (i->family == 4 ? 12 : 8); /* its source */
+		proto = f->b[q + (i->family == 4 ? 9 : 6)];
+		q += i->family == 4 ? (f->b[q] & 15) * 4u : 40;
+		ports = f->b + q; /* its source port */
+		if (q + 4 > f->len)
+			return false;
+	}
+	return memcmp(vip, W.vip[i->family == 6].addr, a) == 0 && proto == W.real_proto[real] &&
+	       be16(ports) == W.real_svc_port[real];
+}
+
 /* ---- running ---- */
 
 /* False when the kernel refuses the frame (nothing ran). */
@@ -282,6 +349,12 @@ static uint32_t check_run(bool tc, int ifindex, const struct frame *in, const st
 	if (vk == K_PASS && !nat_reply)
 		PKT_CHECK(out->len == in->len && !memcmp(in->b, out->b, in->len),
 			  "a passed frame was changed");
+	if (nat_reply && vk != K_DROP) {
+		/* Rewritten back: from the VIP, whether the FIB or the stack sends it on. */
+		l3_parse(out->b, out->len, &oi);
+		PKT_CHECK(oi.family == ii.family && is_vip(&oi, oi.src),
+			  "a nat reply that does not come from the VIP");
+	}
 	if (vk != K_FWD)
 		return 0;
 
@@ -291,6 +364,9 @@ static uint32_t check_run(bool tc, int ifindex, const struct frame *in, const st
 			  "ICMP too-big not sent back to the sender's MAC");
 		PKT_CHECK(!(strict & STRICT_TOO_BIG) || !is_icmp(&ii),
 			  "an ICMP error answered with ICMP too-big");
+		/* Whatever its header says, a packet in fewer bytes than the MTU fits. */
+		PKT_CHECK(!(strict & STRICT_TOO_BIG) || in->len - ii.l3 + 20 > FX_MTU_MIN,
+			  "ICMP too-big for %zu bytes of IP packet", in->len - ii.l3);
 		return 0;
 	}
 	if (nat_reply) {
@@ -299,6 +375,8 @@ static uint32_t check_run(bool tc, int ifindex, const struct frame *in, const st
 	}
 	real = fx_mac_real(out->b);
 	PKT_CHECK(real && real <= W.nreals, "forwarded to a MAC that is no real's");
+	PKT_CHECK(flow_of_service(&ii, in, real), "forwarded to real %u, of another service",
+		  real);
 	PKT_CHECK(!memcmp(out->b + 6, EGRESS_MAC, 6), "forwarded from another MAC than the egress");
 	if (!tc)
 		PKT_CHECK((ret == XDP_TX) == (W.real_ifindex[real] == ifindex),
@@ -321,31 +399,22 @@ static uint32_t check_run(bool tc, int ifindex, const struct frame *in, const st
 	default:
 		PKT_CHECK(out->len == in->len, "rewritten %zu bytes into %zu", in->len, out->len);
 	}
-	if ((strict & STRICT_IP_LEN) && W.real_method[real] != XLB_METHOD_TUN &&
-	    W.real_method[real] != XLB_METHOD_GUE) {
+	if (strict & STRICT_IP_LEN) {
+		bool encap = W.real_method[real] == XLB_METHOD_TUN ||
+			     W.real_method[real] == XLB_METHOD_GUE;
+
 		l3_parse(out->b, out->len, &oi);
 		PKT_CHECK(oi.family, "forwarded a frame that is no IP");
-		if (oi.family == 4)
-			PKT_CHECK(be16(out->b + oi.l3 + 2) >= (out->b[oi.l3] & 15) * 4u &&
-					  oi.l3 + be16(out->b + oi.l3 + 2) <= out->len,
-				  "forwarded IPv4 total length %u in a %zu-byte frame",
-				  be16(out->b + oi.l3 + 2), out->len);
-		else
-			PKT_CHECK(oi.l3 + 40 + be16(out->b + oi.l3 + 4) <= out->len,
-				  "forwarded IPv6 payload length %u in a %zu-byte frame",
-				  be16(out->b + oi.l3 + 4), out->len);
-	} else if (strict & STRICT_IP_LEN) {
 		/* The outer header claims the inner packet: that must be in the frame. */
-		l3_parse(out->b, out->len, &oi);
-		PKT_CHECK(oi.family, "forwarded a frame that is no IP");
-		if (oi.family == 4)
-			PKT_CHECK(oi.l3 + be16(out->b + oi.l3 + 2) <= out->len,
-				  "outer IPv4 total length %u in a %zu-byte frame",
-				  be16(out->b + oi.l3 + 2), out->len);
-		else
-			PKT_CHECK(oi.l3 + 40 + be16(out->b + oi.l3 + 4) <= out->len,
-				  "outer IPv6 payload length %u in a %zu-byte frame",
-				  be16(out->b + oi.l3 + 4), out->len);
+		PKT_CHECK(!encap || oi.l3 + (oi.family == 4 ? be16(out->b + oi.l3 + 2) :
+							       40u + be16(out->b + oi.l3 + 4)) <=
+					    out->len,
+			  "the outer header claims more than the frame holds");
+		PKT_CHECK(ip_len_ok(out->b, out->len,
+				    oi.l3 + (encap ? (oi.family == 4 ? 20 : 40) +
+							     (W.real_method[real] == XLB_METHOD_GUE ? 8 : 0) :
+						     0)),
+			  "a forwarded IP packet's length is past the frame or short of its L4 header");
 	}
 	return real;
 }

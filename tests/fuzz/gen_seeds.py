@@ -15,10 +15,10 @@ import sys
 CORPUS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
 
 
-def write(harness, name, data):
+def write(harness, name, data, prefix="seed-"):
     d = os.path.join(CORPUS, harness)
     os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "seed-" + name), "wb") as f:
+    with open(os.path.join(d, prefix + name), "wb") as f:
         f.write(data)
 
 
@@ -241,6 +241,24 @@ def pkt_seeds():
           rec(XDP, pkt4(6, 40020, 80, tot_len=20)) +
           rec(XDP, pkt4(6, 40021, 81, PSH | ACK, get, tot_len=1500)) +
           rec(XDP, pkt4(6, 40022, 80)[:40]))
+
+    # Issue 13 items 1 and 2 (bpf/, another branch): these fail fuzz_pkt's strict
+    # checks (XLB_FUZZ_PKT_STRICT) until that lands, and pass without them.
+    lb_own = bytes(30) + bytes(a ^ b for a, b in zip(a4(VIP4), a4("10.0.3.1")))
+    write("pkt", "issue13-item1-icmp-dst",  # an ICMP error to the LB's own address
+          rec(XDP, pkt4(6, 40030, 80)) + rec(XDP, pkt4(6, 40030, 80, ACK)) + rec(ICMP, lb_own),
+          "regress-")
+    write("pkt", "issue13-item2-ip-len",  # total length past the frame; 20, short of TCP
+          rec(XDP, pkt4(17, 40031, 80, 0, b"data", tot_len=40)) +
+          rec(TC, pkt4(17, 40032, 84, 0, b"data", tot_len=40)) +
+          rec(XDP, pkt4(6, 40033, 80, SYN, tot_len=20)), "regress-")
+    write("pkt", "issue13-item2-encap-len",  # a 70-byte frame leaves claiming 1420 bytes;
+          rec(XDP, pkt4(6, 40034, 81, SYN, bytes(16), tot_len=1400)) +  # one claiming 65535
+          rec(XDP, pkt4(6, 40035, 81, SYN, tot_len=65535)), "regress-")  # gets ICMP too-big
+    # the error's total length: 1024; DF set
+    big_icmp = bytes(16) + struct.pack("!H", 0x0038 ^ 0x0400) + bytes(2) + b"\x40"
+    write("pkt", "issue13-item2-too-big-icmp",  # ICMP too-big in answer to an ICMP error
+          rec(XDP, pkt4(6, 40036, 90)) + rec(ICMP, big_icmp), "regress-")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ static const uint8_t GW_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x9a, 0x01 };
 #define FX_LB4 "10.0.3.1" /* tun/gue outer source; fnat's first local address */
 #define FX_LB6 "2001:db8:3::1"
 #define FX_GUE_PORT 6080
+#define FX_MTU_MIN 600 /* the smallest egress MTU of any real below */
 #define FX_REALS_MAX 64 /* real ids 1..62: 10.0.2.ID, 2001:db8:2::ID, MAC 02:52:00:00:00:ID */
 #define FX_GHOST_REAL 63 /* in a ring, never written to "reals": drop_bad_real */
 
@@ -105,6 +106,8 @@ struct fx_world {
 	/* by real id: 0 = no such real */
 	uint8_t real_family[FX_REALS_MAX];
 	uint8_t real_method[FX_REALS_MAX];
+	uint8_t real_proto[FX_REALS_MAX]; /* its service's */
+	uint16_t real_svc_port[FX_REALS_MAX]; /* its service's, host order */
 	int real_ifindex[FX_REALS_MAX];
 	struct xlb_addr real_addr[FX_REALS_MAX];
 	struct xlb_real real_orig[FX_REALS_MAX]; /* as written: to undo an input's changes */
@@ -209,6 +212,8 @@ static inline uint32_t fx_add_real(struct fx_world *w, const struct fx_svc *s, u
 	fx_check(dataplane_real_put(w->dp, id, &r), "dataplane_real_put");
 	w->real_family[id] = family;
 	w->real_method[id] = s->method;
+	w->real_proto[id] = s->proto;
+	w->real_svc_port[id] = s->port;
 	w->real_ifindex[id] = (int)r.ifindex;
 	w->real_addr[id] = r.addr;
 	w->real_orig[id] = r;
