@@ -2,8 +2,9 @@
 /*
  * The data plane (bpf/xlb.bpf.c) on fuzzed frames through BPF_PROG_TEST_RUN,
  * both hooks (xlb_xdp, xlb_tc), over services of every method and family
- * (pkt_fixture.h). Needs root: it loads the program once, in its own
- * network namespace, when libFuzzer starts; every input starts from empty
+ * (pkt_fixture.h; frames are read and made in pkt_frame.h). Needs root: it
+ * loads the program once, in its own network namespace, when libFuzzer
+ * starts; every input starts from empty
  * flow tables (flows, syn_flows, nat_rev, persist, lblc caches), cursors and
  * counts, so an input means the same whenever it runs.
  *
@@ -62,10 +63,9 @@
 
 #include "fuzz.h"
 #include "pkt_fixture.h"
+#include "pkt_frame.h"
 
 #define FRAMES_MAX 8
-#define FRAME_MAX 2048
-#define OUT_MAX 4096
 
 static struct fx_world W;
 /* XLB_FUZZ_PKT_STRICT: the checks of defects known open (see the top of the file). */
@@ -96,67 +96,6 @@ static void feature(size_t i)
 		fuzz_pkt_features[i]++;
 }
 
-struct frame {
-	uint8_t b[OUT_MAX];
-	size_t len;
-};
-
-/* ---- what a frame is, read as the parser reads it (bpf/parse.h) ---- */
-
-struct l3info {
-	int family; /* 4, 6 or 0: not IP, or too short for the header */
-	size_t l3, l4;
-	const uint8_t *src, *dst;
-	uint8_t proto;
-};
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void l3_parse(const uint8_t *f, size_t len, struct l3info *o)
-{
-	uint16_t type;
-
-	memset(o, 0, sizeof(*o));
-	if (len < 14)
-		return;
-	type = be16(f + 12);
-	o->l3 = 14;
-	if (type == 0x8100 || type == 0x88a8) {
-		if (len < 18)
-			return;
-		type = be16(f + 16);
-		o->l3 = 18;
-	}
-	if (type == 0x0800 && len >= o->l3 + 20) {
-		o->family = 4;
-		o->src = f + o->l3 + 12;
-		o->dst = f + o->l3 + 16;
-		o->proto = f[o->l3 + 9];
-		o->l4 = o->l3 + (f[o->l3] & 15) * 4u;
-	} else if (type == 0x86dd && len >= o->l3 + 40) {
-		o->family = 6;
-		o->src = f + o->l3 + 8;
-		o->dst = f + o->l3 + 24;
-		o->proto = f[o->l3 + 6];
-		o->l4 = o->l3 + 40;
-		/* hop-by-hop, routing, destination options: at most 4, as the parser */
-		for (int i = 0; i < 4 && (o->proto == 0 || o->proto == 43 || o->proto == 60); i++) {
-			if (len < o->l4 + 2)
-				break;
-			o->proto = f[o->l4];
-			o->l4 += (f[o->l4 + 1] + 1u) * 8;
-		}
-	}
-}
-
-static size_t alen(int family)
-{
-	return family == 6 ? 16 : 4;
-}
-
 static bool is_vip(const struct l3info *i, const uint8_t *a)
 {
 	return i->family && memcmp(a, W.vip[i->family == 6].addr, alen(i->family)) == 0;
@@ -169,42 +108,6 @@ static bool is_real(const struct l3info *i, const uint8_t *a)
 		    memcmp(a, W.real_addr[id].addr, alen(i->family)) == 0)
 			return true;
 	return false;
-}
-
-static bool is_icmp(const struct l3info *i)
-{
-	return (i->family == 4 && i->proto == 1) || (i->family == 6 && i->proto == 58);
-}
-
-/*
- * The IP packet at @l3 claims no more than the frame holds, and at least
- * its TCP (20) or other L4 (8) header: what the real's stack will read.
- */
-static bool ip_len_ok(const uint8_t *b, size_t len, size_t l3)
-{
-	size_t l4, tot;
-	uint8_t proto;
-
-	if (len < l3 + 20)
-		return false;
-	if (b[l3] >> 4 == 4) {
-		tot = be16(b + l3 + 2);
-		l4 = (b[l3] & 15) * 4u;
-		proto = b[l3 + 9];
-	} else if (b[l3] >> 4 == 6 && len >= l3 + 40) {
-		tot = 40u + be16(b + l3 + 4);
-		l4 = 40;
-		proto = b[l3 + 6];
-		for (int i = 0; i < 4 && (proto == 0 || proto == 43 || proto == 60); i++) {
-			if (len < l3 + l4 + 2)
-				return false;
-			proto = b[l3 + l4];
-			l4 += (b[l3 + l4 + 1] + 1u) * 8;
-		}
-	} else {
-		return false;
-	}
-	return tot >= l4 + (proto == IPPROTO_TCP ? 20 : 8) && l3 + tot <= len;
 }
 
 /*
@@ -580,7 +483,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* ---- frames made from earlier ones (modes 1-3) ---- */
+/* ---- what an input did so far: frames made from earlier ones (modes 1-3) ---- */
 
 struct history {
 	struct frame last_in, fwd_in, fwd_out;
@@ -600,135 +503,6 @@ static void change_real(uint32_t id, uint8_t ctl)
 		r.flags &= ~(uint32_t)XLB_REAL_F_ACTIVE;
 	FUZZ_CHECK(dataplane_real_put(W.dp, id, &r) == 0, "dataplane_real_put %u", id);
 	dirty[ndirty++] = id;
-}
-
-static const uint8_t ROUTER_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x5e, 0x01 };
-
-static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint8_t t = a[i];
-
-		a[i] = b[i];
-		b[i] = t;
-	}
-}
-
-static uint16_t csum(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* Mode 1: what the real sends back to what it was sent. */
-static bool synth_reply(const struct history *h, struct frame *f)
-{
-	struct l3info i;
-	size_t a;
-
-	if (!h->have_fwd)
-		return false;
-	*f = h->fwd_out;
-	l3_parse(f->b, f->len, &i);
-	if (!i.family || i.l4 + 4 > f->len)
-		return false;
-	a = alen(i.family);
-	memcpy(f->b + 6, h->fwd_out.b, 6);
-	memcpy(f->b, LB_MAC, 6);
-	swap_bytes(f->b + (i.src - f->b), f->b + (i.dst - f->b), a);
-	swap_bytes(f->b + i.l4, f->b + i.l4 + 2, 2);
-	return true;
-}
-
-/* Mode 2: a router's ICMP error about the DSR reply (VIP -> client) of the last forwarded flow. */
-static bool synth_icmp(const struct history *h, struct frame *f)
-{
-	const struct frame *c = &h->fwd_in;
-	struct l3info i;
-	uint8_t *ip, *icmp, *q;
-
-	if (!h->have_fwd)
-		return false;
-	l3_parse(c->b, c->len, &i);
-	if (!i.family || i.l4 + 4 > c->len || (i.proto != IPPROTO_TCP && i.proto != IPPROTO_UDP))
-		return false;
-	memset(f->b, 0, 14 + 40 + 8 + 40 + 8);
-	memcpy(f->b, LB_MAC, 6);
-	memcpy(f->b + 6, ROUTER_MAC, 6);
-	put16(f->b + 12, i.family == 4 ? 0x0800 : 0x86dd);
-	ip = f->b + 14;
-	if (i.family == 4) {
-		icmp = ip + 20;
-		q = icmp + 8;
-		f->len = 14 + 20 + 8 + 20 + 8;
-		ip[0] = 0x45;
-		put16(ip + 2, 20 + 8 + 20 + 8);
-		ip[8] = 64;
-		ip[9] = IPPROTO_ICMP;
-		memcpy(ip + 12, (uint8_t[]){ 10, 0, 5, 1 }, 4);
-		memcpy(ip + 16, i.dst, 4);
-		icmp[0] = 3; /* destination unreachable */
-		icmp[1] = 4; /* fragmentation needed */
-		put16(icmp + 6, 1400);
-		q[0] = 0x45;
-		put16(q + 2, 40);
-		q[8] = 63;
-		q[9] = i.proto;
-		memcpy(q + 12, i.dst, 4);
-		memcpy(q + 16, i.src, 4);
-		memcpy(q + 20, c->b + i.l4 + 2, 2);
-		memcpy(q + 22, c->b + i.l4, 2);
-		put16(ip + 10, csum(0, ip, 20));
-		put16(icmp + 2, csum(0, icmp, 8 + 28));
-	} else {
-		uint32_t pseudo = IPPROTO_ICMPV6 + 8 + 48;
-
-		icmp = ip + 40;
-		q = icmp + 8;
-		f->len = 14 + 40 + 8 + 40 + 8;
-		ip[0] = 0x60;
-		put16(ip + 4, 8 + 48);
-		ip[6] = IPPROTO_ICMPV6;
-		ip[7] = 64;
-		memcpy(ip + 8, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 5, [15] = 1 }, 16);
-		memcpy(ip + 24, i.dst, 16);
-		icmp[0] = 2; /* packet too big */
-		put16(icmp + 6, 1400);
-		q[0] = 0x60;
-		put16(q + 4, 8);
-		q[6] = i.proto;
-		q[7] = 63;
-		memcpy(q + 8, i.dst, 16);
-		memcpy(q + 24, i.src, 16);
-		memcpy(q + 40, c->b + i.l4 + 2, 2);
-		memcpy(q + 42, c->b + i.l4, 2);
-		for (int k = 0; k < 32; k += 2)
-			pseudo += (uint32_t)ip[8 + k] << 8 | ip[9 + k];
-		put16(icmp + 2, csum(pseudo, icmp, 8 + 48));
-	}
-	return true;
-}
-
-/* The record's bytes over the frame, and past its end. */
-static void overlay(struct frame *f, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n && i < FRAME_MAX; i++) {
-		if (i < f->len)
-			f->b[i] ^= p[i];
-		else
-			f->b[f->len++] = p[i];
-	}
 }
 
 static void features(bool tc, unsigned mode, uint32_t ret, const uint64_t *delta, uint32_t real,
@@ -766,8 +540,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			change_real(h.have_fwd ? h.fwd_real : 0, ctl);
 		in.len = 0;
 		made = mode == 0 ? true :
-		       mode == 1 ? synth_reply(&h, &in) :
-		       mode == 2 ? synth_icmp(&h, &in) :
+		       mode == 1 ? h.have_fwd && synth_reply(&h.fwd_out, &in) :
+		       mode == 2 ? h.have_fwd && synth_icmp(&h.fwd_in, &in) :
 				   (h.have_last && (in = h.last_in, true));
 		if (!made)
 			continue;
