@@ -4,9 +4,9 @@
  * both hooks (xlb_xdp, xlb_tc), over services of every method and family
  * (pkt_fixture.h; frames are read and made in pkt_frame.h). Needs root: it
  * loads the program once, in its own network namespace, when libFuzzer
- * starts; every input starts from empty
- * flow tables (flows, syn_flows, nat_rev, persist, lblc caches), cursors and
- * counts, so an input means the same whenever it runs.
+ * starts; every input starts from empty flow tables (flows, syn_flows,
+ * nat_rev, persist, lblc caches), cursors and counts, and the reals as
+ * configured, so an input means the same whenever it runs.
  *
  * An input is up to FRAMES_MAX records: a control byte, a 16-bit length
  * and that many bytes. Control bit 0: tc (else XDP); bit 1: ingress fz0
