@@ -17,6 +17,8 @@ pkgs=(
 	libmicrohttpd-dev prometheus chromium
 	# sync lab: a peer whose clock runs ahead, then steps back
 	faketime
+	# make fuzz: clang's libFuzzer and sanitizer runtimes (only recommended by clang)
+	libclang-rt-dev
 )
 
 missing=()

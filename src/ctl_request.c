@@ -77,6 +77,13 @@ static const char *ctl_type_name(const struct ctl_key *k)
 	       k->type == json_type_string ? "a string" : json_type_to_name(k->type);
 }
 
+/* "web\u0000x" is valid JSON, but C reads it as "web": refused, not cut short. */
+static bool ctl_has_nul(json_object *v)
+{
+	return json_object_is_type(v, json_type_string) &&
+	       strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v);
+}
+
 static int ctl_check_keys(json_object *req, const struct ctl_command *c, char *err, size_t errlen)
 {
 	char msg[160];
@@ -84,6 +91,10 @@ static int ctl_check_keys(json_object *req, const struct ctl_command *c, char *e
 	json_object_object_foreach(req, key, val) {
 		const struct ctl_key *k = c->keys;
 
+		if (ctl_has_nul(val)) {
+			snprintf(msg, sizeof(msg), "%s: '%%s' contains a NUL character", c->name);
+			return ctl_fail(err, errlen, msg, key);
+		}
 		if (strcmp(key, "cmd") == 0)
 			continue;
 		while (k->name && strcmp(k->name, key) != 0)
@@ -156,6 +167,10 @@ json_object *ctl_request_parse(const char *text, size_t len, char *err, size_t e
 	}
 	if (!json_object_object_get_ex(req, "cmd", &cmd) || !json_object_is_type(cmd, json_type_string)) {
 		snprintf(err, errlen, "bad request: no \"cmd\" string (expected {\"cmd\": \"list\"})");
+		goto fail;
+	}
+	if (ctl_has_nul(cmd)) {
+		snprintf(err, errlen, "bad request: \"cmd\" contains a NUL character");
 		goto fail;
 	}
 	c = ctl_command_find(json_object_get_string(cmd));

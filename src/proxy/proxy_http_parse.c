@@ -35,6 +35,16 @@ static size_t proxy_http_line(const char *p, size_t len, size_t *text_len)
 	return n + 1;
 }
 
+/*
+ * A head is forwarded as it came, so a NUL or a CR inside a line is refused
+ * (RFC 9110 5.5, RFC 9112 2.2): a real that ends lines at a bare CR would
+ * see other header fields than we did, and frame the message otherwise.
+ */
+static bool proxy_http_text_ok(const char *p, size_t len)
+{
+	return !memchr(p, '\0', len) && !memchr(p, '\r', len);
+}
+
 static bool proxy_http_tchar(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -101,6 +111,8 @@ static int proxy_http_fields(const char *buf, size_t len, size_t off, struct pro
 
 		if (!n)
 			return PROXY_HTTP_MORE;
+		if (!proxy_http_text_ok(line, text))
+			return PROXY_HTTP_BAD;
 		off += n;
 		if (text == 0)
 			break;
@@ -254,6 +266,8 @@ int proxy_http_parse_request(const char *buf, size_t len, struct proxy_http_head
 	memset(h, 0, sizeof(*h));
 	if (!n)
 		return PROXY_HTTP_MORE;
+	if (!proxy_http_text_ok(buf, text))
+		return PROXY_HTTP_BAD;
 	sp1 = memchr(buf, ' ', text);
 	if (!sp1 || sp1 == buf)
 		return PROXY_HTTP_BAD;
@@ -288,7 +302,7 @@ int proxy_http_parse_response(const char *buf, size_t len, bool request_was_head
 	memset(h, 0, sizeof(*h));
 	if (!n)
 		return PROXY_HTTP_MORE;
-	if (text < 12 || buf[8] != ' ')
+	if (!proxy_http_text_ok(buf, text) || text < 12 || buf[8] != ' ')
 		return PROXY_HTTP_BAD;
 	h->minor = proxy_http_version(buf, 8);
 	if (h->minor < 0)

@@ -126,6 +126,12 @@ static void test_keys(void **state)
 		"'service' must be a string");
 	refused("{\"cmd\":\"real_weight\",\"service\":\"web\",\"real\":[],\"weight\":1}",
 		"'real' must be a string");
+	/* Found by fuzz_ctl: C read these as "web" and "10.0.0.1" (any port). */
+	refused("{\"cmd\":\"real_weight\",\"service\":\"web\\u0000x\",\"real\":\"10.0.0.1\",\"weight\":1}",
+		"'service' contains a NUL");
+	refused("{\"cmd\":\"real_weight\",\"service\":\"web\",\"real\":\"10.0.0.1\\u0000:99\",\"weight\":1}",
+		"'real' contains a NUL");
+	refused("{\"cmd\":\"list\\u0000x\"}", "\"cmd\" contains a NUL");
 }
 
 /* The defects found: "abc" drained the real (0), a negative weight reset it. */

@@ -96,13 +96,19 @@ static void test_request_bad(void **state)
 	    "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
 	    "POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
 	    "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+	    /* fuzz_proxy_http: forwarded as they came, a bare CR splits lines for some reals */
+	    "POST / HTTP/1.1\r\nX: a\rContent-Length: 5\r\n\r\n",
+	    "GET /a\rb HTTP/1.1\r\n\r\n",
+	    "GET / HTTP/1.1\r\nX: a\r\r\n\r\n",
 	};
+	static const char nul[] = "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n";
 	struct proxy_http_head h;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (proxy_http_parse_request(bad[i], strlen(bad[i]), &h) != PROXY_HTTP_BAD)
 			fail_msg("not refused: %s", bad[i]);
+	assert_int_equal(proxy_http_parse_request(nul, sizeof(nul) - 1, &h), PROXY_HTTP_BAD);
 }
 
 static void test_responses(void **state)
@@ -137,6 +143,8 @@ static void test_responses(void **state)
 	r = "SSH-2.0-OpenSSH\r\n\r\n";
 	assert_int_equal(proxy_http_parse_response(r, strlen(r), false, &h), PROXY_HTTP_BAD);
 	r = "HTTP/1.1 2x0 OK\r\n\r\n";
+	assert_int_equal(proxy_http_parse_response(r, strlen(r), false, &h), PROXY_HTTP_BAD);
+	r = "HTTP/1.1 200 OK\r\nX: a\rTransfer-Encoding: chunked\r\n\r\n";
 	assert_int_equal(proxy_http_parse_response(r, strlen(r), false, &h), PROXY_HTTP_BAD);
 }
 
