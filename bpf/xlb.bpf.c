@@ -619,16 +619,16 @@ int xlb_xdp(struct xdp_md *ctx)
 	}
 
 	if (method_encapsulates(a.method)) {
-		/* never an ICMP error in reply to an ICMP error (RFC 1122 3.2.2, RFC 4443 2.4) */
-		if (pkt.icmp_error && args_too_big(&a)) {
-			count(XLB_CNT_DROP_TOO_BIG);
-			return XDP_DROP;
-		}
 		if (args_too_big(&a)) {
 			__u16 mtu = a.real->mtu - encap_len(a.method, a.family);
-			int err = a.family == XLB_FAMILY_V4 ? icmp4_too_big(ctx, a.l2_len, mtu) :
-							      icmp6_too_big(ctx, a.l2_len, mtu);
+			int err;
 
+			/* never an ICMP error in reply to an ICMP error (RFC 1122 3.2.2, RFC 4443 2.4) */
+			if (pkt.icmp_error)
+				err = -1;
+			else
+				err = a.family == XLB_FAMILY_V4 ? icmp4_too_big(ctx, a.l2_len, mtu) :
+								  icmp6_too_big(ctx, a.l2_len, mtu);
 			count(err ? XLB_CNT_DROP_TOO_BIG : XLB_CNT_ICMP_TOO_BIG);
 			return err ? XDP_DROP : XDP_TX;
 		}
