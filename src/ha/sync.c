@@ -24,8 +24,6 @@
 
 /* A partial batch waits this long for more records before it goes out. */
 #define SYNC_BATCH_DELAY_MS 10
-/* A peer's full-sync request is answered at most this often. */
-#define SYNC_FULL_ANSWER_MIN_MS 2000
 /* Ask again for a full sync until some peer answers, this often. */
 #define SYNC_FULL_RETRY_MS 5000
 #define SYNC_SOCK_BUF (4 << 20)
@@ -66,7 +64,8 @@ struct sync_ctx {
 	size_t qcap, qhead, qlen, qmax;
 	double tokens;
 	uint64_t tokens_ns;
-	uint64_t last_refresh_ns, last_full_answer_ms, last_full_request_ms, last_log_ms;
+	uint64_t last_refresh_ns, last_full_request_ms, last_log_ms;
+	struct sync_full_answer full_answer;
 	bool have_full; /* some peer answered our full-sync request (or we have no need) */
 	struct sync_counters c;
 };
@@ -211,25 +210,28 @@ static void sync_flush(struct sync_ctx *s, bool force)
 		sync_arm_timer(s, SYNC_BATCH_DELAY_MS);
 }
 
-static void sync_request_full(struct sync_ctx *s)
+/* To @only (the peer whose messages we missed), or to every peer when it is NULL. */
+static void sync_request_full(struct sync_ctx *s, const struct sync_peer_state *only)
 {
 	struct sync_header h = { .type = SYNC_MSG_FULL_REQUEST, .session = s->session };
 
 	h.seq = ++s->seq;
-	sync_send(s, &h, NULL, NULL);
+	sync_send(s, &h, NULL, only);
 	s->c.full_requests_sent++;
 	s->last_full_request_ms = sync_now_ns() / 1000000;
 }
 
-static void sync_answer_full(struct sync_ctx *s)
+/*
+ * Every flow we forward ourselves, to every peer (each keeps what it lacks).
+ * @asked: a peer asked now; false: only what sync_full_answer_due() owes.
+ */
+static void sync_answer_full(struct sync_ctx *s, bool asked)
 {
 	uint64_t now_ns = sync_now_ns();
 	long n;
 
-	if (now_ns / 1000000 - s->last_full_answer_ms < SYNC_FULL_ANSWER_MIN_MS &&
-	    s->last_full_answer_ms)
+	if (!sync_full_answer_due(&s->full_answer, now_ns / 1000000, asked))
 		return;
-	s->last_full_answer_ms = now_ns / 1000000;
 	n = sync_collect(s->m, now_ns, 0, sync_push_cb, s);
 	if (n < 0) {
 		log_warn("sync: full sync: cannot read the flow table: %s", strerror((int)-n));
@@ -289,6 +291,7 @@ static void sync_receive_one(struct sync_ctx *s, const uint8_t *buf, size_t len,
 	struct sync_peer_state *p = sync_peer_of(s, from);
 	struct sync_header h;
 	uint64_t now_ns;
+	bool full = false;
 
 	if (!p) {
 		s->c.rx_unknown_peer++;
@@ -329,8 +332,8 @@ static void sync_receive_one(struct sync_ctx *s, const uint8_t *buf, size_t len,
 		return;
 	case SYNC_ACCEPT_GAP:
 		s->c.rx_gaps++;
-		/* We missed flows: ask for all of them (rate-limited by the answerer). */
-		sync_request_full(s);
+		/* We missed this peer's flows: ask it for all of them (rate-limited by it). */
+		sync_request_full(s, p);
 		break;
 	case SYNC_VERIFIED:
 		s->c.sessions_verified++;
@@ -340,8 +343,14 @@ static void sync_receive_one(struct sync_ctx *s, const uint8_t *buf, size_t len,
 			/* Its flows that came before the handshake were dropped: get them again. */
 			p->sess.lost = 0;
 			s->have_full = false;
-			sync_request_full(s);
+			sync_request_full(s, p);
 		}
+		/*
+		 * A new run of the peer (or our first word with it) has none of
+		 * our flows, whoever it asked for a full sync: with several
+		 * active LBs each holds only its own, so each must answer.
+		 */
+		full = true;
 		break;
 	case SYNC_ACCEPT:
 		break;
@@ -354,15 +363,16 @@ static void sync_receive_one(struct sync_ctx *s, const uint8_t *buf, size_t len,
 		sync_hello(s, p); /* the echo it asked for, if any */
 		if (h.hello.flags & SYNC_HELLO_F_WANT_FULL) {
 			s->c.full_requests_rx++;
-			sync_answer_full(s);
+			full = true;
 		}
-		return;
-	}
-	if (h.type == SYNC_MSG_FULL_REQUEST) {
+	} else if (h.type == SYNC_MSG_FULL_REQUEST) {
 		s->c.full_requests_rx++;
-		sync_answer_full(s);
-		return;
+		full = true;
 	}
+	if (full)
+		sync_answer_full(s, true);
+	if (h.type != SYNC_MSG_FLOWS)
+		return;
 	s->have_full = true;
 	for (size_t i = 0; i < h.count; i++) {
 		s->c.rx_records++;
@@ -437,7 +447,8 @@ void sync_tick(struct sync_ctx *s)
 	if (!s)
 		return;
 	if (!s->have_full && now_ns / 1000000 - s->last_full_request_ms >= SYNC_FULL_RETRY_MS)
-		sync_request_full(s);
+		sync_request_full(s, NULL);
+	sync_answer_full(s, false); /* one the interval held back */
 	/* Echoes the rate held back, challenges nobody answered yet. */
 	for (size_t i = 0; i < s->cfg.npeers; i++)
 		sync_hello(s, &s->peers[i]);
@@ -550,7 +561,8 @@ int sync_open(struct model *m, struct sync_ctx **out)
 		log_error("sync: event setup: %s", strerror(-err));
 		goto fail;
 	}
-	log_info("sync: port %u, %zu peer(s), refresh %us, at most %u records/s", cfg->port,
+	log_info("sync: %s, port %u, %zu peer(s), refresh %us, at most %u records/s",
+		 cfg->mode == HA_SYNC_ACTIVE_ACTIVE ? "active-active" : "active-backup", cfg->port,
 		 cfg->npeers, cfg->refresh_ms / 1000, cfg->max_rate);
 	/*
 	 * Whatever the peers forward now, we want before we might take over: a
@@ -602,6 +614,10 @@ struct json_object *sync_json(const struct sync_ctx *s)
 	json_object_object_add(o, "enabled", json_object_new_boolean(s != NULL));
 	if (!s)
 		return o;
+	json_object_object_add(o, "mode",
+			       json_object_new_string(s->cfg.mode == HA_SYNC_ACTIVE_ACTIVE ?
+							      "active-active" :
+							      "active-backup"));
 	J_U64(o, "port", s->cfg.port);
 	J_U64(o, "session", s->session);
 	J_U64(o, "seq", s->seq);
