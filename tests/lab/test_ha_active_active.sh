@@ -73,6 +73,8 @@ move() {
 	lab_wait_for 10 test -e "$out1.ready" || lab_fail "sync=$sync: the download through lb did not start"
 	lab_wait_for 10 test -e "$out2.ready" || lab_fail "sync=$sync: the download through lb2 did not start"
 	if [ "$sync" = true ]; then
+		lab_ha_ctl lb ha | grep -q '^Connection sync (active-active):' ||
+			lab_fail "xlbctl ha does not show the sync mode: $(lab_ha_ctl lb ha | grep -i 'connection sync')"
 		# Many-to-many: each LB has the flow the other one forwards.
 		lab_wait_for 5 _installed_at_least lb2 1 ||
 			lab_fail "lb2 installed no flow from lb: $(lab_ha_json lb2 | jq -c .sync.counters)"

@@ -7,6 +7,8 @@
 # then reloaded), so its internal real ids differ from lb's: the table is built
 # from addresses, ports, weights and order only. The check can fail: one
 # weight changed on lb2 gives it another table, and some flows another real.
+# And a download moved mid-stream from one LB to the other, with no sync,
+# completes: the second LB's hash finds the real (midstream_mh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_ha.sh"
@@ -73,6 +75,25 @@ for r in r1 r2 r3; do
 	[ "$c" -ge 10 ] || lab_fail "$r got $c of $N flows ($spread): mh did not spread them"
 done
 lab_pass "mh: lb and lb2 (other real ids, reached by a reload) sent each of $N flows to the same real ($spread)"
+
+# A download moved mid-stream from lb to lb2, no sync: lb2 has no state for
+# it, and its hash finds the real lb picked (counted midstream_mh).
+lab_exec client ip route replace "$LAB_VIP4/32" via "$LAB_LB4" dev eth0
+out=$LABTMP/dl.json
+lab_bg client "$out" python3 "$TOOLS/slow_download.py" "$LAB_VIP4" 80 /big $((16 * 1024 * 1024)) 3 --ready "$out.ready"
+dl=$LAB_BG_LAST
+lab_wait_for 10 test -e "$out.ready" || lab_fail "the download through lb did not start"
+mid0=$(lab_ha_ctl lb2 --json list | jq -r '.counters.midstream_mh')
+lab_exec client ip route replace "$LAB_VIP4/32" via "$LAB_LB2_4" dev eth0
+lab_pid_alive "$dl" || lab_fail "the download ended before the move: $(cat "$out")"
+lab_wait_for 30 _lab_pid_dead "$dl" || lab_fail "the moved download did not end"
+wait "$dl" 2>/dev/null || true
+res=$(cat "$out")
+[ -z "$(jq -r .error <<<"$res")" ] && [ "$(jq -r .sha256 <<<"$res")" = "$LAB_BIG_SHA256" ] ||
+	lab_fail "mh: the download moved from lb to lb2 did not complete: $res"
+mid=$(($(lab_ha_ctl lb2 --json list | jq -r '.counters.midstream_mh') - mid0))
+[ "$mid" -ge 1 ] || lab_fail "lb2 counted no midstream_mh for the moved download"
+lab_pass "mh: a 64 MiB download moved mid-stream from lb to lb2 (no sync) completed, sha256 ok, longest wait for data $(jq -r .max_gap_ms <<<"$res") ms; lb2 picked it up by the hash (midstream_mh +$mid)"
 
 # One weight differs on lb2 (as after an `xlbctl real weight` on one LB only):
 # another table, other picks for the flows whose buckets changed hands.
