@@ -38,6 +38,8 @@ struct sync_peer_state {
 	struct sync_session sess;
 	uint64_t rx_messages;
 	uint64_t last_rx_ms;
+	/* Its full sync reached us whole (its end came) since its session was verified. */
+	bool full_sync;
 };
 
 struct sync_counters {
@@ -48,7 +50,7 @@ struct sync_counters {
 	uint64_t rx_bad_mac, rx_replayed, rx_malformed, rx_unknown_peer, rx_gaps;
 	uint64_t rx_bad_version, rx_unverified, hellos_sent, sessions_verified;
 	uint64_t dropped_rate; /* over max_rate or the queue: left to the next refresh */
-	uint64_t full_requests_sent, full_requests_rx, full_syncs_sent, refreshes;
+	uint64_t full_requests_sent, full_requests_rx, full_syncs_sent, full_syncs_rx, refreshes;
 };
 
 struct sync_ctx {
@@ -62,11 +64,14 @@ struct sync_ctx {
 	/* outgoing records, a ring */
 	struct sync_record *queue;
 	size_t qcap, qhead, qlen, qmax;
+	uint64_t qsent; /* records taken off the queue, ever */
+	/* A full sync's end goes out once qsent reaches full_end_at (its last record). */
+	bool full_end_due;
+	uint64_t full_end_at;
 	double tokens;
 	uint64_t tokens_ns;
 	uint64_t last_refresh_ns, last_full_request_ms, last_log_ms;
 	struct sync_full_answer full_answer;
-	bool have_full; /* some peer answered our full-sync request (or we have no need) */
 	struct sync_counters c;
 };
 
@@ -148,7 +153,7 @@ static int sync_send(struct sync_ctx *s, const struct sync_header *h,
 
 /*
  * A hello to @p if one is due (an echo we owe, a session to challenge) and
- * its rate allows. It also asks for a full sync while we have none.
+ * its rate allows. It also asks for a full sync while we have none of @p's.
  */
 static void sync_hello(struct sync_ctx *s, struct sync_peer_state *p)
 {
@@ -159,7 +164,7 @@ static void sync_hello(struct sync_ctx *s, struct sync_peer_state *p)
 		return; /* no challenge we could trust: try again at the next tick */
 	if (!sync_session_hello(&p->sess, sync_now_ns() / 1000000, fresh, &h.hello))
 		return;
-	if (!s->have_full)
+	if (!p->full_sync)
 		h.hello.flags |= SYNC_HELLO_F_WANT_FULL;
 	h.seq = ++s->seq;
 	sync_send(s, &h, NULL, p);
@@ -178,7 +183,8 @@ static void sync_refill(struct sync_ctx *s, uint64_t now_ns)
 
 /*
  * Sends queued records in full messages, as the rate allows. A partial
- * message waits SYNC_BATCH_DELAY_MS for company unless @force.
+ * message waits SYNC_BATCH_DELAY_MS for company unless @force or a full
+ * sync's end follows it, which goes out right after its last record.
  */
 static void sync_flush(struct sync_ctx *s, bool force)
 {
@@ -186,11 +192,24 @@ static void sync_flush(struct sync_ctx *s, bool force)
 	int err;
 
 	sync_refill(s, sync_now_ns());
-	while (s->qlen) {
+	for (;;) {
 		size_t n = s->qlen < SYNC_RECS_MAX ? s->qlen : SYNC_RECS_MAX;
 		struct sync_header h = { .type = SYNC_MSG_FLOWS, .session = s->session };
+		bool to_end = s->full_end_due && s->full_end_at - s->qsent <= n;
 
-		if (n < SYNC_RECS_MAX && !force)
+		if (to_end)
+			n = (size_t)(s->full_end_at - s->qsent);
+		if (to_end && !n) {
+			struct sync_header e = { .type = SYNC_MSG_FULL_END, .session = s->session };
+
+			e.seq = ++s->seq;
+			err = sync_send(s, &e, NULL, NULL);
+			if (err == -EAGAIN || err == -ENOBUFS)
+				break;
+			s->full_end_due = false;
+			continue;
+		}
+		if (!n || (n < SYNC_RECS_MAX && !force && !to_end))
 			break;
 		if (s->tokens < (double)n)
 			break;
@@ -203,10 +222,11 @@ static void sync_flush(struct sync_ctx *s, bool force)
 			break; /* the socket is full: the records stay for the next try */
 		s->qhead = (s->qhead + n) % s->qcap;
 		s->qlen -= n;
+		s->qsent += n;
 		s->tokens -= (double)n;
 		s->c.tx_records += n;
 	}
-	if (s->qlen)
+	if (s->qlen || s->full_end_due)
 		sync_arm_timer(s, SYNC_BATCH_DELAY_MS);
 }
 
@@ -237,6 +257,9 @@ static void sync_answer_full(struct sync_ctx *s, bool asked)
 		log_warn("sync: full sync: cannot read the flow table: %s", strerror((int)-n));
 		return;
 	}
+	/* Its end after its last record (an earlier answer's end, not sent yet, moves here). */
+	s->full_end_due = true;
+	s->full_end_at = s->qsent + s->qlen;
 	s->c.full_syncs_sent++;
 	sync_flush(s, true);
 }
@@ -333,16 +356,18 @@ static void sync_receive_one(struct sync_ctx *s, const uint8_t *buf, size_t len,
 	case SYNC_ACCEPT_GAP:
 		s->c.rx_gaps++;
 		/* We missed this peer's flows: ask it for all of them (rate-limited by it). */
+		p->full_sync = false;
 		sync_request_full(s, p);
 		break;
 	case SYNC_VERIFIED:
 		s->c.sessions_verified++;
 		log_info("sync: peer %s runs session %016llx (verified by a challenge)", p->name,
 			 (unsigned long long)h.session);
+		/* A new run of the peer: what it sent before is no full sync of this one. */
+		p->full_sync = false;
 		if (p->sess.lost) {
 			/* Its flows that came before the handshake were dropped: get them again. */
 			p->sess.lost = 0;
-			s->have_full = false;
 			sync_request_full(s, p);
 		}
 		/*
@@ -371,9 +396,14 @@ static void sync_receive_one(struct sync_ctx *s, const uint8_t *buf, size_t len,
 	}
 	if (full)
 		sync_answer_full(s, true);
+	if (h.type == SYNC_MSG_FULL_END) {
+		s->c.full_syncs_rx++;
+		if (!p->full_sync)
+			log_info("sync: peer %s: full sync received", p->name);
+		p->full_sync = true;
+	}
 	if (h.type != SYNC_MSG_FLOWS)
 		return;
-	s->have_full = true;
 	for (size_t i = 0; i < h.count; i++) {
 		s->c.rx_records++;
 		switch (sync_install(s->m, &recs[i], now_ns)) {
@@ -446,8 +476,13 @@ void sync_tick(struct sync_ctx *s)
 
 	if (!s)
 		return;
-	if (!s->have_full && now_ns / 1000000 - s->last_full_request_ms >= SYNC_FULL_RETRY_MS)
-		sync_request_full(s, NULL);
+	if (now_ns / 1000000 - s->last_full_request_ms >= SYNC_FULL_RETRY_MS) {
+		/* Each peer whose full sync has not come whole yet (a peer without xlb's
+		 * full-sync end, an older one, is asked at this pace for good). */
+		for (size_t i = 0; i < s->cfg.npeers; i++)
+			if (!s->peers[i].full_sync)
+				sync_request_full(s, &s->peers[i]);
+	}
 	sync_answer_full(s, false); /* one the interval held back */
 	/* Echoes the rate held back, challenges nobody answered yet. */
 	for (size_t i = 0; i < s->cfg.npeers; i++)
@@ -635,6 +670,7 @@ struct json_object *sync_json(const struct sync_ctx *s)
 		if (p->last_rx_ms)
 			J_U64(po, "last_rx_ms_ago", now_ms - p->last_rx_ms);
 		json_object_object_add(po, "verified", json_object_new_boolean(p->sess.verified));
+		json_object_object_add(po, "full_sync", json_object_new_boolean(p->full_sync));
 		if (p->sess.verified) {
 			J_U64(po, "session", p->sess.session);
 			J_U64(po, "seq", p->sess.seq);
@@ -667,6 +703,7 @@ struct json_object *sync_json(const struct sync_ctx *s)
 	J_U64(c, "full_requests_sent", s->c.full_requests_sent);
 	J_U64(c, "full_requests_rx", s->c.full_requests_rx);
 	J_U64(c, "full_syncs_sent", s->c.full_syncs_sent);
+	J_U64(c, "full_syncs_rx", s->c.full_syncs_rx);
 	J_U64(c, "refreshes", s->c.refreshes);
 	json_object_object_add(o, "counters", c);
 	return o;

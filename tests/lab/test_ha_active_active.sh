@@ -54,6 +54,7 @@ sync_counter() { lab_ha_json "$1" | jq -r ".sync.counters.$2"; }
 dp_counter() { lab_ha_ctl "$1" --json list | jq -r ".counters.$2 // 0"; }
 _installed_at_least() { [ "$(sync_counter "$1" installed)" -ge "$2" ]; }
 
+_full_sync_from_peer() { [ "$(lab_ha_json "$1" | jq -r .sync.peers[0].full_sync)" = true ]; }
 _sync_is() { [ "$(lab_ha_json "$1" | jq -r .sync.enabled)" = "$2" ]; }
 
 # move SYNC: the two downloads, the move, lb's link down; sets RES1 and RES2.
@@ -75,6 +76,9 @@ move() {
 	if [ "$sync" = true ]; then
 		lab_ha_ctl lb ha | grep -q '^Connection sync (active-active):' ||
 			lab_fail "xlbctl ha does not show the sync mode: $(lab_ha_ctl lb ha | grep -i 'connection sync')"
+		# Each LB got the other's full sync whole (its end marker came).
+		lab_wait_for 5 _full_sync_from_peer lb || lab_fail "lb: no complete full sync from lb2: $(lab_ha_json lb | jq -c .sync)"
+		lab_wait_for 5 _full_sync_from_peer lb2 || lab_fail "lb2: no complete full sync from lb: $(lab_ha_json lb2 | jq -c .sync)"
 		# Many-to-many: each LB has the flow the other one forwards.
 		lab_wait_for 5 _installed_at_least lb2 1 ||
 			lab_fail "lb2 installed no flow from lb: $(lab_ha_json lb2 | jq -c .sync.counters)"
