@@ -385,8 +385,10 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 		   syn_flow_follow(pkt, plan, &real, &real_id) == SYN_NONE && !tcp_is_syn(pkt)) {
 		count(XLB_CNT_FLOW_MIDSTREAM);
 		/* Maglev finds the same real again; other schedulers follow the policy. */
-		if (feature_on(XLB_FEAT_MIDSTREAM_DROP) && (svc->flags & XLB_SVC_F_MIDSTREAM_DROP) &&
-		    svc->sched_kind != XLB_SCHED_KIND_MH) {
+		if (svc->sched_kind == XLB_SCHED_KIND_MH) {
+			count(XLB_CNT_MIDSTREAM_MH);
+		} else if (feature_on(XLB_FEAT_MIDSTREAM_DROP) &&
+			   (svc->flags & XLB_SVC_F_MIDSTREAM_DROP)) {
 			count(XLB_CNT_DROP_MIDSTREAM);
 			return VERDICT_DROP;
 		}

@@ -297,8 +297,8 @@ static int cmd_ha(const struct xlbctl_opts *opts, json_object *reply)
 		printf("\nConnection sync: disabled\n");
 		return 0;
 	}
-	printf("\nConnection sync: port %lld, %lld records/s at most, refresh %llds, %lld queued\n",
-	       (long long)jint(sync, "port"), (long long)jint(sync, "max_rate"),
+	printf("\nConnection sync (%s): port %lld, %lld records/s at most, refresh %llds, %lld queued\n",
+	       jstr(sync, "mode"), (long long)jint(sync, "port"), (long long)jint(sync, "max_rate"),
 	       (long long)jint(sync, "refresh_ms") / 1000, (long long)jint(sync, "queued"));
 	list = jget(sync, "peers");
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {

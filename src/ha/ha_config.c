@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config_yaml.h"
+#include "sched/sched.h"
 
 #define HA_ADVERT_MIN_MS 10
 #define HA_ADVERT_MAX_MS 40950 /* 4095 centiseconds: the packet's 12-bit field */
@@ -401,14 +402,34 @@ enum {
 	SY_REFRESH,
 	SY_MAX_RATE,
 	SY_ENABLED,
+	SY_MODE,
 	SY__COUNT
 };
 static const char *const ha_sync_keys[SY__COUNT] = {
-    "listen", "port", "peers", "key", "key_file", "refresh", "max_rate", "enabled",
+    "listen", "port", "peers", "key", "key_file", "refresh", "max_rate", "enabled", "mode",
 };
 
-static void ha_parse_sync(struct config_ctx *ctx, yaml_node_t *n, struct ha_sync_config *sc)
+/*
+ * Active-active: a TCP packet without a flow on this LB belongs to a
+ * connection another LB scheduled (ECMP moved it) or is new. Its real is in
+ * the record that LB sends within milliseconds; a guess now (wlc, rr, ...)
+ * would pin a real that may be wrong, and our own entry would then win over
+ * the record (kept_local). Dropped, the packet is retransmitted by the client
+ * once the record is here. mh needs no record: the hash finds the same real.
+ */
+static void ha_sync_midstream_defaults(struct xlb_config *cfg)
 {
+	for (size_t i = 0; i < cfg->nservices; i++) {
+		struct service_config *svc = &cfg->services[i];
+
+		if (!svc->midstream_set && svc->sched != SCHED_MH)
+			svc->midstream_drop = true;
+	}
+}
+
+static void ha_parse_sync(struct config_ctx *ctx, yaml_node_t *n, struct xlb_config *cfg)
+{
+	struct ha_sync_config *sc = &cfg->ha.sync;
 	struct config_slot slots[SY__COUNT];
 	char buf[NET_ADDR_STRLEN];
 	uint64_t u;
@@ -423,6 +444,17 @@ static void ha_parse_sync(struct config_ctx *ctx, yaml_node_t *n, struct ha_sync
 		return;
 	if (slots[SY_ENABLED].val)
 		ha_bool(ctx, slots[SY_ENABLED].val, "enabled", &sc->enabled);
+	if (slots[SY_MODE].val) {
+		static const char *const modes[] = { "active-backup", "active-active" };
+		int mode = config_choice(ctx, slots[SY_MODE].val, "sync mode", modes,
+					 ARRAY_SIZE(modes), "active-backup or active-active");
+
+		if (mode >= 0)
+			sc->mode = (uint8_t)mode;
+		/* The LBs are active-active whether or not sync runs now. */
+		if (sc->mode == HA_SYNC_ACTIVE_ACTIVE)
+			ha_sync_midstream_defaults(cfg);
+	}
 	if (slots[SY_LISTEN].val)
 		config_addr(ctx, slots[SY_LISTEN].val, "listen", "sync listen", &sc->listen);
 	if (slots[SY_PORT].val && config_uint(ctx, slots[SY_PORT].val, "port", 1, 65535, &u))
@@ -503,5 +535,5 @@ void ha_config_parse(struct config_ctx *ctx, struct yaml_node_s *n, struct xlb_c
 	if (slots[HK_VRRP].val)
 		ha_parse_vrrp(ctx, slots[HK_VRRP].val, cfg);
 	if (slots[HK_SYNC].val && !config_is_null(slots[HK_SYNC].val))
-		ha_parse_sync(ctx, slots[HK_SYNC].val, &cfg->ha.sync);
+		ha_parse_sync(ctx, slots[HK_SYNC].val, cfg);
 }

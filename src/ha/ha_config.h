@@ -38,8 +38,18 @@ struct ha_sync_peer {
 	uint16_t port; /* host order */
 };
 
+/*
+ * active-backup: VRRP picks the one LB that forwards; the others stand by.
+ * active-active: every LB forwards at once (ECMP); a flow moved to another LB
+ * must find its real there by sync alone, so a TCP non-SYN without a flow is
+ * dropped (not guessed) for schedulers other than mh unless a service says
+ * otherwise (see ha_parse_sync()).
+ */
+enum ha_sync_mode { HA_SYNC_ACTIVE_BACKUP = 0, HA_SYNC_ACTIVE_ACTIVE };
+
 struct ha_sync_config {
 	bool enabled;
+	uint8_t mode; /* enum ha_sync_mode */
 	struct net_addr listen; /* our address; family 0: any */
 	uint16_t port; /* host order, HA_SYNC_DEFAULT_PORT */
 	struct ha_sync_peer peers[HA_PEERS_MAX];

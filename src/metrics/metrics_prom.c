@@ -502,6 +502,14 @@ static void pm_sync(FILE *f, json_object *sync)
 		pm_sample(f, "xlb_sync_peer_messages_received_total", kv, pm_get(p, "rx_messages"),
 			  1.0);
 	}
+	pm_family(f, "xlb_sync_peer_full_sync", "gauge",
+		  "1 once a peer's full sync came whole (all the flows it forwards are here).");
+	for (size_t i = 0; i < pm_len(peers); i++) {
+		json_object *p = json_object_array_get_idx(peers, i);
+		const char *kv[] = { "peer", pm_str(p, "address"), NULL };
+
+		pm_sample(f, "xlb_sync_peer_full_sync", kv, pm_get(p, "full_sync"), 1.0);
+	}
 }
 
 static void pm_build(FILE *f, json_object *root)

@@ -233,6 +233,8 @@ static const struct bad_case bad_cases[] = {
 	{ "duplicate instance",
 	  "  vrrp:\n    - {interface: eth0, vrid: 3}\n    - {interface: eth0, vrid: 3, name: b}\n",
 	  { "10: duplicate VRRP instance: VRID 3 on eth0 for IPv4 (first defined at line 9)" } },
+	{ "bad sync mode", "  sync:\n    mode: active-passive\n    peers: [10.0.0.3]\n    key: \"0123456789abcdef\"\n",
+	  { "9: unknown sync mode 'active-passive' (expected active-backup or active-active)" } },
 	{ "sync without peers", "  sync:\n    key: \"0123456789abcdef\"\n",
 	  { "9: sync: missing key 'peers'" } },
 	{ "sync empty peers", "  sync:\n    peers: []\n    key: \"0123456789abcdef\"\n",
@@ -394,6 +396,50 @@ static void test_key_file_fifo(void **state)
 	assert_non_null(strstr(got, want));
 }
 
+/*
+ * mode: active-active: services without a midstream key drop a TCP non-SYN
+ * without a flow, except mh's (the hash finds the real); an explicit key
+ * wins; active-backup (the default) leaves the default, schedule.
+ */
+static void test_sync_mode(void **state)
+{
+	static const char svcs[] =
+		"interfaces:\n"
+		"  - name: eth0\n"
+		"services:\n"
+		"  - {name: a, vip: 10.0.0.1, port: 80, scheduler: wlc, reals: [{address: 10.0.1.1}]}\n"
+		"  - {name: b, vip: 10.0.0.1, port: 81, scheduler: mh, reals: [{address: 10.0.1.1}]}\n"
+		"  - {name: c, vip: 10.0.0.1, port: 82, scheduler: rr, midstream: schedule,\n"
+		"     reals: [{address: 10.0.1.1}]}\n"
+		"  - {name: d, vip: 10.0.0.1, port: 83, scheduler: mh, midstream: drop,\n"
+		"     reals: [{address: 10.0.1.1}]}\n"
+		"ha:\n"
+		"  sync:\n"
+		"    peers: [10.0.0.3]\n"
+		"    key: \"0123456789abcdef\"\n";
+	char yaml[2048], path[sizeof(TMP_TEMPLATE)];
+	struct config_errors errs;
+	struct xlb_config cfg;
+
+	(void)state;
+	assert_int_equal(load_text(svcs, &cfg, &errs, path), 0);
+	assert_int_equal(cfg.ha.sync.mode, HA_SYNC_ACTIVE_BACKUP);
+	assert_false(cfg.services[0].midstream_drop);
+	assert_false(cfg.services[1].midstream_drop);
+	assert_false(cfg.services[2].midstream_drop);
+	assert_true(cfg.services[3].midstream_drop);
+	config_free(&cfg);
+
+	snprintf(yaml, sizeof(yaml), "%s    mode: active-active\n    enabled: false\n", svcs);
+	assert_int_equal(load_text(yaml, &cfg, &errs, path), 0);
+	assert_int_equal(cfg.ha.sync.mode, HA_SYNC_ACTIVE_ACTIVE);
+	assert_true(cfg.services[0].midstream_drop); /* wlc: the record decides, not a guess */
+	assert_false(cfg.services[1].midstream_drop); /* mh: the hash */
+	assert_false(cfg.services[2].midstream_drop); /* its own key */
+	assert_true(cfg.services[3].midstream_drop);
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_bad_cases),
 		cmocka_unit_test(test_default_addresses),
 		cmocka_unit_test(test_key_file_fifo),
+		cmocka_unit_test(test_sync_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

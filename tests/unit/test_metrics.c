@@ -102,7 +102,8 @@ static const char status_json[] =
 	"\"counters\":{\"rx\":5,\"drop_no_real\":1,\"evict_someday\":4},"
 	"\"ha\":{\"vrrp\":{\"instances\":[{\"name\":\"v1\",\"interface\":\"eth0\",\"state\":\"master\","
 	"\"priority\":150,\"transitions\":2,\"counters\":{\"adverts_rx\":1,\"adverts_tx\":9,"
-	"\"rx_errors\":{\"bad_ttl\":3}}}]},\"sync\":{\"enabled\":true,\"counters\":{\"tx_messages\":4}}},"
+	"\"rx_errors\":{\"bad_ttl\":3}}}]},\"sync\":{\"enabled\":true,\"counters\":{\"tx_messages\":4},"
+	"\"peers\":[{\"address\":\"10.0.0.3\",\"rx_messages\":2,\"full_sync\":true}]}},"
 	"\"build\":{\"version\":\"v1\",\"compiler\":\"cc\"}}";
 
 static void assert_has(const char *text, const char *line)
@@ -134,6 +135,7 @@ static void test_prom(void **state)
 	assert_has(t, "xlb_vrrp_state{instance=\"v1\",interface=\"eth0\",state=\"master\"} 1\n");
 	assert_has(t, "xlb_vrrp_advert_errors_total{instance=\"v1\",reason=\"bad_ttl\"} 3\n");
 	assert_has(t, "xlb_sync_tx_messages_total 4\n");
+	assert_has(t, "xlb_sync_peer_full_sync{peer=\"10.0.0.3\"} 1\n");
 	assert_has(t, "xlb_build_info{version=\"v1\",compiler=\"cc\"} 1\n");
 	assert_has(t, "xlb_service_quorum_up{service=\"web\"} 1\n");
 	/* Each family's TYPE line comes once, before its samples. */
