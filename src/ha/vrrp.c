@@ -364,6 +364,8 @@ static void vrrp_track_refresh(struct vrrp_ctx *ctx, struct vrrp_instance *vi, b
 	if (prio != vi->track_prio)
 		log_info("vrrp %s: priority %u -> %u (configured %u, tracking)", vi->cfg.name,
 			 vi->track_prio, prio, vi->cfg.priority);
+	if (prio != vi->track_prio || strncmp(fault, vi->fsm.fault, sizeof(fault)) != 0)
+		vi->track_wall_ms = vrrp_wall_ms();
 	vi->track_prio = prio;
 	act = vrrp_fsm_track(&vi->fsm, vrrp_now_ms(), prio, fault[0] ? fault : NULL);
 	vrrp_act(ctx, vi, act, before);
@@ -631,6 +633,7 @@ static void vrrp_publish(struct vrrp_ctx *ctx)
 						  .local = vi->local,
 						  .changed_wall_ms = vi->changed_wall_ms,
 						  .track = vi->track,
+						  .track_wall_ms = vi->track_wall_ms,
 						  .cnt = vi->cnt};
 	}
 	ctx->nview = ctx->ninst;

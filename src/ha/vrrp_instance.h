@@ -42,6 +42,7 @@ struct vrrp_instance {
 	bool keep; /* vrrp_apply: still in the new config */
 	struct vrrp_track_status track; /* as last looked at; changes are logged */
 	uint8_t track_prio;		/* the priority tracking gave last (logged when it moves) */
+	int64_t track_wall_ms;		/* CLOCK_REALTIME when it or the fault last changed */
 	size_t svc_slot[HA_TRACK_MAX];	/* ctx->svc index of each cfg.track_services[] */
 	struct vrrp_counters cnt;
 };
@@ -52,6 +53,7 @@ struct vrrp_view {
 	struct vrrp_fsm fsm;
 	struct net_addr local;
 	int64_t changed_wall_ms;
+	int64_t track_wall_ms;
 	struct vrrp_track_status track;
 	struct vrrp_counters cnt;
 };

@@ -105,6 +105,10 @@ static json_object *vrrp_json_instance(const struct vrrp_view *vi, uint64_t now)
 	json_object_object_add(o, "base_priority", json_object_new_int(vi->cfg.priority));
 	json_object_object_add(o, "fault", f->fault[0] ? json_object_new_string(f->fault) : NULL);
 	json_object_object_add(o, "tracking", vrrp_json_tracking(vi));
+	/* When tracking last changed the priority or the fault (absent: never). */
+	if (vi->track_wall_ms)
+		json_object_object_add(o, "tracking_changed_wall_ms",
+				       json_object_new_int64(vi->track_wall_ms));
 	json_object_object_add(o, "preempt", json_object_new_boolean(f->preempt));
 	json_object_object_add(o, "advert_interval_ms", json_object_new_int(f->advert_cs * 10));
 	json_object_object_add(o, "master_adver_interval_ms",
