@@ -416,7 +416,7 @@ static const struct xlbctl_cmd commands[] = {
 	  "set a real's weight at runtime; drain = weight 0 (its flows stay, no new ones); "
 	  "enable = back to the config's weight",
 	  req_real, cmd_list },
-	{ "ha", "", "VRRP instances (state, master, counters) and connection sync", req_plain,
+	{ "ha", "", "VRRP instances (state, tracking, master, counters) and connection sync", req_plain,
 	  cmd_ha },
 	{ "flows", "[--service S] [--real ADDR[:PORT]] [--client ADDR[:PORT]] [--state S] [--limit N] [--json]",
 	  "the connection table, like ipvsadm -Lnc (at most --limit flows, default 1000, with counts)",

@@ -101,7 +101,9 @@ static const char status_json[] =
 	"\"state\":\"up\",\"active_conns\":0,\"inactive_conns\":0,\"for_s\":1}]}],"
 	"\"counters\":{\"rx\":5,\"drop_no_real\":1,\"evict_someday\":4},"
 	"\"ha\":{\"vrrp\":{\"instances\":[{\"name\":\"v1\",\"interface\":\"eth0\",\"state\":\"master\","
-	"\"priority\":150,\"transitions\":2,\"counters\":{\"adverts_rx\":1,\"adverts_tx\":9,"
+	"\"priority\":150,\"base_priority\":200,\"tracking\":[{\"type\":\"interface\","
+	"\"name\":\"eth0\",\"failing\":false},{\"type\":\"service\",\"name\":\"web\","
+	"\"failing\":true}],\"transitions\":2,\"counters\":{\"adverts_rx\":1,\"adverts_tx\":9,"
 	"\"rx_errors\":{\"bad_ttl\":3}}}]},\"sync\":{\"enabled\":true,\"counters\":{\"tx_messages\":4}}},"
 	"\"build\":{\"version\":\"v1\",\"compiler\":\"cc\"}}";
 
@@ -133,6 +135,11 @@ static void test_prom(void **state)
 	assert_has(t, "xlb_dataplane_packets_total{reason=\"evict_someday\"} 4\n");
 	assert_has(t, "xlb_vrrp_state{instance=\"v1\",interface=\"eth0\",state=\"master\"} 1\n");
 	assert_has(t, "xlb_vrrp_advert_errors_total{instance=\"v1\",reason=\"bad_ttl\"} 3\n");
+	assert_has(t, "xlb_vrrp_state{instance=\"v1\",interface=\"eth0\",state=\"fault\"} 0\n");
+	assert_has(t, "xlb_vrrp_priority{instance=\"v1\"} 150\n");
+	assert_has(t, "xlb_vrrp_base_priority{instance=\"v1\"} 200\n");
+	assert_has(t, "xlb_vrrp_tracked_failing{instance=\"v1\",type=\"service\",name=\"web\"} 1\n");
+	assert_has(t, "xlb_vrrp_tracked_failing{instance=\"v1\",type=\"interface\",name=\"eth0\"} 0\n");
 	assert_has(t, "xlb_sync_tx_messages_total 4\n");
 	assert_has(t, "xlb_build_info{version=\"v1\",compiler=\"cc\"} 1\n");
 	assert_has(t, "xlb_service_quorum_up{service=\"web\"} 1\n");
