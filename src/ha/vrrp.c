@@ -181,7 +181,8 @@ static void vrrp_act(struct vrrp_ctx *ctx, struct vrrp_instance *vi, unsigned ac
 	}
 	if (act & VRRP_ACT_TAKE_ADDRS)
 		vrrp_set_addrs(ctx, vi, true);
-	if (act & VRRP_ACT_SEND_RELEASE)
+	/* On a link that is down (FAULT) it cannot go out: not an error to count. */
+	if ((act & VRRP_ACT_SEND_RELEASE) && vi->track.own_up)
 		vrrp_send(vi, 0);
 	if (act & VRRP_ACT_SEND_ADVERT)
 		vrrp_send(vi, vi->fsm.priority);
