@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * keepalived's vrrp_instance into an ha.vrrp instance. xlb speaks VRRPv3
- * (RFC 5798) only, adds each VIP as /32 or /128 to the instance's interface
- * and tracks nothing, so those parts of an instance are notes.
+ * (RFC 5798) only and adds each VIP as /32 or /128 to the instance's
+ * interface; tracking stays a note that points to xlb's track_interface and
+ * track_service, so those parts of an instance are notes.
  */
 #include "xlb_import.h"
 
@@ -15,7 +16,8 @@ static const struct {
 	const char *prefix, *why;
 } kad_vrrp_reasons[] = {
 	{ "authentication", "VRRPv3 (RFC 5798) has no authentication; keepalived drops it with vrrp_version 3 too" },
-	{ "track_", "xlb does not track interfaces, scripts, files or processes: the priority stays as configured and there is no FAULT state" },
+	{ "track_interface", "xlb's track_interface has keepalived's semantics (no weight: FAULT; a weight: added to the priority); write it under the instance as track_interface: [NAME, {name: NAME, weight: W}]" },
+	{ "track_", "xlb tracks interfaces (track_interface) and services' quorum (track_service), not scripts, files or processes: make the check a script health check of a service and track_service it" },
 	{ "notify", "xlb runs no notify scripts; it logs every transition and xlbctl ha shows the state" },
 	{ "smtp_alert", "xlb sends no mail; it logs every transition" },
 	{ "garp_", "xlb announces a new master at fixed times, 0, 100, 1100 and 2100 ms after it takes over (docs/HA.md)" },
@@ -30,15 +32,15 @@ static const struct {
 	{ "virtual_rules", "xlb adds no policy rules; use the system's network config" },
 	{ "virtual_ipaddress_excluded", "xlb advertises all of an instance's addresses; list these under addresses if they should follow the master" },
 	{ "native_ipv6", "xlb's instance family follows its addresses" },
-	{ "dont_track_primary", "xlb does not watch links" },
-	{ "linkbeat_use_polling", "xlb does not watch links" },
+	{ "dont_track_primary", "xlb always tracks the instance's interface: its link down is FAULT" },
+	{ "linkbeat_use_polling", "xlb learns link changes from netlink" },
 	{ "promote_secondaries", "xlb adds VIPs as /32 (/128), which are never secondaries of a subnet" },
 	{ "accept", "xlb's VIPs always accept traffic (it balances it)" },
 	{ "no_accept", "xlb's VIPs always accept traffic (it balances it)" },
 	{ "strict_mode", "xlb speaks plain RFC 5798" },
 	{ "skip_check_adv_addr", "xlb logs an advert with other addresses once and obeys it" },
 	{ "unicast_ttl", "xlb sends with TTL 255 and accepts only 255" },
-	{ "unicast_fault_no_peer", "xlb has no FAULT state" },
+	{ "unicast_fault_no_peer", "xlb goes to FAULT only for its own link or what it tracks" },
 	{ "check_unicast_src", "xlb takes adverts from any source on the link" },
 	{ "debug", "run xlbd -d for debug logs" },
 	{ "kernel_rx_buf_size", "xlb sizes its sockets itself" },
