@@ -47,6 +47,10 @@ write_lb lb 200 "      track_service: [{name: web4, weight: -150}]
       track_interface: [{name: trk0, weight: -150}]"
 write_lb lb2 100 "      track_service: [{name: web4, weight: -150}]"
 "$XLBD" -t -c "$LABTMP/lb.yaml" >/dev/null || lab_fail "xlbd -t rejects $LABTMP/lb.yaml"
+# doctor: trk0 exists in lb; in lb2 it does not (a warning: it would count as down).
+_doctor_vrrp() { lab_exec "$1" "$XLBCTL" doctor --json -c "$LABTMP/lb.yaml" | jq -r '[.findings[] | select(.check == "vrrp") | .level] | join(",")'; }
+[ "$(_doctor_vrrp lb)" = ok ] && [ "$(_doctor_vrrp lb2)" = warning ] ||
+	lab_fail "doctor's vrrp check: lb '$(_doctor_vrrp lb)', lb2 '$(_doctor_vrrp lb2)' (expected ok, warning)"
 lab_start_xlbd_in lb "$LABTMP/lb.yaml" nowait
 lab_start_xlbd_in lb2 "$LABTMP/lb2.yaml" nowait
 lab_wait_xlbd_in lb
