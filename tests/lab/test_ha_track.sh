@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib_ha.sh"
 
 lab_require_xlb
-lab_require_cmds jq nft
+lab_require_cmds jq nft curl promtool
 lab_ha_init tk
 lab_up_ha 2
 
@@ -46,6 +46,7 @@ ip -n "$(lab_ns lb)" link set trk0 up
 write_lb lb 200 "      track_service: [{name: web4, weight: -150}]
       track_interface: [{name: trk0, weight: -150}]"
 write_lb lb2 100 "      track_service: [{name: web4, weight: -150}]"
+printf 'metrics:\n  listen: 127.0.0.1:9109\n' >>"$LABTMP/lb.yaml"
 "$XLBD" -t -c "$LABTMP/lb.yaml" >/dev/null || lab_fail "xlbd -t rejects $LABTMP/lb.yaml"
 # doctor: trk0 exists in lb; in lb2 it does not (a warning: it would count as down).
 _doctor_vrrp() { lab_exec "$1" "$XLBCTL" doctor --json -c "$LABTMP/lb.yaml" | jq -r '[.findings[] | select(.check == "vrrp") | .level] | join(",")'; }
@@ -156,8 +157,17 @@ lab_ha_ctl lb ha >"$LABTMP/ha-lb.txt"
 grep -q "FAULT" "$LABTMP/ha-lb.txt" && grep -qF "fault: interface eth0 is down" "$LABTMP/ha-lb.txt" ||
 	lab_fail "(c) xlbctl ha does not show the fault: $(cat "$LABTMP/ha-lb.txt")"
 [ "$ms" -le $((DOWN_100 + SLACK_MS)) ] || lab_fail "(c) lb2 took over ${ms} ms after lb entered FAULT (down interval ${DOWN_100} ms)"
+lab_exec lb curl -sf http://127.0.0.1:9109/metrics >"$LABTMP/scrape.txt" || lab_fail "(c) no metrics from lb"
+promtool check metrics <"$LABTMP/scrape.txt" >"$LABTMP/promtool.out" 2>&1 ||
+	lab_fail "(c) promtool check metrics: $(head -5 "$LABTMP/promtool.out")"
+for want in 'xlb_vrrp_state{instance="vi4",interface="eth0",state="fault"} 1' \
+	'xlb_vrrp_tracked_failing{instance="vi4",type="interface",name="eth0"} 1' \
+	'xlb_vrrp_tracked_failing{instance="vi4",type="interface",name="trk0"} 0' \
+	'xlb_vrrp_base_priority{instance="vi4"} 200'; do
+	grep -qF "$want" "$LABTMP/scrape.txt" || lab_fail "(c) metrics lack '$want': $(grep xlb_vrrp "$LABTMP/scrape.txt" | head -20)"
+done
 check_traffic 5
-lab_pass "(c) lb's eth0 down: lb FAULT ('$fault', VIP released), lb2 master ${ms} ms later; xlbctl ha: $(grep -m1 -F 'fault:' "$LABTMP/ha-lb.txt" | sed 's/^ *//')"
+lab_pass "(c) lb's eth0 down: lb FAULT ('$fault', VIP released; metrics say so, promtool clean), lb2 master ${ms} ms later; xlbctl ha: $(grep -m1 -F 'fault:' "$LABTMP/ha-lb.txt" | sed 's/^ *//')"
 
 t0=$(lab_now_ms)
 lab_lb_link lb up
