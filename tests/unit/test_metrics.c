@@ -101,7 +101,7 @@ static const char status_json[] =
 	"\"state\":\"up\",\"active_conns\":0,\"inactive_conns\":0,\"for_s\":1}]}],"
 	"\"counters\":{\"rx\":5,\"drop_no_real\":1,\"evict_someday\":4},"
 	"\"ha\":{\"vrrp\":{\"instances\":[{\"name\":\"v1\",\"interface\":\"eth0\",\"state\":\"master\","
-	"\"priority\":150,\"base_priority\":200,\"tracking\":[{\"type\":\"interface\","
+	"\"priority\":150,\"base_priority\":200,\"fault\":\"link <down>\",\"tracking\":[{\"type\":\"interface\","
 	"\"name\":\"eth0\",\"failing\":false},{\"type\":\"service\",\"name\":\"web\","
 	"\"failing\":true}],\"transitions\":2,\"counters\":{\"adverts_rx\":1,\"adverts_tx\":9,"
 	"\"rx_errors\":{\"bad_ttl\":3}}}]},\"sync\":{\"enabled\":true,\"counters\":{\"tx_messages\":4}}},"
@@ -152,6 +152,8 @@ static void test_prom(void **state)
 	assert_has(t, "data-real=\"10.0.1.1:80\" data-state=\"down\"");
 	assert_has(t, "status &quot;503&quot;");
 	assert_null(strstr(t, "status \"503\""));
+	/* VRRP: the fault next to the role (escaped), the priority of the configured one. */
+	assert_has(t, "master (link &lt;down&gt;)</td><td>150 of 200</td>");
 	free(t);
 	json_object_put(st);
 }
