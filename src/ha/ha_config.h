@@ -16,6 +16,19 @@
 #define HA_SYNC_DEFAULT_PORT 8848
 #define HA_VRRP_DEFAULT_ADVERT_CS 100 /* RFC 5798: 1 s */
 #define HA_VRRP_DEFAULT_PRIORITY 100
+#define HA_TRACK_MAX 8 /* tracked interfaces, tracked services: of each per instance */
+#define HA_TRACK_WEIGHT_MAX 253 /* keepalived's range: -253..253 */
+
+/*
+ * Something an instance watches (keepalived's track_interface semantics):
+ * weight 0 puts the instance in FAULT while it fails; a negative weight is
+ * added to the priority while it fails, a positive one while it is fine.
+ */
+struct ha_track {
+	char name[64]; /* an interface, or a service of services: */
+	int16_t weight;
+	int line;
+};
 
 struct ha_vrrp_config {
 	char name[64]; /* "" : "vrrp<vrid>" */
@@ -30,6 +43,10 @@ struct ha_vrrp_config {
 	size_t naddrs;
 	struct net_addr unicast_peers[HA_PEERS_MAX]; /* none: multicast */
 	size_t nunicast_peers;
+	struct ha_track track_ifaces[HA_TRACK_MAX]; /* besides @iface, always tracked (FAULT) */
+	size_t ntrack_ifaces;
+	struct ha_track track_services[HA_TRACK_MAX]; /* failing: the service lost its quorum */
+	size_t ntrack_services;
 	int line;
 };
 
