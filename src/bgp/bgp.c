@@ -83,9 +83,24 @@ static int bgp_watch(struct bgp_ctx *b, int fd)
 
 /* ---- the config file ---------------------------------------------------- */
 
+static bool bgp_announced(const struct bgp_ctx *b, const struct net_addr *a)
+{
+	for (size_t i = 0; i < b->nannounced; i++)
+		if (net_addr_equal(&b->announced[i], a))
+			return true;
+	return false;
+}
+
+/*
+ * A VIP goes up once its reals' first checks answered; one already up stays
+ * up while a reload's new real is checked the first time (every node reloads
+ * at once: they must not all withdraw).
+ */
 static bool bgp_vip_wanted(const struct bgp_ctx *b, const struct bgp_vip *v)
 {
-	return v->quorum && !b->draining && b->m->applied_once;
+	bool quorum = v->quorum || (v->quorum_unchecked && bgp_announced(b, &v->addr));
+
+	return quorum && !b->draining && b->m->applied_once;
 }
 
 /* Writes BIRD's config for what we want now; the file is replaced whole (rename). */
@@ -417,6 +432,8 @@ static void bgp_tick(struct bgp_ctx *b)
 
 	if (!b->cfg.enabled)
 		return;
+	/* Besides model.c's notifications: first health results, which change no quorum. */
+	bgp_refresh(b, false);
 	if (b->pid == 0 && b->restart_at_ms && now >= b->restart_at_ms)
 		bgp_start_bird(b);
 	if (b->pid > 0 && b->sock < 0)
@@ -568,7 +585,7 @@ static const char *bgp_vip_reason(const struct bgp_ctx *b, const struct bgp_vip 
 		return "draining (xlbctl drain-node)";
 	if (!b->m->applied_once)
 		return "xlbd has not applied its config yet";
-	if (!v->quorum)
+	if (!bgp_vip_wanted(b, v))
 		return v->reason;
 	if (b->pid == 0)
 		return "quorum met, but BIRD is not running";

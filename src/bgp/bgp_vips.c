@@ -15,6 +15,21 @@ static struct bgp_vip *bgp_vip_find(struct bgp_vip *v, size_t count, const struc
 	return NULL;
 }
 
+/*
+ * Until each real's first check has answered, reals count as up (model.c),
+ * but a node that starts (or gets a new real) should not draw traffic on
+ * that assumption: its VIP waits for the answers, one check interval.
+ */
+static bool bgp_checking(const struct service *s)
+{
+	if (s->cfg.health.kind == HEALTH_NONE)
+		return false;
+	for (size_t i = 0; i < s->nreals; i++)
+		if (!s->reals[i].sorry && !s->reals[i].health_known)
+			return true;
+	return false;
+}
+
 size_t bgp_vips_collect(const struct service *svcs, size_t n, enum bgp_vip_quorum q,
 			struct bgp_vip *out)
 {
@@ -31,13 +46,17 @@ size_t bgp_vips_collect(const struct service *svcs, size_t n, enum bgp_vip_quoru
 			v->addr = s->cfg.vip;
 		}
 		v->services++;
-		if (s->quorum_up) {
+		if (s->quorum_up && !bgp_checking(s)) {
 			v->services_up++;
 			continue;
 		}
 		/* The first few services that lost it, by name: what an operator looks at next. */
 		used = strlen(v->reason);
-		if (used + 1 < sizeof(v->reason))
+		v->checking += s->quorum_up;
+		if (used + 1 < sizeof(v->reason) && s->quorum_up)
+			snprintf(v->reason + used, sizeof(v->reason) - used,
+				 "%s%s: first health checks running", used ? ", " : "", s->cfg.name);
+		else if (used + 1 < sizeof(v->reason))
 			snprintf(v->reason + used, sizeof(v->reason) - used, "%s%s %u/%u healthy",
 				 used ? ", " : "", s->cfg.name, s->healthy, s->cfg.quorum);
 	}
@@ -47,13 +66,19 @@ size_t bgp_vips_collect(const struct service *svcs, size_t n, enum bgp_vip_quoru
 
 		v->quorum = q == BGP_VIP_QUORUM_ALL ? v->services_up == v->services :
 						      v->services_up > 0;
+		v->quorum_unchecked = q == BGP_VIP_QUORUM_ALL ?
+					      v->services_up + v->checking == v->services :
+					      v->services_up + v->checking > 0;
 		if (v->services_up == v->services) {
 			snprintf(v->reason, sizeof(v->reason), "quorum met");
 			continue;
 		}
 		memcpy(lost, v->reason, sizeof(lost));
 		snprintf(v->reason, sizeof(v->reason), "%s (%.120s)",
-			 v->quorum ? "quorum met by some services" : "quorum lost", lost);
+			 v->quorum ? "quorum met by some services" :
+			 v->services_up + v->checking == v->services ? "waiting for health checks" :
+								       "quorum lost",
+			 lost);
 	}
 	return count;
 }

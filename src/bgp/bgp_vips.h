@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Which VIPs this node should announce, and why: a VIP is up while its
- * services meet their quorum (all of them, or any, as bgp.vip_quorum says).
+ * services meet their quorum (all of them, or any, as bgp.vip_quorum says),
+ * counting a service only once its reals' first health checks answered.
  * Pure: services in, verdicts out.
  */
 #ifndef XLB_BGP_VIPS_H
@@ -18,7 +19,9 @@ struct service;
 struct bgp_vip {
 	struct net_addr addr;
 	bool quorum; /* its services meet their quorum, by vip_quorum */
+	bool quorum_unchecked; /* the same, counting services whose first checks run as up */
 	unsigned services, services_up;
+	unsigned checking; /* services not up only because their first checks run */
 	char reason[160]; /* "quorum met" or which service lost it */
 };
 

@@ -117,6 +117,8 @@ lab_bgp_up() {
 		lab_wait_for 10 _lab_ping_ok client "$(lab_real_ip4 "$i")" || lab_fail "client cannot reach r$i"
 	done
 	lab_wait_for 5 test -S "$LABTMP/router-bird.ctl" || lab_fail "the router's BIRD did not start"
+	# Every change of the router's routes, timed: what a failure shows afterwards.
+	lab_bg router "$LABTMP/router-routes.log" ip -ts monitor route
 }
 
 # lab_bgp_write_config I FILE [sched]: node I's config: one service, dr,
@@ -196,3 +198,28 @@ lab_bgp_clients() {
 }
 # lab_bgp_reals_up I N: node I sees N reals up.
 lab_bgp_reals_up() { lab_ha_reals_up "lb$1" web "$2"; }
+
+# Client source ports for lab_bgp_requests/lab_bgp_downloads: each connection
+# its own, never reused in a run (a reused port would be an old flow).
+LAB_BGP_NEXT_PORT=20000
+
+# lab_bgp_download_cmd COUNT BYTES RATE [ARGS]: sets LAB_BGP_CMD to the
+# command for COUNT connections at once from the client, each downloading
+# the first BYTES of /big at RATE bytes/s at most and checking its sha256
+# (tools/multi_download.py, which prints a JSON summary). Not in $(...): it
+# takes the next client ports.
+lab_bgp_download_cmd() {
+	local count=$1 bytes=$2 rate=$3
+	shift 3
+	local sha first=$LAB_BGP_NEXT_PORT
+	LAB_BGP_NEXT_PORT=$((first + count))
+	sha=$(head -c "$bytes" "$LABTMP/www/big" | sha256sum | cut -d' ' -f1)
+	LAB_BGP_CMD=(python3 "$LAB_ROOT/tests/lab/tools/multi_download.py" "$LAB_BGP_VIP" 80 /big
+		"$count" "$bytes" "$rate" "$sha" --first-port "$first" "$@")
+}
+# lab_bgp_requests COUNT: COUNT short requests at once (new connections);
+# sets LAB_BGP_OK to how many succeeded. Not in $(...).
+lab_bgp_requests() {
+	lab_bgp_download_cmd "$1" 2048 100000000
+	LAB_BGP_OK=$(lab_exec client "${LAB_BGP_CMD[@]}" | jq -r .ok)
+}
