@@ -485,13 +485,16 @@ void bgp_quorum_changed(struct bgp_ctx *b)
 void bgp_apply(struct bgp_ctx *b)
 {
 	const struct bgp_config *want = &b->m->cfg.bgp;
+	char conf_path[sizeof(b->conf_path)];
 	bool restart = bgp_config_needs_restart(&b->cfg, want);
 
+	/* BIRD re-reads the file it was started with: a new path needs a new BIRD. */
+	snprintf(conf_path, sizeof(conf_path), "%s" BGP_BIRD_CONF_SUFFIX, b->m->cfg.control_socket);
+	restart |= strcmp(conf_path, b->conf_path) != 0;
 	if (restart && b->pid > 0)
 		bgp_stop_bird(b, BGP_STOP_WAIT_MS);
 	b->cfg = *want;
-	snprintf(b->conf_path, sizeof(b->conf_path), "%s" BGP_BIRD_CONF_SUFFIX,
-		 b->m->cfg.control_socket);
+	memcpy(b->conf_path, conf_path, sizeof(conf_path));
 	snprintf(b->sock_path, sizeof(b->sock_path), "%s" BGP_BIRD_SOCKET_SUFFIX,
 		 b->m->cfg.control_socket);
 	if (!b->cfg.enabled) {

@@ -131,7 +131,7 @@ static void bgp_parse_bfd(struct config_ctx *ctx, yaml_node_t *n, struct bgp_con
 
 	if (n->type == YAML_SCALAR_NODE) {
 		i = config_choice(ctx, n, "bfd", onoff, ARRAY_SIZE(onoff),
-				  "true, false or {interval: 100ms, multiplier: 3}");
+				  "true, false or {interval: 300ms, multiplier: 3}");
 		if (i >= 0)
 			bc->bfd = i == 1;
 		return;

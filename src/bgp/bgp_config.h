@@ -17,7 +17,7 @@
 #define BGP_PATH_MAX 256
 #define BGP_DEFAULT_BIRD "/usr/sbin/bird"
 #define BGP_DEFAULT_HOLD_S 3
-#define BGP_DEFAULT_BFD_INTERVAL_MS 100
+#define BGP_DEFAULT_BFD_INTERVAL_MS 300
 #define BGP_DEFAULT_BFD_MULTIPLIER 3
 /* BIRD's files next to xlbd's control socket: SOCKET.bird (its socket), SOCKET.bird.conf. */
 #define BGP_BIRD_SOCKET_SUFFIX ".bird"

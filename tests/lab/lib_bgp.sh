@@ -24,7 +24,9 @@ LAB_BGP_VIP=10.250.0.100
 LAB_BGP_RTR_LAN=10.200.0.1
 LAB_BGP_RTR_CLI=10.201.0.1
 LAB_BGP_CLIENT=10.201.0.10
-LAB_BGP_BFD_MS=100
+# BFD: 200 ms x 5. Faster works (100 ms x 5 withdrew in 0.53 s) but flaps on
+# a test machine shared by many jobs, and a flap moves flows for no reason.
+LAB_BGP_BFD_MS=200
 LAB_BGP_BFD_MULT=5
 LAB_BGP_HOLD_S=3
 LAB_BGP_RTR_PID=
@@ -39,6 +41,7 @@ lab_bgp_init() {
 
 _lab_bgp_down() {
 	local rc=$?
+	set +e # an EXIT trap: every step runs, whatever the one before returned
 	if [ -n "$LAB_BGP_RTR_PID" ]; then
 		if [ "$rc" -ne 0 ] && [ -s "$LABTMP/router-bird.log" ]; then
 			echo "--- last lines of $LABTMP/router-bird.log ---" >&2
@@ -74,6 +77,7 @@ _lab_bgp_router() {
 # The router side (docs/SCALE-OUT.md): any node of 10.200.0.0/24 in AS 65001 may peer.
 router id $LAB_BGP_RTR_LAN;
 log "$LABTMP/router-bird.log" all;
+debug protocols { states };
 protocol device {}
 protocol kernel {
 	ipv4 { import none; export all; };
@@ -87,6 +91,7 @@ protocol bgp xlb {
 	neighbor range 10.200.0.0/24 as 65001;
 	dynamic name "xlb";
 	hold time $LAB_BGP_HOLD_S;
+	error wait time 1, 10;	# a node whose session failed may come back at once
 	bfd on;
 	ipv4 { import where net ~ [ 10.250.0.0/16{32,32} ]; export none; };
 }
@@ -186,6 +191,30 @@ lab_bgp_wait_gone_ms() {
 		sleep 0.01
 	done
 	echo $((($(_lab_now_us) - LAB_BGP_T0_US) / 1000))
+}
+
+# lab_bgp_route_gone_ms I: from the router's route log (ip -ts monitor),
+# the milliseconds from $LAB_BGP_T0_US to the first route change after it
+# without node I: when the kernel stopped sending flows there. Call it once
+# lab_bgp_wait_gone_ms saw the path gone (the log is then written).
+lab_bgp_route_gone_ms() {
+	python3 - "$LABTMP/router-routes.log" "$LAB_BGP_T0_US" "$(lab_bgp_lb_ip "$1")" <<'PY'
+import datetime, re, sys
+log, t0, ip = sys.argv[1], int(sys.argv[2]) / 1e6, sys.argv[3]
+blocks, cur = [], None
+for line in open(log):
+    m = re.match(r"\[(\S+)\] (.*)", line)
+    if m:
+        cur = [datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f").timestamp(), m.group(2)]
+        blocks.append(cur)
+    elif cur:
+        cur[1] += " " + line.strip()
+for ts, text in blocks:
+    if ts >= t0 and not text.startswith("Deleted") and ("via %s " % ip) not in text + " ":
+        print(int((ts - t0) * 1000))
+        sys.exit(0)
+sys.exit(1)
+PY
 }
 
 # lab_bgp_json I: `xlbctl --json bgp` of node I.

@@ -5,7 +5,7 @@
   multi_download.py HOST PORT PATH COUNT BYTES RATE_BYTES_PER_S SHA256
                     [--first-port P] [--ready FILE] [--stall S]
 
-Opens COUNT connections from local ports P, P+1, ... (each its own flow),
+Opens COUNT connections at once from local ports P, P+1, ... (each its own flow),
 asks each for the first BYTES of PATH (a Range request) and reads each at
 RATE bytes/s at most (a small receive buffer, so TCP's window slows the
 sender: the flows last). --ready FILE is created once every download got its
@@ -13,8 +13,10 @@ first body bytes. Prints one JSON line: ok (complete with the right sha256),
 failed (a list of {port, error, bytes}), seconds, max_gap_ms (the longest
 time one download waited for data).
 """
+import errno
 import hashlib
 import json
+import os
 import selectors
 import socket
 import sys
@@ -36,6 +38,7 @@ class Dl:
         self.last = 0.0
         self.max_gap = 0.0
         self.paused_until = 0.0
+        self.sent = False
 
 
 def main():
@@ -56,25 +59,23 @@ def main():
     t_start = time.monotonic()
     req = ("GET %s HTTP/1.1\r\nHost: %s\r\nRange: bytes=0-%d\r\nConnection: close\r\n\r\n"
            % (path, host, nbytes - 1)).encode()
+    # Every connect at once (non-blocking): the flows start together, however busy the machine.
     for k in range(count):
         d = Dl(first + k)
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
         s.bind(("0.0.0.0", d.port))
-        s.settimeout(5)
-        try:
-            s.connect((host, port))
-            s.sendall(req)
-        except OSError as e:
-            d.error, d.done = "connect: %s" % e, True
+        s.setblocking(False)
+        err = s.connect_ex((host, port))
+        if err not in (0, errno.EINPROGRESS):
+            d.error, d.done = "connect: %s" % os.strerror(err), True
             s.close()
             dls.append(d)
             continue
-        s.setblocking(False)
         d.sock = s
         d.t0 = d.last = time.monotonic()
-        sel.register(s, selectors.EVENT_READ, d)
+        sel.register(s, selectors.EVENT_WRITE, d)
         dls.append(d)
     ready_done = False
     while any(not d.done for d in dls):
@@ -86,6 +87,17 @@ def main():
                 sel.register(d.sock, selectors.EVENT_READ, d)
         for key, _ in sel.select(timeout=0.02):
             d = key.data
+            if not d.sent:
+                err = d.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    d.error = "connect: %s" % os.strerror(err)
+                    finish(sel, d)
+                    continue
+                d.sock.send(req)  # a few dozen bytes into an empty buffer
+                d.sent = True
+                d.t0 = d.last = time.monotonic()
+                sel.modify(d.sock, selectors.EVENT_READ, d)
+                continue
             try:
                 chunk = d.sock.recv(16384)
             except (ConnectionResetError, BrokenPipeError):
