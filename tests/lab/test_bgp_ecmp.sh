@@ -90,6 +90,30 @@ lab_ha_ctl lb2 undrain-node >/dev/null || lab_fail "undrain-node failed"
 lab_bgp_wait_paths 3 10 || lab_fail "undrain: lb2 did not come back"
 lab_pass "drain: xlbctl drain-node withdrew lb2's VIP in ${ms} ms (no request failed); undrain-node announced it again"
 
+# ---------------------------------------------------------------- Reload, BIRD's own death
+# A reload rewrites BIRD's config and has it reload: the session stays up.
+since=$(lab_bgp_json 3 | jq -r '.peers[0].since')
+reloads=$(grep -c 'reloaded:' "$LABTMP/xlbd-lb3.log" || true)
+lab_reload_xlbd_in lb3
+_reloaded() { [ "$(grep -c 'reloaded:' "$LABTMP/xlbd-lb3.log")" -gt "$reloads" ]; }
+lab_wait_for 10 _reloaded || lab_fail "reload: lb3 did not reload"
+_polled_after_reload() { lab_bgp_json 3 | jq -e '.bird.configured and .peers[0].up' >/dev/null; }
+lab_wait_for 5 _polled_after_reload || lab_fail "reload: lb3's session is not up: $(lab_ha_ctl lb3 bgp)"
+[ "$(lab_bgp_json 3 | jq -r '.peers[0].since')" = "$since" ] ||
+	lab_fail "reload: lb3's BGP session restarted (since $since -> $(lab_bgp_json 3 | jq -r '.peers[0].since'))"
+lab_bgp_has_path 3 || lab_fail "reload: the router lost lb3"
+lab_pass "reload: SIGHUP rewrote lb3's BIRD config and BIRD reloaded it; the session stayed up (since $since) and so did the route"
+# BIRD killed on its own: its routes go, xlbd starts it again, they come back.
+bird_pid=$(lab_bgp_json 3 | jq -r .bird.pid)
+kill -KILL "$bird_pid"
+LAB_BGP_T0_US=$(_lab_now_us)
+lab_bgp_wait_gone_ms 3 5000 >/dev/null || lab_fail "bird killed: the router still routes via lb3"
+lab_wait_for 15 lab_bgp_has_path 3 || lab_fail "bird killed: lb3 did not come back: $(lab_ha_ctl lb3 bgp)"
+back_ms=$((($(_lab_now_us) - LAB_BGP_T0_US) / 1000))
+starts=$(lab_bgp_json 3 | jq -r .bird.starts)
+[ "$starts" -eq 2 ] || lab_fail "bird killed: lb3 started BIRD $starts times"
+lab_pass "BIRD killed alone: lb3's route went, xlbd started BIRD again (starts: $starts) and the route was back ${back_ms} ms later"
+
 # ---------------------------------------------------------------- metrics, xlbd -t
 lab_ha_ctl lb3 --json bgp | jq -e '.peers[0].up' >/dev/null || lab_fail "lb3: session not shown up"
 bad=$LABTMP/bad.yaml
