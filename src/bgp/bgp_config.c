@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Parses bgp: {asn, router_id, peers: [{address, asn, port, multihop,
- * password}], hold_time, bfd: false | {interval, multiplier}, vip_quorum:
+ * password, local_address}], hold_time, bfd: false | {interval, multiplier}, vip_quorum:
  * all | any, bird: PATH}, every problem as FILE:LINE.
  */
 #include "bgp/bgp_config.h"
@@ -16,9 +16,9 @@ enum { BK_ASN, BK_ROUTER_ID, BK_PEERS, BK_HOLD, BK_BFD, BK_VIP_QUORUM, BK_BIRD, 
 static const char *const bgp_keys[BK__COUNT] = {
 	"asn", "router_id", "peers", "hold_time", "bfd", "vip_quorum", "bird",
 };
-enum { PK_ADDRESS, PK_ASN, PK_PORT, PK_MULTIHOP, PK_PASSWORD, PK__COUNT };
+enum { PK_ADDRESS, PK_ASN, PK_PORT, PK_MULTIHOP, PK_PASSWORD, PK_LOCAL, PK__COUNT };
 static const char *const bgp_peer_keys[PK__COUNT] = {
-	"address", "asn", "port", "multihop", "password",
+	"address", "asn", "port", "multihop", "password", "local_address",
 };
 enum { FK_INTERVAL, FK_MULTIPLIER, FK__COUNT };
 static const char *const bgp_bfd_keys[FK__COUNT] = { "interval", "multiplier" };
@@ -75,6 +75,14 @@ static void bgp_parse_peer(struct config_ctx *ctx, yaml_node_t *n, struct bgp_pe
 		p->port = (uint16_t)v;
 	if (slots[PK_MULTIHOP].val && config_uint(ctx, slots[PK_MULTIHOP].val, "multihop", 1, 255, &v))
 		p->multihop = (uint8_t)v;
+	if (slots[PK_LOCAL].val &&
+	    config_addr(ctx, slots[PK_LOCAL].val, "local_address", "bgp peer", &p->local) &&
+	    p->addr.family && p->local.family != p->addr.family) {
+		config_err(ctx, config_line(slots[PK_LOCAL].val),
+			   "bgp peer local_address is not of the peer address's family (expected "
+			   "both IPv4 or both IPv6)");
+		p->local.family = 0;
+	}
 	if (slots[PK_PASSWORD].val) {
 		s = config_text(ctx, slots[PK_PASSWORD].val, "password", "a password");
 		if (s && !bgp_password_ok(s))
@@ -208,6 +216,12 @@ void bgp_config_parse(struct config_ctx *ctx, yaml_node_t *n, struct xlb_config 
 	}
 	if (slots[BK_BFD].val)
 		bgp_parse_bfd(ctx, slots[BK_BFD].val, bc);
+	/* BIRD binds BFD over several hops to an address; it refuses the config without one. */
+	for (size_t k = 0; bc->bfd && k < bc->npeers; k++)
+		if (bc->peers[k].multihop && !bc->peers[k].local.family)
+			config_err(ctx, bc->peers[k].line,
+				   "bgp peer with multihop and bfd has no local_address (expected "
+				   "local_address: this node's address toward the peer, or bfd: false)");
 	if (slots[BK_VIP_QUORUM].val) {
 		i = config_choice(ctx, slots[BK_VIP_QUORUM].val, "vip_quorum", quorums,
 				  ARRAY_SIZE(quorums), "all or any");

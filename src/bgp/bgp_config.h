@@ -31,6 +31,7 @@ enum bgp_vip_quorum {
 
 struct bgp_peer_config {
 	struct net_addr addr;
+	struct net_addr local; /* our address for the session; family 0: the kernel's choice */
 	uint32_t asn;
 	uint16_t port; /* 179 unless set */
 	uint8_t multihop; /* 0: directly connected */

@@ -36,7 +36,10 @@ static void bird_conf_peer(FILE *f, const struct bgp_config *bc, const struct bg
 
 	bird_peer_name(p, name, sizeof(name));
 	fprintf(f, "protocol bgp %s {\n", name);
-	fprintf(f, "\tlocal as %u;\n", bc->asn);
+	if (p->local.family)
+		fprintf(f, "\tlocal %s as %u;\n", net_addr_str(&p->local, a, sizeof(a)), bc->asn);
+	else
+		fprintf(f, "\tlocal as %u;\n", bc->asn);
 	fprintf(f, "\tneighbor %s port %u as %u;\n", net_addr_str(&p->addr, a, sizeof(a)), p->port,
 		p->asn);
 	if (p->multihop)

@@ -66,10 +66,11 @@ static void test_full(void **state)
 				   "      port: 1179\n"				  /* 13 */
 				   "      multihop: 2\n"			  /* 14 */
 				   "      password: s3cret\n"			  /* 15 */
-				   "  hold_time: 9s\n"				  /* 16 */
-				   "  bfd: {interval: 50ms, multiplier: 4}\n"	  /* 17 */
-				   "  vip_quorum: any\n"			  /* 18 */
-				   "  bird: /opt/bird/sbin/bird\n";		  /* 19 */
+				   "      local_address: 'fd00:200::2'\n"	  /* 16 */
+				   "  hold_time: 9s\n"				  /* 17 */
+				   "  bfd: {interval: 50ms, multiplier: 4}\n"	  /* 18 */
+				   "  vip_quorum: any\n"			  /* 19 */
+				   "  bird: /opt/bird/sbin/bird\n";		  /* 20 */
 	struct config_errors errs;
 	struct xlb_config cfg;
 	char path[sizeof(TMP_TEMPLATE)];
@@ -91,6 +92,8 @@ static void test_full(void **state)
 	assert_int_equal(b->peers[1].port, 1179);
 	assert_int_equal(b->peers[1].multihop, 2);
 	assert_string_equal(b->peers[1].password, "s3cret");
+	assert_addr(&b->peers[1].local, "fd00:200::2");
+	assert_int_equal(b->peers[0].local.family, 0);
 	assert_int_equal(b->hold_s, 9);
 	assert_true(b->bfd);
 	assert_int_equal(b->bfd_interval_ms, 50);
@@ -147,6 +150,10 @@ static const struct bad_case bad_cases[] = {
 	{ "  asn: 1\n  peers: [{address: 10.0.0.9, asn: 2}]\n  bird: bird\n",
 	  "9: bad bgp bird 'bird' (expected an absolute path" },
 	{ "  asn: 1\n  peers: [{address: 10.0.0.9, asn: 2}]\n  color: blue\n", "9: " },
+	{ "  asn: 1\n  peers: [{address: 10.0.0.9, asn: 2, multihop: 2}]\n",
+	  "8: bgp peer with multihop and bfd has no local_address" },
+	{ "  asn: 1\n  peers: [{address: 10.0.0.9, asn: 2, local_address: 'fd00::1'}]\n",
+	  "8: bgp peer local_address is not of the peer address's family" },
 };
 
 static void test_bad_cases(void **state)
@@ -209,6 +216,7 @@ static void test_bird_conf(void **state)
 	bc.peers[1].asn = 65002;
 	bc.peers[1].port = 179;
 	strcpy(bc.peers[1].password, "pw");
+	net_addr_parse("fd00::2", &bc.peers[1].local);
 	text = render(&bc, vips, 3);
 	assert_non_null(strstr(text, "router id 10.200.0.2;\n"));
 	assert_non_null(strstr(text, "timeformat protocol \"%s\";\n"));
@@ -222,7 +230,7 @@ static void test_bird_conf(void **state)
 	assert_non_null(strstr(text, "\tgraceful restart off;\n\tbfd on;\n"));
 	assert_non_null(strstr(text, "\tipv4 {\n\t\timport none;\n\t\texport where proto = "
 				     "\"xlb_vips4\";\n"));
-	assert_non_null(strstr(text, "protocol bgp xlb_fd00__9 {"));
+	assert_non_null(strstr(text, "protocol bgp xlb_fd00__9 {\n\tlocal fd00::2 as 65001;\n"));
 	assert_non_null(strstr(text, "\tpassword \"pw\";\n"));
 	assert_non_null(strstr(text, "\t\texport where proto = \"xlb_vips6\";\n"));
 	assert_non_null(strstr(text, "min rx interval 100 ms;"));
