@@ -17,6 +17,8 @@ pkgs=(
 	libmicrohttpd-dev prometheus chromium
 	# sync lab: a peer whose clock runs ahead, then steps back
 	faketime
+	# bgp: xlbd runs BIRD 2 to announce VIPs; the scale-out lab's router runs it too
+	bird2
 	# make fuzz: clang's libFuzzer and sanitizer runtimes (only recommended by clang)
 	libclang-rt-dev
 )

@@ -1111,9 +1111,9 @@ static void config_parse_services(struct config_ctx *ctx, yaml_node_t *list,
 }
 
 enum { CK_INTERFACES, CK_CONTROL_SOCKET, CK_BPF_PIN_DIR, CK_FLOWS, CK_SERVICES, CK_HA, CK_METRICS,
-       CK__COUNT };
+       CK_BGP, CK__COUNT };
 static const char *const config_root_keys[CK__COUNT] = {
-	"interfaces", "control_socket", "bpf_pin_dir", "flows", "services", "ha", "metrics",
+	"interfaces", "control_socket", "bpf_pin_dir", "flows", "services", "ha", "metrics", "bgp",
 };
 
 static void config_parse_root(struct config_ctx *ctx, yaml_node_t *root, struct xlb_config *cfg)
@@ -1145,6 +1145,8 @@ static void config_parse_root(struct config_ctx *ctx, yaml_node_t *root, struct 
 		ha_config_parse(ctx, slots[CK_HA].val, cfg);
 	if (slots[CK_METRICS].val)
 		metrics_config_parse(ctx, slots[CK_METRICS].val, cfg);
+	if (slots[CK_BGP].val)
+		bgp_config_parse(ctx, slots[CK_BGP].val, cfg);
 }
 
 static void config_yaml_error(struct config_ctx *ctx, const yaml_parser_t *p)

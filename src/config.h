@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "bgp/bgp_config.h"
 #include "ha/ha_config.h"
 #include "health/health_config.h"
 #include "metrics/metrics_config.h"
@@ -86,6 +87,7 @@ struct xlb_config {
 	size_t nservices;
 	struct ha_config ha;
 	struct metrics_config metrics; /* enabled false: no listener */
+	struct bgp_config bgp; /* enabled false: no BGP (bgp/bgp.h) */
 };
 
 /* Every problem found in a file, each "FILE:LINE: what (expected ...)". */

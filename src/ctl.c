@@ -266,7 +266,7 @@ static json_object *ctl_dispatch(struct model *m, const char *request, size_t le
 		reply = ctl_ha_json(m);
 	else if (!(reply = ops_ctl_dispatch(m, cmd, req)))
 		reply = ctl_error("unknown command '%s' (expected list, stats, real_weight, ha, flows, "
-				  "zero, reload or trace)",
+				  "zero, reload, trace, bgp, drain_node or undrain_node)",
 				  cmd);
 	json_object_put(req);
 	return reply;

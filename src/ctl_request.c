@@ -47,6 +47,8 @@ static const struct ctl_command ctl_commands[] = {
 	{ "ha", ctl_keys_none },     { "real_weight", ctl_keys_real_weight },
 	{ "flows", ctl_keys_flows }, { "zero", ctl_keys_none },
 	{ "reload", ctl_keys_none }, { "trace", ctl_keys_trace },
+	{ "bgp", ctl_keys_none },    { "drain_node", ctl_keys_none },
+	{ "undrain_node", ctl_keys_none },
 };
 
 static int ctl_fail(char *err, size_t errlen, const char *fmt, const char *arg)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bgp/bgp.h"
 #include "config.h"
 #include "ctl.h"
 #include "dataplane.h"
@@ -177,6 +178,7 @@ static int reload(struct model *m, const char *path)
 	report_quorum_to_vrrp(m);
 	if (sync_reconfigure(m, &m->sync) < 0)
 		log_error("reload: connection sync could not restart; it is off until the next reload");
+	bgp_apply(m->bgp);
 	return 0;
 }
 
@@ -280,7 +282,7 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 	if (sigfd < 0 || timerfd < 0 || epfd < 0 || timerfd_settime(timerfd, 0, &tick, NULL) < 0 ||
 	    epoll_add(epfd, sigfd) || epoll_add(epfd, timerfd) ||
 	    epoll_add(epfd, ctl_listen_fd(ctl)) || epoll_add(epfd, neigh_event_fd(neigh)) ||
-	    epoll_add(epfd, health_fd(m->health))) {
+	    epoll_add(epfd, health_fd(m->health)) || epoll_add(epfd, bgp_fd(m->bgp))) {
 		err = -errno;
 		log_error("event loop setup: %s", strerror(errno));
 		goto out;
@@ -339,6 +341,8 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 				neigh_process_events(neigh, model_neigh_event, m);
 			} else if (fd == health_fd(m->health)) {
 				health_process(m->health);
+			} else if (fd == bgp_fd(m->bgp)) {
+				bgp_process(m->bgp);
 			} else if (fd == sync_watched) {
 				sync_process(m->sync);
 			} else if (metrics_srv && fd == metrics_server_fd(metrics_srv)) {
@@ -411,6 +415,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
+		if (bgp_check(&cfg) < 0) {
+			config_free(&cfg);
+			return 1;
+		}
 		printf("%s: ok (%zu services)\n", path, cfg.nservices);
 		config_free(&cfg);
 		return 0;
@@ -480,6 +488,10 @@ int main(int argc, char **argv)
 	err = sync_open(&model, &model.sync);
 	if (err)
 		goto out;
+	/* Last: VIPs are announced only once this node can serve them. */
+	err = bgp_open(&model, &model.bgp);
+	if (err)
+		goto out;
 	if (model.cfg.metrics.enabled) {
 		err = metrics_server_open(&model.cfg.metrics, &metrics_srv);
 		if (err)
@@ -491,6 +503,9 @@ int main(int argc, char **argv)
 	err = run(&model, ctl, neigh, path);
 	sd_notify(0, "STOPPING=1");
 out:
+	/* Before anything else: routers move the flows away while we still forward. */
+	bgp_close(model.bgp);
+	model.bgp = NULL;
 	/* Its thread serves snapshots only, but stop it before anything it was shown goes. */
 	metrics_server_close(metrics_srv);
 	metrics_srv = NULL;

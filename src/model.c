@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bgp/bgp.h"
 #include "ha/vrrp.h"
 #include "iface.h"
 #include "log.h"
@@ -453,8 +454,13 @@ static int model_write_service(struct model *m, struct service *s)
 	ring = calloc(1, sizeof(*ring));
 	if (!ring)
 		return -ENOMEM;
+	bool quorum_was = s->quorum_known && s->quorum_up;
+
 	model_update_quorum(s);
-	vrrp_track_service(m->vrrp, s->cfg.name, s->quorum_up); /* track_service: */
+	/* the quorum's followers: VRRP's track_service, BGP's announcement */
+	vrrp_track_service(m->vrrp, s->cfg.name, s->quorum_up);
+	if (s->quorum_up != quorum_was)
+		bgp_quorum_changed(m->bgp); /* announce or withdraw its VIP */
 	for (size_t i = 0; i < s->nreals; i++) {
 		struct real *r = &s->reals[i];
 		bool in_ring = model_in_ring(s, r);

@@ -90,6 +90,7 @@ struct model {
 	struct health_ctx *health; /* health checks, for the control socket; may be NULL */
 	struct vrrp_ctx *vrrp; /* VRRP instances (ha: vrrp), for the control socket; may be NULL */
 	struct sync_ctx *sync; /* NULL: sync off */
+	struct bgp_ctx *bgp; /* VIP announcements (bgp/bgp.h); may be NULL */
 	struct proxy_engine *proxy; /* method proxy's engine, for the control socket; may be NULL */
 	/*
 	 * Bumped whenever a proxy service's reals may have changed (health,

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "ctl_request.h"
 #include "xlb_import.h"
+#include "xlbctl_bgp.h"
 #include "xlbctl_ops.h"
 
 #define XLBCTL_DEFAULT_SOCKET CONFIG_DEFAULT_CONTROL_SOCKET
@@ -428,6 +429,12 @@ static const struct xlbctl_cmd commands[] = {
 	{ "trace", "CLIENT[:PORT] VIP:PORT [tcp|udp]",
 	  "which real a new packet would go to, and why (flow, persistence, scheduler, exclusions)",
 	  xlbctl_req_trace, xlbctl_cmd_trace },
+	{ "bgp", "", "BGP: BIRD, the sessions, and each VIP's announcement and why",
+	  xlbctl_req_bgp, xlbctl_cmd_bgp },
+	{ "drain-node", "", "withdraw every VIP (BGP) so the routers move flows to the other "
+			    "balancers; forwarding goes on", xlbctl_req_bgp, xlbctl_cmd_drain },
+	{ "undrain-node", "", "end drain-node: announce the VIPs whose quorum is met",
+	  xlbctl_req_bgp, xlbctl_cmd_drain },
 };
 
 static void usage(FILE *out)

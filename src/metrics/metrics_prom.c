@@ -531,6 +531,44 @@ static void pm_sync(FILE *f, json_object *sync)
 	}
 }
 
+/* bgp: each VIP's announcement, each session, the drain switch (absent without bgp:). */
+static void pm_bgp(FILE *f, json_object *bgp)
+{
+	json_object *vips = pm_get(bgp, "vips"), *peers = pm_get(bgp, "peers");
+
+	if (!pm_get(bgp, "enabled") || !json_object_get_boolean(pm_get(bgp, "enabled")))
+		return;
+	pm_family(f, "xlb_vip_announced", "gauge",
+		  "1 while this node announces the VIP over an established BGP session.");
+	for (size_t i = 0; i < pm_len(vips); i++) {
+		json_object *v = json_object_array_get_idx(vips, i);
+		const char *kv[] = { "vip", pm_str(v, "vip"), NULL };
+
+		pm_sample(f, "xlb_vip_announced", kv, pm_get(v, "announced"), 1.0);
+	}
+	pm_family(f, "xlb_vip_quorum_up", "gauge",
+		  "1 while the VIP's services meet their quorum (bgp vip_quorum: all or any).");
+	for (size_t i = 0; i < pm_len(vips); i++) {
+		json_object *v = json_object_array_get_idx(vips, i);
+		const char *kv[] = { "vip", pm_str(v, "vip"), NULL };
+
+		pm_sample(f, "xlb_vip_quorum_up", kv, pm_get(v, "quorum"), 1.0);
+	}
+	pm_family(f, "xlb_bgp_session_up", "gauge", "1 while the BGP session with the peer is established.");
+	for (size_t i = 0; i < pm_len(peers); i++) {
+		json_object *p = json_object_array_get_idx(peers, i);
+		const char *kv[] = { "peer", pm_str(p, "address"), NULL };
+
+		pm_sample(f, "xlb_bgp_session_up", kv, pm_get(p, "up"), 1.0);
+	}
+	pm_family(f, "xlb_bgp_draining", "gauge", "1 after xlbctl drain-node: every VIP withdrawn.");
+	pm_sample(f, "xlb_bgp_draining", NULL, pm_get(bgp, "draining"), 1.0);
+	pm_family(f, "xlb_bgp_bird_running", "gauge", "1 while xlbd's BIRD runs.");
+	pm_sample(f, "xlb_bgp_bird_running", NULL, pm_get(pm_get(bgp, "bird"), "running"), 1.0);
+	pm_family(f, "xlb_bgp_bird_starts_total", "counter", "Times xlbd started BIRD.");
+	pm_sample(f, "xlb_bgp_bird_starts_total", NULL, pm_get(pm_get(bgp, "bird"), "starts"), 1.0);
+}
+
 static void pm_build(FILE *f, json_object *root)
 {
 	json_object *b = pm_get(root, "build");
@@ -566,6 +604,7 @@ char *metrics_prom_render(json_object *status, size_t *len)
 	pm_health(f, pm_get(status, "health"));
 	pm_vrrp(f, pm_get(pm_get(status, "ha"), "vrrp"));
 	pm_sync(f, pm_get(pm_get(status, "ha"), "sync"));
+	pm_bgp(f, pm_get(status, "bgp"));
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -4,6 +4,7 @@
 
 #include <time.h>
 
+#include "bgp/bgp.h"
 #include "ctl.h"
 #include "ha/sync.h"
 #include "ha/vrrp.h"
@@ -35,6 +36,7 @@ json_object *metrics_status_build(struct model *m)
 	json_object_object_add(ha, "vrrp", vrrp_json(m->vrrp));
 	json_object_object_add(ha, "sync", sync_json(m->sync));
 	json_object_object_add(root, "ha", ha);
+	json_object_object_add(root, "bgp", bgp_json(m->bgp));
 	json_object_object_add(build, "version", json_object_new_string(XLB_VERSION));
 	json_object_object_add(build, "compiler", json_object_new_string(__VERSION__));
 	json_object_object_add(root, "build", build);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bgp/bgp.h"
 #include "log.h"
 #include "ops/rate.h"
 
@@ -112,5 +113,5 @@ json_object *ops_ctl_dispatch(struct model *m, const char *cmd, json_object *req
 		return ops_reload(m);
 	if (strcmp(cmd, "trace") == 0)
 		return ops_trace(m, req);
-	return NULL;
+	return bgp_ctl_dispatch(m, cmd); /* bgp, drain_node, undrain_node; NULL if none */
 }

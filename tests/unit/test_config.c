@@ -415,7 +415,7 @@ static const struct bad_case bad_cases[] = {
 	  HEAD "services: []\n"
 	       "colour: blue\n",
 	  { "4: unknown key 'colour' in config (expected one of: interfaces, control_socket, "
-	    "bpf_pin_dir, flows, services, ha, metrics)" } },
+	    "bpf_pin_dir, flows, services, ha, metrics, bgp)" } },
 	{ "unknown interface key",
 	  HEAD "    moed: tc\n"
 	       "services: []\n",

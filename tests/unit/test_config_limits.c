@@ -231,7 +231,7 @@ static void test_depth(void **state)
 		assert_int_equal(o.ret, -EINVAL);
 		assert_string_equal(o.first, ":4: unknown key 'x' in config (expected one of: "
 					     "interfaces, control_socket, bpf_pin_dir, flows, "
-					     "services, ha, metrics)");
+					     "services, ha, metrics, bgp)");
 		free(t.buf);
 		memset(&t, 0, sizeof(t));
 	}

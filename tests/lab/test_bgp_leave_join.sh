@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Scale-out over BGP + ECMP (issue 15), part 2: nodes join and leave under load.
+#   Join:  a 4th node joins during 100 checksummed downloads; the router
+#          re-spreads flows over 4 next hops (counted: how many moved), and
+#          >= 99 downloads complete: a node that gets a flow it never saw
+#          sends it to the same real (mh: the same table on every node).
+#   Leave: during 100 downloads one node's link goes down and its xlbd is
+#          killed (-9): the router withdraws it within the BFD detection time
+#          (measured) and >= 99 downloads complete.
+#   Crash: kill -9 of an xlbd alone (link up): its BIRD dies with it, the
+#          session closes, the router withdraws at once (measured).
+# Scheduler: mh (BGP_LEAVE_SCHED=mh, the default). A wlc variant needs
+# many-to-many connection sync between the active nodes (issue 15 item 2,
+# helper m2m): see "wlc + sync" below.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_ha.sh"
+. "$(dirname "$0")/lib_bgp.sh"
+
+SCHED=${BGP_LEAVE_SCHED:-mh}
+case $SCHED in
+mh) ;;
+wlc)
+	# wlc + sync: once many-to-many sync is in, write each node's sync: block
+	# here (every other node a peer, one key) and start the nodes with it;
+	# the assertions below stay as they are.
+	lab_skip "wlc needs many-to-many connection sync between active nodes (not merged yet)"
+	;;
+*) echo "BGP_LEAVE_SCHED: mh or wlc" >&2; exit 2 ;;
+esac
+
+lab_require_xlb
+lab_bgp_init bj
+lab_bgp_up 3 4
+lab_bgp_start_lbs 1 2 3 4
+lab_bgp_wait_paths 4 20 || lab_fail "the router did not get 4 paths to the VIP: $(lab_bgp_nexthops | tr '\n' ' ')"
+
+BYTES=$((1024 * 1024))
+RATE=$((256 * 1024)) # 4 s per download
+DETECT_MS=$((LAB_BGP_BFD_MS * LAB_BGP_BFD_MULT))
+
+# downloads TAG: starts 100 downloads in the background, waits until each has data.
+downloads() {
+	local tag=$1
+	lab_bgp_download_cmd 100 "$BYTES" "$RATE" --ready "$LABTMP/$tag.ready" --stall 10
+	lab_bg client "$LABTMP/$tag.json" "${LAB_BGP_CMD[@]}"
+	DL_PID=$LAB_BG_LAST
+	DL_T0=$(_lab_now_us)
+	lab_wait_for 15 test -e "$LABTMP/$tag.ready" || lab_fail "$tag: the downloads did not start: $(cat "$LABTMP/$tag.json")"
+	DL_T0=$(_lab_now_us) # every download has data from here
+}
+
+# finish TAG: waits for the downloads; at least 99 of 100 complete with the right sha256.
+finish() {
+	local tag=$1 res
+	lab_wait_for 60 _lab_pid_dead "$DL_PID" || lab_fail "$tag: the downloads did not end"
+	wait "$DL_PID" 2>/dev/null || true
+	res=$(cat "$LABTMP/$tag.json")
+	OK=$(jq -r .ok <<<"$res") || lab_fail "$tag: no result: $res"
+	[ "$OK" -ge 99 ] || lab_fail "$tag: only $OK of 100 downloads complete and intact: $(jq -c '.failed[:5]' <<<"$res")"
+	DL_SECONDS=$(jq -r .seconds <<<"$res")
+}
+
+# ---------------------------------------------------------------- Join
+# lb4 started with the others and is drained (drain-node) before the
+# downloads: loading a program takes seconds on a busy machine, so the moment
+# it joins is its undrain-node, mid-download, with none of those flows on it.
+lab_ha_ctl lb4 drain-node >/dev/null
+lab_bgp_wait_paths 3 5 || lab_fail "join: lb4's drain did not withdraw it"
+RATE=$((170 * 1024)) downloads join # 6 s: lb4 must join while they run, on a busy machine too
+sleep 1 # a fixed head start, not a wait for a condition: lb4 joins mid-stream
+lab_ha_ctl lb4 undrain-node >/dev/null
+lab_wait_for 5 lab_bgp_has_path 4 || lab_fail "join: the router did not add lb4: $(lab_bgp_nexthops | tr '\n' ' ')"
+join_s=$((($(_lab_now_us) - DL_T0) / 1000))
+lab_pid_alive "$DL_PID" || lab_fail "join: lb4 joined after the downloads ended (${join_s} ms)"
+finish join
+# Who held which flow: a client port seen by two nodes is a flow ECMP moved.
+seq "$((LAB_BGP_NEXT_PORT - 100))" "$((LAB_BGP_NEXT_PORT - 1))" | sort >"$LABTMP/ports"
+for i in 1 2 3 4; do lab_bgp_clients "$i" | comm -12 - "$LABTMP/ports" >"$LABTMP/clients-lb$i"; done
+on_lb4=$(wc -l <"$LABTMP/clients-lb4")
+moved=$(cat "$LABTMP"/clients-lb* | sort | uniq -d | wc -l)
+lab_pass "join: lb4 announced the VIP ${join_s} ms after 100 downloads (6 s each) were all running; ECMP moved $moved of 100 flows ($on_lb4 to lb4, the rest between the old nodes); $OK of 100 completed intact in ${DL_SECONDS} s"
+
+# ---------------------------------------------------------------- Leave
+downloads leave
+sleep 1 # a fixed head start, not a wait for a condition: the failure hits mid-stream
+LAB_BGP_T0_US=$(_lab_now_us)
+ip -n "$(lab_ns lb1)" link set eth0 down
+lab_stop_xlbd_in lb1 KILL
+ms=$(lab_bgp_wait_gone_ms 1 $((LAB_BGP_HOLD_S * 1000 + 1000))) ||
+	lab_fail "leave: the router still routes via lb1 $((LAB_BGP_HOLD_S + 1)) s after its link went down and xlbd was killed"
+lab_bgp_wait_paths 3 10 || lab_fail "leave: the router lost other paths: $(lab_bgp_nexthops | tr '\n' ' ')"
+ms=$(lab_bgp_route_gone_ms 1) || true # the kernel's own time of the change (polling adds to ms)
+finish leave
+lab_pass "leave: lb1's link down + kill -9 of its xlbd: the router withdrew it in ${ms} ms (BFD ${LAB_BGP_BFD_MS} ms x ${LAB_BGP_BFD_MULT} = ${DETECT_MS} ms; hold time ${LAB_BGP_HOLD_S} s); $OK of 100 downloads completed intact in ${DL_SECONDS} s"
+
+# ---------------------------------------------------------------- Crash (link up)
+pid=$(lab_xlbd_pid_in lb4)
+bird_pid=$(lab_bgp_json 4 | jq -r .bird.pid)
+LAB_BGP_T0_US=$(_lab_now_us)
+lab_stop_xlbd_in lb4 KILL
+ms=$(lab_bgp_wait_gone_ms 4 $((DETECT_MS + 1000))) ||
+	lab_fail "crash: the router still routes via lb4 after kill -9 of its xlbd (pid $pid)"
+ms=$(lab_bgp_route_gone_ms 4) || true
+lab_wait_for 2 _lab_pid_dead "$bird_pid" || lab_fail "crash: lb4's BIRD (pid $bird_pid) outlived its xlbd"
+lab_pass "crash: kill -9 of lb4's xlbd ended its BIRD (PR_SET_PDEATHSIG) and the router withdrew lb4 in ${ms} ms"
