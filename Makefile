@@ -31,11 +31,14 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PKT_SRCS  := $(wildcard tests/bpf/test_*.c)
 PKT_BINS  := $(PKT_SRCS:tests/bpf/%.c=$(BUILD)/tests/%)
 
+# Source checks that run in the unit tier like the tests: no include circles in src/.
+CHECK_BINS := $(BUILD)/tests/test_include_cycles
+
 BINS      := $(BUILD)/xlbd $(BUILD)/xlbctl $(BUILD)/xlb-rs
 BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/xdp_pass.bpf.o $(BUILD)/xlb_rs.bpf.o
 
 .PHONY: all deps test test-unit test-bpf test-lab demo install clean format
-all: $(BINS) $(BPF_OBJS) $(UNIT_BINS) $(PKT_BINS)
+all: $(BINS) $(BPF_OBJS) $(UNIT_BINS) $(PKT_BINS) $(CHECK_BINS)
 
 deps:
 	@scripts/deps.sh
@@ -96,6 +99,11 @@ $(BUILD)/tests/test_pkt_rs: tests/bpf/test_pkt_rs.c tests/bpf/pktbuild.h $(RS_OB
 $(BUILD)/tests/test_rs_state: tests/unit/test_rs_state.c $(RS_OBJS:%=$(BUILD)/san/%) $(BUILD)/san/src/addr.o $(BUILD)/xlb_rs.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -Itools $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/test_include_cycles: scripts/include_cycles.py
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec python3 %s %s\n' "$(abspath $<)" "$(abspath src)" > $@.tmp
+	chmod +x $@.tmp && mv $@.tmp $@
 
 # Tests run under AddressSanitizer and UndefinedBehaviorSanitizer.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxlb-san.a

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config_yaml.h"
+#include "config_names.h"
 
 /* Every key a command takes and the JSON type it must have. */
 struct ctl_key {

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config_names.h"
 #include "config_yaml.h"
 
 #define HA_ADVERT_MIN_MS 10
@@ -100,13 +101,13 @@ static void ha_addr_list(struct config_ctx *ctx, yaml_node_t *list, const char *
 }
 
 /* No addresses: every service VIP (once each), which must be of one family. */
-static void ha_default_addrs(struct config_ctx *ctx, yaml_node_t *n, const struct xlb_config *cfg,
+static void ha_default_addrs(struct config_ctx *ctx, yaml_node_t *n, const struct ha_vips *vips,
 			     struct ha_vrrp_config *v)
 {
 	int family = 0;
 
-	for (size_t i = 0; i < cfg->nservices; i++) {
-		const struct net_addr *vip = &cfg->services[i].vip;
+	for (size_t i = 0; i < vips->count; i++) {
+		const struct net_addr *vip = &vips->addrs[i];
 		bool dup = false;
 
 		if (!vip->family)
@@ -158,7 +159,7 @@ static const char *const ha_vrrp_keys[VK__COUNT] = {
     "preempt", "preempt_delay", "addresses", "unicast_peers",
 };
 
-static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const struct xlb_config *cfg,
+static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const struct ha_vips *vips,
 			      struct ha_vrrp_config *v)
 {
 	static const char ifexpect[] = "1 to 15 characters without '/', ':' or spaces";
@@ -225,7 +226,7 @@ static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const stru
 		config_duration(ctx, slots[VK_PREEMPT_DELAY].val, "preempt_delay",
 				&v->preempt_delay_ms);
 	if (!slots[VK_ADDRESSES].val || config_is_null(slots[VK_ADDRESSES].val)) {
-		ha_default_addrs(ctx, n, cfg, v);
+		ha_default_addrs(ctx, n, vips, v);
 	} else if (slots[VK_ADDRESSES].val->type == YAML_SEQUENCE_NODE &&
 		   ha_list_len(ctx, slots[VK_ADDRESSES].val, "addresses") == 0) {
 		config_err(ctx, config_line(slots[VK_ADDRESSES].val),
@@ -244,9 +245,9 @@ static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const stru
 	}
 }
 
-static void ha_parse_vrrp(struct config_ctx *ctx, yaml_node_t *list, struct xlb_config *cfg)
+static void ha_parse_vrrp(struct config_ctx *ctx, yaml_node_t *list, const struct ha_vips *vips,
+			  struct ha_config *ha)
 {
-	struct ha_config *ha = &cfg->ha;
 	long n = ha_list_len(ctx, list, "vrrp");
 
 	if (n <= 0)
@@ -260,7 +261,7 @@ static void ha_parse_vrrp(struct config_ctx *ctx, yaml_node_t *list, struct xlb_
 		yaml_node_t *item = ha_item(ctx, list, i);
 
 		if (item)
-			ha_parse_vrrp_one(ctx, item, cfg, &ha->vrrp[ha->nvrrp++]);
+			ha_parse_vrrp_one(ctx, item, vips, &ha->vrrp[ha->nvrrp++]);
 	}
 	/* One router per (interface, VRID, family): the wire cannot tell two apart. */
 	for (size_t j = 1; j < ha->nvrrp; j++) {
@@ -492,7 +493,8 @@ static void ha_parse_sync(struct config_ctx *ctx, yaml_node_t *n, struct ha_sync
 enum { HK_VRRP, HK_SYNC, HK__COUNT };
 static const char *const ha_keys[HK__COUNT] = {"vrrp", "sync"};
 
-void ha_config_parse(struct config_ctx *ctx, struct yaml_node_s *n, struct xlb_config *cfg)
+void ha_config_parse(struct config_ctx *ctx, yaml_node_t *n, const struct ha_vips *vips,
+		     struct ha_config *ha)
 {
 	struct config_slot slots[HK__COUNT];
 
@@ -501,7 +503,7 @@ void ha_config_parse(struct config_ctx *ctx, struct yaml_node_s *n, struct xlb_c
 	if (!config_map(ctx, n, "ha", ha_keys, HK__COUNT, slots))
 		return;
 	if (slots[HK_VRRP].val)
-		ha_parse_vrrp(ctx, slots[HK_VRRP].val, cfg);
+		ha_parse_vrrp(ctx, slots[HK_VRRP].val, vips, ha);
 	if (slots[HK_SYNC].val && !config_is_null(slots[HK_SYNC].val))
-		ha_parse_sync(ctx, slots[HK_SYNC].val, &cfg->ha.sync);
+		ha_parse_sync(ctx, slots[HK_SYNC].val, &ha->sync);
 }

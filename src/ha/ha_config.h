@@ -57,15 +57,21 @@ struct ha_config {
 	struct ha_sync_config sync; /* enabled false: no sync */
 };
 
+/* The service VIPs (family 0: one that did not parse): an instance's default addresses. */
+struct ha_vips {
+	const struct net_addr *addrs;
+	size_t count;
+};
+
 struct config_ctx;
-struct yaml_node_s;
-struct xlb_config;
+typedef struct yaml_node_s yaml_node_t;
 
 /*
- * Parses the top-level ha: mapping into cfg->ha, reporting every problem as
- * FILE:LINE through @ctx. Runs after services: are parsed, so an instance
- * without addresses: takes the service VIPs of its family.
+ * Parses the top-level ha: mapping into @ha, reporting every problem as
+ * FILE:LINE through @ctx. An instance without addresses: takes @vips
+ * (the services' VIPs, so services: are parsed first).
  */
-void ha_config_parse(struct config_ctx *ctx, struct yaml_node_s *n, struct xlb_config *cfg);
+void ha_config_parse(struct config_ctx *ctx, yaml_node_t *n, const struct ha_vips *vips,
+		     struct ha_config *ha);
 
 #endif /* XLB_HA_CONFIG_H */
