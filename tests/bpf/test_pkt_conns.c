@@ -245,33 +245,19 @@ static const char *state_name(uint32_t st)
 /* Runs the frame; checks verdict, output bytes and every global counter's delta. */
 static void run_pkt(struct fixture *f, const char *where, const struct step *s)
 {
-	uint8_t buf[PKT_MAX] = { 0 };
-	struct xdp_md ctx = { .ingress_ifindex = f->ifindex };
-	uint64_t before[XLB_CNT__COUNT], now[XLB_CNT__COUNT], delta[XLB_CNT__COUNT] = { 0 };
-	uint32_t want_verdict = s->real ? XDP_TX : XDP_DROP;
-	struct pkt in, want;
-	bool bad = false;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in.buf, .data_out = buf,
-		    .data_size_out = sizeof(buf), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .repeat = 1);
+	uint64_t before[XLB_CNT__COUNT], delta[XLB_CNT__COUNT] = { 0 };
+	struct pkt in, out, want;
 
 	build_frame(&in, s);
-	ctx.data_end = in.len;
-	opts.data_size_in = in.len;
 	counters(f->dp, before);
-	if (bpf_prog_test_run_opts(f->prog_fd, &opts))
-		fail_msg("%s: bpf_prog_test_run_opts: %s", where, strerror(errno));
-	if (opts.retval != want_verdict)
-		fail_msg("%s: verdict %u, want %u", where, opts.retval, want_verdict);
+	check_verdict(where, pkt_xdp_run(f->prog_fd, f->ifindex, &in, &out),
+		      s->real ? XDP_TX : XDP_DROP);
 	if (s->real) {
 		uint8_t mac[6];
 
 		real_mac(s->real, mac);
 		pkt_expect_dr(&want, &in, mac, EGRESS_MAC);
-		if (opts.data_size_out != want.len || memcmp(buf, want.buf, want.len))
-			fail_msg("%s: output frame is not the input toward real %u "
-				 "(dst MAC %02x:%02x:%02x:%02x:%02x:%02x)",
-				 where, s->real, buf[0], buf[1], buf[2], buf[3], buf[4], buf[5]);
+		check_bytes(where, &out, &want);
 	}
 
 	delta[XLB_CNT_RX] = 1;
@@ -281,19 +267,7 @@ static void run_pkt(struct fixture *f, const char *where, const struct step *s)
 	delta[XLB_CNT_FLOW_STALE_REAL] = !!(s->cnt & CNT_STALE);
 	delta[XLB_CNT_DROP_BAD_REAL] = !!(s->cnt & CNT_BAD_REAL);
 	delta[XLB_CNT_DROP_MIDSTREAM] = !!(s->cnt & CNT_DROP_MID);
-	counters(f->dp, now);
-	for (int c = 0; c < XLB_CNT__COUNT; c++) {
-		if (counter_is_table_accounting(c))
-			continue;
-		if (now[c] - before[c] == delta[c])
-			continue;
-		print_error("%s: counter %s moved by %llu, want %llu\n", where,
-			    dataplane_counter_name(c), (unsigned long long)(now[c] - before[c]),
-			    (unsigned long long)delta[c]);
-		bad = true;
-	}
-	if (bad)
-		fail();
+	check_counters(f->dp, where, before, delta);
 }
 
 /* The flow entry: the state the step names, on its real under that real's current gen. */
