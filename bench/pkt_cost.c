@@ -585,7 +585,7 @@ static const enum pkt_cost_rotate case_rotate[C__COUNT] = {
 struct mbench {
 	struct dataplane *dp;
 	struct pkt_cost_bpf *skel;
-	int xlb_fd, floor_fd, wrapper_fd, under_test_fd;
+	int xlb_fd, floor_fd, lookup_fd, wrapper_fd, under_test_fd;
 	int flows_fd, syn_flows_fd, nat_rev_fd;
 	uint32_t ifindex;
 	uint32_t repeat; /* timed passes */
@@ -941,7 +941,20 @@ struct m_sample {
 	uint32_t ns[NMETHODS][C__COUNT];
 	uint32_t floor; /* macswap_floor alone */
 	uint32_t wrapped_floor[PKT_COST_PORT_ADDR + 1]; /* wrapper -> floor, by rotation */
+	uint32_t lookup[2]; /* wrapper -> lookup_floor: dr's 1 flow, its 65,536 */
 };
+
+/* The floor plus one lookup in "flows", on the flows dr just established. */
+static uint32_t m_lookup_floor(struct mbench *b, const struct pkt *frame, enum pkt_cost_rotate rot)
+{
+	uint32_t verdict, ns;
+
+	set_under_test(b, b->lookup_fd);
+	ns = m_run(b, b->wrapper_fd, frame, rot, 0, b->repeat, &verdict, NULL);
+	expect(verdict == XDP_TX, "lookup floor", "through the wrapper", "flow not found");
+	set_under_test(b, b->xlb_fd);
+	return ns;
+}
 
 static void m_measure_floor(struct mbench *b, struct m_sample *s)
 {
@@ -994,6 +1007,8 @@ static void m_measure_method(struct mbench *b, size_t mi, struct m_sample *s, ui
 	m_check_case(b, m, "EST, 1 flow", M_CLIENT_EST, M_HOT_PORT, PKT_TCP_ACK, PKT_COST_SAME, 0);
 	s->ns[mi][C_EST_1] =
 	    m_timed(b, m, "EST, 1 flow", &frame, PKT_COST_SAME, b->repeat, false, NULL);
+	if (mi == 0)
+		s->lookup[0] = m_lookup_floor(b, &frame, PKT_COST_SAME);
 
 	/* SYN with 1 flow in the table: each iteration a new flow, the table grows from 1 */
 	m_check_case(b, m, "SYN, 1 flow", M_CLIENT_CHECK, 0, PKT_TCP_SYN, PKT_COST_PORT_ADDR,
@@ -1013,6 +1028,8 @@ static void m_measure_method(struct mbench *b, size_t mi, struct m_sample *s, ui
 	m_frame(&frame, M_CLIENT_EST, 0, PKT_TCP_ACK);
 	s->ns[mi][C_EST_MANY] =
 	    m_timed(b, m, "EST, 65536 flows", &frame, PKT_COST_PORT, b->repeat, false, NULL);
+	if (mi == 0)
+		s->lookup[1] = m_lookup_floor(b, &frame, PKT_COST_PORT);
 
 	/* SYN with those 65,536 in the table: each iteration a new flow, the table grows */
 	m_check_case(b, m, "SYN, 65536 flows", M_CLIENT_CHECK, 0, PKT_TCP_SYN,
@@ -1046,10 +1063,17 @@ static void m_setup(struct mbench *b)
 	if (b->flows_fd < 0 || b->syn_flows_fd < 0 || b->nat_rev_fd < 0)
 		die("cannot find the flows and nat_rev maps", ENOENT);
 
-	b->skel = pkt_cost_bpf__open_and_load();
+	b->skel = pkt_cost_bpf__open();
 	if (!b->skel)
-		die("loading build/bench/pkt_cost.bpf.o's skeleton", errno);
+		die("opening build/bench/pkt_cost.bpf.o's skeleton", errno);
+	err = bpf_map__reuse_fd(b->skel->maps.flows, b->flows_fd);
+	if (err)
+		die("sharing xlb's flows map with lookup_floor", -err);
+	err = pkt_cost_bpf__load(b->skel);
+	if (err)
+		die("loading build/bench/pkt_cost.bpf.o's skeleton", -err);
 	b->floor_fd = bpf_program__fd(b->skel->progs.macswap_floor);
+	b->lookup_fd = bpf_program__fd(b->skel->progs.lookup_floor);
 	b->wrapper_fd = bpf_program__fd(b->skel->progs.restore_and_call);
 	b->under_test_fd = bpf_map__fd(b->skel->maps.under_test);
 	m_setup_reals(b);
@@ -1087,7 +1111,7 @@ static int methods_main(int argc, char **argv)
 	uint64_t no_port = 0;
 	int runs = 5, opt;
 	uint32_t v[M_MAX_RUNS], lo, hi;
-	double floor, wrapper[PKT_COST_PORT_ADDR + 1];
+	double floor, wrapper[PKT_COST_PORT_ADDR + 1], lookup[2];
 	FILE *tsv = NULL;
 
 	while ((opt = getopt(argc, argv, "r:n:s:t:h")) != -1) {
@@ -1156,8 +1180,23 @@ static int methods_main(int argc, char **argv)
 				lo, hi, wrapper[rot] / floor, runs, b.repeat);
 	}
 
-	printf("\n| method | packet | flows | ns/pkt | min..max | x floor |\n");
-	printf("|--------|--------|------:|-------:|---------:|--------:|\n");
+	for (int k = 0; k < 2; k++) {
+		enum pkt_cost_rotate rot = k ? PKT_COST_PORT : PKT_COST_SAME;
+
+		for (int r = 0; r < runs; r++)
+			v[r] = s[r].lookup[k];
+		lookup[k] = median_of(v, runs, &lo, &hi) - wrapper[rot];
+		printf("| floor + one \"flows\" lookup, %u flow%s | %.0f | %.0f..%.0f |\n",
+		       k ? M_MANY_FLOWS : 1, k ? "s" : "", lookup[k], lo - wrapper[rot],
+		       hi - wrapper[rot]);
+		if (tsv)
+			fprintf(tsv, "lookup floor\tEST\t%u\t%.0f\t%.0f\t%.0f\t%.2f\t%d\t%u\n",
+				k ? M_MANY_FLOWS : 1, lookup[k], lo - wrapper[rot],
+				hi - wrapper[rot], lookup[k] / floor, runs, b.repeat);
+	}
+
+	printf("\n| method | packet | flows | ns/pkt | min..max | x floor | x lookup floor |\n");
+	printf("|--------|--------|------:|-------:|---------:|--------:|---------------:|\n");
 	for (size_t mi = 0; mi < NMETHODS; mi++) {
 		for (int c = 0; c < C__COUNT; c++) {
 			static const enum m_case order[C__COUNT] = { C_SYN_1, C_SYN_MANY, C_EST_1,
@@ -1168,9 +1207,9 @@ static int methods_main(int argc, char **argv)
 			for (int r = 0; r < runs; r++)
 				v[r] = s[r].ns[mi][k];
 			ns = median_of(v, runs, &lo, &hi) - w;
-			printf("| %-6s | %-6s | %5u | %6.0f | %4.0f..%-4.0f | %6.2fx |\n",
+			printf("| %-6s | %-6s | %5u | %6.0f | %4.0f..%-4.0f | %6.2fx | %6.2fx |\n",
 			       methods[mi].name, case_packet[k], case_flows[k], ns, lo - w, hi - w,
-			       ns / floor);
+			       ns / floor, ns / lookup[case_flows[k] > 1]);
 			if (tsv)
 				fprintf(tsv, "%s\t%s\t%u\t%.0f\t%.0f\t%.0f\t%.2f\t%d\t%u\n",
 					methods[mi].name, case_packet[k], case_flows[k], ns, lo - w,

@@ -10,6 +10,9 @@
  *   pps_gen fwd IFACE TO_IFACE DST_MAC
  *       attaches pps_fwd to IFACE: MACs := (TO_IFACE's, DST_MAC), redirect
  *       to TO_IFACE. The ceiling, in place of xlb.
+ *   pps_gen fwd-lookup IFACE TO_IFACE DST_MAC FLOWS_PIN
+ *       the same after one lookup in xlb's "flows" map pinned at FLOWS_PIN
+ *       (packets of no flow are dropped): the lookup ceiling.
  *   pps_gen count MAP_ID
  *       prints what a sink counted so far: packets, and of them IPIP.
  *   pps_gen send IFACE DST_MAC SRC_IP DST_IP DST_PORT [options]
@@ -38,6 +41,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +120,11 @@ static struct bpf_program *prog_fwd(struct pps_bpf *s)
 	return s->progs.pps_fwd;
 }
 
+static struct bpf_program *prog_fwd_lookup(struct pps_bpf *s)
+{
+	return s->progs.pps_fwd_lookup;
+}
+
 static struct bpf_program *prog_gen(struct pps_bpf *s)
 {
 	return s->progs.pps_gen;
@@ -148,22 +157,32 @@ static int cmd_sink(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_fwd(int argc, char **argv)
+/* fwd, or with FLOWS_PIN (fwd-lookup) the same after a lookup in that map. */
+static int cmd_fwd(int argc, char **argv, bool lookup)
 {
 	struct pps_bpf *skel;
+	struct bpf_program *prog;
 	uint32_t zero = 0, to;
 
-	if (argc != 4)
+	if (argc != (lookup ? 5 : 4))
 		return 2;
-	skel = open_with(prog_fwd);
+	skel = open_with(lookup ? prog_fwd_lookup : prog_fwd);
+	prog = lookup ? skel->progs.pps_fwd_lookup : skel->progs.pps_fwd;
+	if (lookup) {
+		int fd = bpf_obj_get(argv[4]);
+
+		if (fd < 0 || bpf_map__reuse_fd(skel->maps.flows, fd))
+			die(argv[4], errno);
+		close(fd);
+	}
 	to = ifindex_of(argv[2]);
 	if (pps_bpf__load(skel))
-		die("loading pps_fwd", errno);
+		die("loading the forwarder", errno);
 	parse_mac(argv[3], skel->bss->fwd_dst_mac);
 	mac_of(argv[2], skel->bss->fwd_src_mac);
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.fwd_port), &zero, &to, BPF_ANY))
 		die("fwd_port", errno);
-	attach(skel->progs.pps_fwd, ifindex_of(argv[1]), argv[1]);
+	attach(prog, ifindex_of(argv[1]), argv[1]);
 	pps_bpf__destroy(skel);
 	return 0;
 }
@@ -412,7 +431,9 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "sink"))
 		rc = cmd_sink(argc - 1, argv + 1);
 	else if (argc >= 2 && !strcmp(argv[1], "fwd"))
-		rc = cmd_fwd(argc - 1, argv + 1);
+		rc = cmd_fwd(argc - 1, argv + 1, false);
+	else if (argc >= 2 && !strcmp(argv[1], "fwd-lookup"))
+		rc = cmd_fwd(argc - 1, argv + 1, true);
 	else if (argc >= 2 && !strcmp(argv[1], "send"))
 		rc = cmd_send(argc - 1, argv + 1);
 	else if (argc >= 2 && !strcmp(argv[1], "count"))
@@ -423,6 +444,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: pps_gen sink IFACE\n"
 			"       pps_gen fwd IFACE TO_IFACE DST_MAC\n"
+			"       pps_gen fwd-lookup IFACE TO_IFACE DST_MAC FLOWS_PIN\n"
 			"       pps_gen count SINK_MAP_ID\n"
 			"       pps_gen send IFACE DST_MAC SRC_IP DST_IP DST_PORT"
 			" [-f FLOWS] [-b BATCH] [-s SECONDS] [-n ROUNDS] [-m SINK_MAP_ID]\n"

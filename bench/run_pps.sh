@@ -6,8 +6,10 @@
 #
 #   gen (pps_gen send: BPF_PROG_RUN live frames, XDP_TX on g0)
 #    g0 ==veth== l0   lb (xlbd: dr or tun service, XDP on l0 and l1;
-#                 l1 ==veth== s0   sink        or pps_fwd on l0: the ceiling)
-#                                  (pps_sink: counts per CPU, drops)
+#                 l1 ==veth== s0   sink        or pps_fwd on l0: the ceiling;
+#                                  (pps_sink:  or pps_fwd_lookup on l0, after
+#                                  counts per  xlbd stopped: the ceiling plus one
+#                                  CPU, drops) lookup in xlb's flows, the lookup ceiling)
 #
 #   bench/run_pps.sh            # 5 rounds of 5 s per configuration
 #   QUICK=1 bench/run_pps.sh    # 3 rounds of 1.5 s (CI, under a minute)
@@ -301,6 +303,15 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 stop_xlbd
 
+# The lookup ceiling: the ceiling plus one lookup in xlb's own flows, which
+# stay pinned (and filled by the rounds above) after xlbd stops.
+log "$P: lookup ceiling (pps_fwd_lookup on l0: one lookup in xlb's flows map, MACs, redirect)"
+ip -n "$NS_LB" link set dev l0 xdp off
+in_ns "$NS_LB" "$GEN" fwd-lookup l0 l1 "$S0_MAC" "$BPFFS/xlb/flows"
+delivered=$(sink_delta measure lookup-ceiling)
+check_delivered lookup-ceiling plain "$delivered"
+ip -n "$NS_LB" link set dev l0 xdp off
+
 # ---------------------------------------------------------------- report
 
 awk -F'\t' -v out="$SUMMARY_TSV" '
@@ -322,8 +333,8 @@ END {
 		gm[name] = med(s, n[name]); rm[name] = med(r, n[name])
 		rlo[name] = r[1]; rhi[name] = r[n[name]]; glo[name] = s[1]; ghi[name] = s[n[name]]
 	}
-	printf "| configuration | sent Mpps (min..max) | counted Mpps (min..max) | x ceiling | ns/pkt over the ceiling |\n"
-	printf "|---|---:|---:|---:|---:|\n"
+	printf "| configuration | sent Mpps (min..max) | counted Mpps (min..max) | x ceiling | ns/pkt over the ceiling | x lookup ceiling |\n"
+	printf "|---|---:|---:|---:|---:|---:|\n"
 	print "config\tsent_mpps_median\tsent_mpps_min\tsent_mpps_max\tcounted_mpps_median\tcounted_mpps_min\tcounted_mpps_max\tratio_to_ceiling\tns_over_ceiling\trounds" >out
 	for (c = 1; c <= nc; c++) {
 		name = order[c]
@@ -331,9 +342,10 @@ END {
 		# one CPU does everything in turn: time per packet adds up
 		over = rm[name] && rm["ceiling"] ? 1e9 / rm[name] - 1e9 / rm["ceiling"] : 0
 		# the generator row has no load balancer: its ratio is the headroom above the ceiling
-		printf "| %s | %.2f (%.2f..%.2f) | %.2f (%.2f..%.2f) | %.2f | %s |\n", name, gm[name] / 1e6,
+		lratio = rm["lookup-ceiling"] ? sprintf("%.2f", rm[name] / rm["lookup-ceiling"]) : "-"
+		printf "| %s | %.2f (%.2f..%.2f) | %.2f (%.2f..%.2f) | %.2f | %s | %s |\n", name, gm[name] / 1e6,
 			glo[name] / 1e6, ghi[name] / 1e6, rm[name] / 1e6, rlo[name] / 1e6, rhi[name] / 1e6, ratio,
-			name == "generator" ? "-" : sprintf("%.0f", over)
+			name == "generator" ? "-" : sprintf("%.0f", over), name == "generator" ? "-" : lratio
 		printf "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%d\n", name, gm[name] / 1e6,
 			glo[name] / 1e6, ghi[name] / 1e6, rm[name] / 1e6, rlo[name] / 1e6, rhi[name] / 1e6,
 			ratio, name == "generator" ? "-" : sprintf("%.0f", over), n[name] >out

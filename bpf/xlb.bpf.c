@@ -385,8 +385,10 @@ static __always_inline enum verdict xlb_decide(void *data, void *data_end, struc
 		   syn_flow_follow(pkt, plan, &real, &real_id) == SYN_NONE && !tcp_is_syn(pkt)) {
 		count(XLB_CNT_FLOW_MIDSTREAM);
 		/* Maglev finds the same real again; other schedulers follow the policy. */
-		if (feature_on(XLB_FEAT_MIDSTREAM_DROP) && (svc->flags & XLB_SVC_F_MIDSTREAM_DROP) &&
-		    svc->sched_kind != XLB_SCHED_KIND_MH) {
+		if (svc->sched_kind == XLB_SCHED_KIND_MH) {
+			count(XLB_CNT_MIDSTREAM_MH);
+		} else if (feature_on(XLB_FEAT_MIDSTREAM_DROP) &&
+			   (svc->flags & XLB_SVC_F_MIDSTREAM_DROP)) {
 			count(XLB_CNT_DROP_MIDSTREAM);
 			return VERDICT_DROP;
 		}
@@ -555,6 +557,55 @@ static __always_inline bool frame_for_us(void *data, void *data_end, __u32 ifind
 	       *(__u16 *)(eth->h_dest + 4) == *(__u16 *)(ifc->mac + 4);
 }
 
+enum route {
+	ROUTE_PASS = 0, /* to the kernel stack, untouched */
+	ROUTE_DROP, /* counted where it was decided */
+	ROUTE_REPLY, /* a nat/fnat reply: *plan_out says what to rewrite it back to */
+	ROUTE_REAL, /* to a->real, with @a filled */
+};
+
+/*
+ * What both hooks do before they change the packet: the frame filter, the
+ * parse, the established flow or else the full decision.
+ */
+static __always_inline enum route xlb_route(void *data, void *data_end, __u32 ifindex,
+					    struct packet *pkt, struct fwd_args *a,
+					    struct fwd_plan **plan_out)
+{
+	struct xlb_flow *flow = NULL;
+	struct fwd_plan *plan;
+
+	if (!frame_for_us(data, data_end, ifindex)) {
+		count(XLB_CNT_PASS_OTHER_HOST);
+		return ROUTE_PASS;
+	}
+	if (xlb_parse(data, data_end, pkt) != VERDICT_FWD)
+		return ROUTE_PASS;
+	if (xlb_established(data, data_end, pkt, a, &flow))
+		return ROUTE_REAL;
+	plan = plan_scratch();
+	if (!plan)
+		return ROUTE_PASS;
+	switch (xlb_decide(data, data_end, pkt, plan, a, flow)) {
+	case VERDICT_PASS:
+		return ROUTE_PASS;
+	case VERDICT_FWD:
+		break;
+	default:
+		return ROUTE_DROP;
+	}
+	if (nat_methods_on() && plan->reply) {
+		*plan_out = plan;
+		return ROUTE_REPLY;
+	}
+	a->real = real_get(plan->real_id);
+	if (!a->real) {
+		count(XLB_CNT_DROP_BAD_REAL);
+		return ROUTE_DROP;
+	}
+	return ROUTE_REAL;
+}
+
 /* A nat/fnat reply, rewritten and routed by the FIB. */
 static __always_inline int xdp_reply(struct xdp_md *ctx, void *data, void *data_end,
 				     struct packet *pkt, const struct fwd_plan *plan)
@@ -588,34 +639,17 @@ int xlb_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct packet pkt = {};
 	struct fwd_args a = {};
-	struct xlb_flow *flow = NULL;
+	struct fwd_plan *plan = NULL;
 
-	if (!frame_for_us(data, data_end, ctx->ingress_ifindex)) {
-		count(XLB_CNT_PASS_OTHER_HOST);
+	switch (xlb_route(data, data_end, ctx->ingress_ifindex, &pkt, &a, &plan)) {
+	case ROUTE_REAL:
+		break;
+	case ROUTE_REPLY:
+		return xdp_reply(ctx, data, data_end, &pkt, plan);
+	case ROUTE_DROP:
+		return XDP_DROP;
+	default:
 		return XDP_PASS;
-	}
-	if (xlb_parse(data, data_end, &pkt) != VERDICT_FWD)
-		return XDP_PASS;
-	if (!xlb_established(data, data_end, &pkt, &a, &flow)) {
-		struct fwd_plan *plan = plan_scratch();
-
-		if (!plan)
-			return XDP_PASS;
-		switch (xlb_decide(data, data_end, &pkt, plan, &a, flow)) {
-		case VERDICT_PASS:
-			return XDP_PASS;
-		case VERDICT_FWD:
-			break;
-		default:
-			return XDP_DROP;
-		}
-		if (nat_methods_on() && plan->reply)
-			return xdp_reply(ctx, data, data_end, &pkt, plan);
-		a.real = real_get(plan->real_id);
-		if (!a.real) {
-			count(XLB_CNT_DROP_BAD_REAL);
-			return XDP_DROP;
-		}
 	}
 
 	if (method_encapsulates(a.method)) {
@@ -675,7 +709,7 @@ int xlb_tc(struct __sk_buff *skb)
 {
 	struct packet pkt = {};
 	struct fwd_args a = {};
-	struct xlb_flow *flow = NULL;
+	struct fwd_plan *plan = NULL;
 	void *data, *data_end;
 
 	data = (void *)(long)skb->data;
@@ -686,37 +720,20 @@ int xlb_tc(struct __sk_buff *skb)
 		data_end = (void *)(long)skb->data_end;
 	}
 
-	if (!frame_for_us(data, data_end, skb->ifindex)) {
-		count(XLB_CNT_PASS_OTHER_HOST);
-		return TC_ACT_OK;
+	switch (xlb_route(data, data_end, skb->ifindex, &pkt, &a, &plan)) {
+	case ROUTE_REAL:
+		break;
+	case ROUTE_REPLY: {
+		int ifindex = reply_rewrite(skb, data, data_end, &pkt, plan, skb->ifindex);
+
+		if (ifindex <= 0)
+			return ifindex ? TC_ACT_SHOT : TC_ACT_OK;
+		return bpf_redirect(ifindex, 0);
 	}
-	if (xlb_parse(data, data_end, &pkt) != VERDICT_FWD)
+	case ROUTE_DROP:
+		return TC_ACT_SHOT;
+	default:
 		return TC_ACT_OK;
-	if (!xlb_established(data, data_end, &pkt, &a, &flow)) {
-		struct fwd_plan *plan = plan_scratch();
-
-		if (!plan)
-			return TC_ACT_OK;
-		switch (xlb_decide(data, data_end, &pkt, plan, &a, flow)) {
-		case VERDICT_PASS:
-			return TC_ACT_OK;
-		case VERDICT_FWD:
-			break;
-		default:
-			return TC_ACT_SHOT;
-		}
-		if (nat_methods_on() && plan->reply) {
-			int ifindex = reply_rewrite(skb, data, data_end, &pkt, plan, skb->ifindex);
-
-			if (ifindex <= 0)
-				return ifindex ? TC_ACT_SHOT : TC_ACT_OK;
-			return bpf_redirect(ifindex, 0);
-		}
-		a.real = real_get(plan->real_id);
-		if (!a.real) {
-			count(XLB_CNT_DROP_BAD_REAL);
-			return TC_ACT_SHOT;
-		}
 	}
 
 	if (method_encapsulates(a.method)) {

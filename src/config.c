@@ -20,6 +20,7 @@
 
 #include "config_limits.h"
 #include "config_yaml.h"
+#include "sched/sched.h"
 
 #define CONFIG_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 #define CONFIG_MAX_FLOWS_LIMIT 100000000u
@@ -207,21 +208,51 @@ static const char *const config_root_keys[CK__COUNT] = {
 	"interfaces", "control_socket", "bpf_pin_dir", "flows", "services", "ha", "metrics",
 };
 
+/*
+ * Active-active (ha: sync: mode:): a TCP packet without a flow on this LB
+ * belongs to a connection another LB scheduled (ECMP moved it) or is new.
+ * Its real is in the record that LB sends within milliseconds; a guess now
+ * (wlc, rr, ...) would pin a real that may be wrong, and our own entry would
+ * then win over the record (kept_local). Dropped, the packet is
+ * retransmitted by the client once the record is here. mh needs no record:
+ * the hash finds the same real. A service's own midstream: wins. The LBs
+ * are active-active whether or not sync runs now.
+ */
+static void config_apply_sync_mode(struct xlb_config *cfg)
+{
+	if (cfg->ha.sync.mode != HA_SYNC_ACTIVE_ACTIVE)
+		return;
+	for (size_t i = 0; i < cfg->nservices; i++) {
+		struct service_config *svc = &cfg->services[i];
+
+		if (!svc->midstream_set && svc->sched != SCHED_MH)
+			svc->midstream_drop = true;
+	}
+}
+
+/* ha: sees services: through struct ha_services, and what it means for them is applied here. */
 static void config_parse_ha(struct config_ctx *ctx, yaml_node_t *n, struct xlb_config *cfg)
 {
 	struct net_addr *vips = NULL;
-	struct ha_vips v = { NULL, 0 };
+	const char **names = NULL;
+	struct ha_services svcs = { NULL, NULL, 0 };
 
 	if (cfg->nservices) {
 		vips = config_calloc(ctx, cfg->nservices, sizeof(*vips));
-		if (!vips)
-			return;
-		for (size_t i = 0; i < cfg->nservices; i++)
+		names = config_calloc(ctx, cfg->nservices, sizeof(*names));
+		if (!vips || !names)
+			goto out;
+		for (size_t i = 0; i < cfg->nservices; i++) {
 			vips[i] = cfg->services[i].vip;
-		v = (struct ha_vips){ vips, cfg->nservices };
+			names[i] = cfg->services[i].name;
+		}
+		svcs = (struct ha_services){ vips, names, cfg->nservices };
 	}
-	ha_config_parse(ctx, n, &v, &cfg->ha);
+	ha_config_parse(ctx, n, &svcs, &cfg->ha);
+	config_apply_sync_mode(cfg);
+out:
 	free(vips);
+	free(names);
 }
 
 static void config_parse_root(struct config_ctx *ctx, yaml_node_t *root, struct xlb_config *cfg)

@@ -78,6 +78,7 @@ static const char *const dp_counter_names[XLB_CNT__COUNT] = {
 	[XLB_CNT_SYN_INSERT] = "syn_insert",
 	[XLB_CNT_SYN_REMOVED] = "syn_removed",
 	[XLB_CNT_DROP_REWRITE] = "drop_rewrite",
+	[XLB_CNT_MIDSTREAM_MH] = "midstream_mh",
 };
 
 const char *dataplane_counter_name(enum xlb_counter c)

@@ -95,6 +95,18 @@ static void warn_nat_sysctls(const struct model *m)
 				 m->ifaces[i].name, m->ifaces[i].name);
 }
 
+/*
+ * VRRP's track_service starts from each service's quorum as it is now;
+ * later changes reach it from model_write_service.
+ */
+static void report_quorum_to_vrrp(const struct model *m)
+{
+	for (size_t i = 0; i < m->nservices; i++)
+		if (m->services[i].quorum_known)
+			vrrp_track_service(m->vrrp, m->services[i].cfg.name,
+					   m->services[i].quorum_up);
+}
+
 /* Swaps in a program for @spec, logged; the running one stays on failure. */
 static int respecialise(struct dataplane *dp, const struct xlb_dp_spec *spec)
 {
@@ -162,6 +174,7 @@ static int reload(struct model *m, const char *path)
 	proxy_engine_apply(m->proxy, m);
 	if (vrrp_apply(m->vrrp, &m->cfg.ha) < 0)
 		log_error("reload: new VRRP instances could not start; the previous ones stay in force");
+	report_quorum_to_vrrp(m);
 	if (sync_reconfigure(m, &m->sync) < 0)
 		log_error("reload: connection sync could not restart; it is off until the next reload");
 	return 0;
@@ -463,6 +476,7 @@ int main(int argc, char **argv)
 	err = vrrp_open(&model.cfg.ha, &model.vrrp);
 	if (err)
 		goto out;
+	report_quorum_to_vrrp(&model);
 	err = sync_open(&model, &model.sync);
 	if (err)
 		goto out;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ha/vrrp.h"
 #include "iface.h"
 #include "log.h"
 #include "sched/sched.h"
@@ -453,6 +454,7 @@ static int model_write_service(struct model *m, struct service *s)
 	if (!ring)
 		return -ENOMEM;
 	model_update_quorum(s);
+	vrrp_track_service(m->vrrp, s->cfg.name, s->quorum_up); /* track_service: */
 	for (size_t i = 0; i < s->nreals; i++) {
 		struct real *r = &s->reals[i];
 		bool in_ring = model_in_ring(s, r);

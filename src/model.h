@@ -43,7 +43,7 @@ struct service {
 	struct real *reals;
 	size_t nreals; /* with the sorry server, last, if there is one */
 	uint32_t healthy; /* usable reals, the sorry server not counted */
-	bool quorum_up; /* healthy >= cfg.quorum; later: withdraw the VIP when false */
+	bool quorum_up; /* healthy >= cfg.quorum; VRRP's track_service follows it */
 	bool quorum_known;
 	bool sorry_active; /* no real is usable and new flows go to the sorry server */
 };

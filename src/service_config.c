@@ -505,6 +505,7 @@ static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
 	if (slots[SK_MIDSTREAM].val) {
 		static const char *const policies[] = { "schedule", "drop" };
 
+		svc->midstream_set = true;
 		svc->midstream_drop = config_choice(ctx, slots[SK_MIDSTREAM].val, "midstream",
 						    policies, ARRAY_SIZE(policies),
 						    "schedule or drop") == 1;

@@ -27,6 +27,7 @@ struct service_config {
 	uint8_t sched; /* enum sched_id (src/sched/sched.h) */
 	uint32_t persistence_ms;
 	bool midstream_drop; /* TCP non-SYN without a flow: drop instead of scheduling */
+	bool midstream_set; /* midstream: given (else ha: sync: mode: decides) */
 	uint32_t slow_start_ms; /* lc/wlc/sed/nq: a real new to the ring ramps its weight this long */
 	bool sched_port; /* sh, mh: hash the client's port too */
 	bool sched_fallback; /* sh: an unavailable real's clients go to the next bucket's */

@@ -22,7 +22,7 @@ run_one() {
 # flood, the benchmarks) run alone afterwards. Output is shown per test, whole.
 LAB_JOBS=${LAB_JOBS:-2}
 LAB_SERIAL=" test_bench_quick.sh test_flow_pressure.sh test_dp_start_replace.sh test_restart.sh "
-LAB_SERIAL+=" test_ha_vrrp.sh test_ha_sync.sh test_ha_vrrp_guard.sh test_ha_sync_clock.sh test_ha_isolation.sh "
+LAB_SERIAL+=" test_ha_vrrp.sh test_ha_sync.sh test_ha_vrrp_guard.sh test_ha_sync_clock.sh test_ha_isolation.sh test_ha_track.sh "
 LAB_SERIAL+=" test_health_http.sh test_health_net.sh test_health_sorry.sh test_slow_start.sh "
 LAB_SERIAL+=" test_conns.sh test_cleanup.sh test_rs_decap.sh test_rs_updown.sh "
 

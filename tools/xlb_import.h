@@ -103,6 +103,11 @@ struct imp_vrrp {
 	size_t naddrs;
 	char peers[HA_PEERS_MAX][IMP_ADDR_MAX];
 	size_t npeers;
+	struct {
+		char name[IF_NAMESIZE];
+		int weight; /* 0: FAULT while down */
+	} tracks[HA_TRACK_MAX]; /* track_interface */
+	size_t ntracks;
 	struct imp_notes notes;
 };
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * keepalived's vrrp_instance into an ha.vrrp instance. xlb speaks VRRPv3
- * (RFC 5798) only, adds each VIP as /32 or /128 to the instance's interface
- * and tracks nothing, so those parts of an instance are notes.
+ * (RFC 5798) only and adds each VIP as /32 or /128 to the instance's
+ * interface; of keepalived's tracking it takes track_interface (same
+ * meaning), the rest (scripts, files, processes) are notes.
  */
 #include "xlb_import.h"
 
@@ -15,7 +16,7 @@ static const struct {
 	const char *prefix, *why;
 } kad_vrrp_reasons[] = {
 	{ "authentication", "VRRPv3 (RFC 5798) has no authentication; keepalived drops it with vrrp_version 3 too" },
-	{ "track_", "xlb does not track interfaces, scripts, files or processes: the priority stays as configured and there is no FAULT state" },
+	{ "track_", "xlb tracks interfaces (track_interface) and services' quorum (track_service), not scripts, files or processes: make the check a script health check of a service and track_service it" },
 	{ "notify", "xlb runs no notify scripts; it logs every transition and xlbctl ha shows the state" },
 	{ "smtp_alert", "xlb sends no mail; it logs every transition" },
 	{ "garp_", "xlb announces a new master at fixed times, 0, 100, 1100 and 2100 ms after it takes over (docs/HA.md)" },
@@ -30,15 +31,15 @@ static const struct {
 	{ "virtual_rules", "xlb adds no policy rules; use the system's network config" },
 	{ "virtual_ipaddress_excluded", "xlb advertises all of an instance's addresses; list these under addresses if they should follow the master" },
 	{ "native_ipv6", "xlb's instance family follows its addresses" },
-	{ "dont_track_primary", "xlb does not watch links" },
-	{ "linkbeat_use_polling", "xlb does not watch links" },
+	{ "dont_track_primary", "xlb always tracks the instance's interface: its link down is FAULT" },
+	{ "linkbeat_use_polling", "xlb learns link changes from netlink" },
 	{ "promote_secondaries", "xlb adds VIPs as /32 (/128), which are never secondaries of a subnet" },
 	{ "accept", "xlb's VIPs always accept traffic (it balances it)" },
 	{ "no_accept", "xlb's VIPs always accept traffic (it balances it)" },
 	{ "strict_mode", "xlb speaks plain RFC 5798" },
 	{ "skip_check_adv_addr", "xlb logs an advert with other addresses once and obeys it" },
 	{ "unicast_ttl", "xlb sends with TTL 255 and accepts only 255" },
-	{ "unicast_fault_no_peer", "xlb has no FAULT state" },
+	{ "unicast_fault_no_peer", "xlb goes to FAULT only for its own link or what it tracks" },
 	{ "check_unicast_src", "xlb takes adverts from any source on the link" },
 	{ "debug", "run xlbd -d for debug logs" },
 	{ "kernel_rx_buf_size", "xlb sizes its sockets itself" },
@@ -171,6 +172,61 @@ static void kad_peer(struct kad_ctx *k, struct imp_vrrp *v, const struct kad_nod
 
 #undef WHAT
 
+#define WHAT "track_interface"
+/* "IF", "IF weight W": xlb's track_interface has the same meaning; "reverse" it has not. */
+static void kad_track(struct kad_ctx *k, struct imp_vrrp *v, const struct kad_node *e)
+{
+	const char *name = e->words[0];
+	int64_t weight = 0;
+
+	if (!imp_ifname_ok(name)) {
+		kad_comment_as(k, &v->notes, e, WHAT, "not an interface name xlb takes");
+		return;
+	}
+	if (!strcmp(name, v->iface)) {
+		kad_comment_as(k, &v->notes, e, WHAT,
+			       "xlb always tracks the instance's interface: its link down is FAULT");
+		return;
+	}
+	if (e->nwords != 1 && (e->nwords != 3 || strcmp(e->words[1], "weight"))) {
+		kad_comment_as(k, &v->notes, e, WHAT,
+			       "xlb takes a name and a weight; reverse tracking it has not");
+		return;
+	}
+	if (e->nwords == 3) {
+		const char *w = e->words[2];
+		bool neg = w[0] == '-';
+		uint64_t u;
+
+		if (!imp_parse_uint(w + neg, 0, HA_TRACK_WEIGHT_MAX, &u)) {
+			kad_comment_as(k, &v->notes, e, WHAT,
+				       "a weight xlb does not take (expected -253..253)");
+			return;
+		}
+		weight = neg ? -(int64_t)u : (int64_t)u;
+	}
+	if (weight && v->priority == 255) {
+		kad_comment_as(k, &v->notes, e, WHAT,
+			       "priority 255 never changes: xlb takes no weight on the owner");
+		return;
+	}
+	if (v->ntracks == HA_TRACK_MAX) {
+		kad_comment_as(k, &v->notes, e, WHAT, "xlb tracks at most %d interfaces per instance",
+			       HA_TRACK_MAX);
+		return;
+	}
+	for (size_t i = 0; i < v->ntracks; i++) {
+		if (strcmp(v->tracks[i].name, name))
+			continue;
+		kad_comment_as(k, &v->notes, e, WHAT, "listed before; xlb takes each interface once");
+		return;
+	}
+	snprintf(v->tracks[v->ntracks].name, sizeof(v->tracks[0].name), "%s", name);
+	v->tracks[v->ntracks++].weight = (int)weight;
+	k->cfg->mapped++;
+}
+#undef WHAT
+
 static void kad_advert(struct kad_ctx *k, struct imp_vrrp *v, const struct kad_node *n)
 {
 	uint64_t ms;
@@ -242,7 +298,8 @@ static void kad_vrrp_keys(struct kad_ctx *k, struct imp_vrrp *v, const struct ka
 				*version = (int)u;
 		} else if (!strcmp(kw, "state")) {
 			*state = n;
-		} else if (!strcmp(kw, "virtual_ipaddress") || !strcmp(kw, "unicast_peer")) {
+		} else if (!strcmp(kw, "virtual_ipaddress") || !strcmp(kw, "unicast_peer") ||
+			   (!strcmp(kw, "track_interface") && n->block)) {
 			continue;
 		} else {
 			kad_comment(k, &v->notes, n, "%s", kad_vrrp_reason(kw));
@@ -292,6 +349,15 @@ void kad_map_vrrp_instance(struct kad_ctx *k, const struct kad_node *vn)
 			k->cfg->mapped++;
 			for (size_t j = 0; j < n->nkids; j++)
 				kad_peer(k, v, &n->kids[j]);
+		}
+	}
+	for (size_t i = 0; i < vn->nkids; i++) {
+		const struct kad_node *n = &vn->kids[i];
+
+		if (!strcmp(n->words[0], "track_interface") && n->block) {
+			k->cfg->mapped++;
+			for (size_t j = 0; j < n->nkids; j++)
+				kad_track(k, v, &n->kids[j]);
 		}
 	}
 	if (state)

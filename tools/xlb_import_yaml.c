@@ -253,6 +253,18 @@ static void yaml_vrrp(const struct imp_config *cfg, FILE *out, const struct imp_
 	yaml_list(out, "addresses", (char(*)[IMP_ADDR_MAX])v->addrs, v->naddrs);
 	if (v->npeers)
 		yaml_list(out, "unicast_peers", (char(*)[IMP_ADDR_MAX])v->peers, v->npeers);
+	if (v->ntracks) {
+		fputs("      track_interface: [", out);
+		for (size_t i = 0; i < v->ntracks; i++) {
+			fputs(i ? ", " : "", out);
+			if (v->tracks[i].weight)
+				fprintf(out, "{name: %s, weight: %d}", v->tracks[i].name,
+					v->tracks[i].weight);
+			else
+				fputs(v->tracks[i].name, out);
+		}
+		fputs("]\n", out);
+	}
 }
 
 /* xlb must be told where its data plane attaches; keepalived never says. */

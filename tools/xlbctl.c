@@ -249,6 +249,31 @@ static int cmd_stats(const struct xlbctl_opts *opts, json_object *reply)
 	return 0;
 }
 
+/*
+ * "tracking: eth0 up, eth1 down (-50), service web quorum lost (-100);
+ * priority 50 of 200", and the fault if there is one.
+ */
+static void print_tracking(json_object *v)
+{
+	json_object *list = jget(v, "tracking");
+	size_t n = list ? json_object_array_length(list) : 0;
+
+	printf("  tracking:");
+	for (size_t i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(list, i);
+		bool service = strcmp(jstr(t, "type"), "service") == 0;
+
+		printf("%s %s%s %s%s", i ? "," : "", service ? "service " : "", jstr(t, "name"),
+		       service ? "quorum " : "", jstr(t, "state"));
+		if (jget(t, "weight"))
+			printf(" (%+lld)", (long long)jint(t, "weight"));
+	}
+	printf("; priority %lld of %lld\n", (long long)jint(v, "priority"),
+	       (long long)jint(v, "base_priority"));
+	if (jget(v, "fault"))
+		printf("  fault: %s\n", jstr(v, "fault"));
+}
+
 /* One line per VRRP instance, then its addresses and last transition; sync as key: value. */
 static int cmd_ha(const struct xlbctl_opts *opts, json_object *reply)
 {
@@ -290,6 +315,7 @@ static int cmd_ha(const struct xlbctl_opts *opts, json_object *reply)
 			printf(" %s", json_object_get_string(json_object_array_get_idx(addrs, j)));
 		printf("\n  last: %s -> %s (%s) %s\n", jstr(last, "from"), jstr(last, "to"),
 		       jstr(last, "reason"), jstr(last, "time"));
+		print_tracking(v);
 	}
 	if (!list || !json_object_array_length(list))
 		printf("(no VRRP instances)\n");
@@ -297,8 +323,8 @@ static int cmd_ha(const struct xlbctl_opts *opts, json_object *reply)
 		printf("\nConnection sync: disabled\n");
 		return 0;
 	}
-	printf("\nConnection sync: port %lld, %lld records/s at most, refresh %llds, %lld queued\n",
-	       (long long)jint(sync, "port"), (long long)jint(sync, "max_rate"),
+	printf("\nConnection sync (%s): port %lld, %lld records/s at most, refresh %llds, %lld queued\n",
+	       jstr(sync, "mode"), (long long)jint(sync, "port"), (long long)jint(sync, "max_rate"),
 	       (long long)jint(sync, "refresh_ms") / 1000, (long long)jint(sync, "queued"));
 	list = jget(sync, "peers");
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
@@ -390,7 +416,7 @@ static const struct xlbctl_cmd commands[] = {
 	  "set a real's weight at runtime; drain = weight 0 (its flows stay, no new ones); "
 	  "enable = back to the config's weight",
 	  req_real, cmd_list },
-	{ "ha", "", "VRRP instances (state, master, counters) and connection sync", req_plain,
+	{ "ha", "", "VRRP instances (state, tracking, master, counters) and connection sync", req_plain,
 	  cmd_ha },
 	{ "flows", "[--service S] [--real ADDR[:PORT]] [--client ADDR[:PORT]] [--state S] [--limit N] [--json]",
 	  "the connection table, like ipvsadm -Lnc (at most --limit flows, default 1000, with counts)",

@@ -13,12 +13,17 @@
  *   pps_fwd   the ceiling, in place of xlb on the load balancer's veth:
  *             rewrite both MACs and redirect to the real's veth, the least
  *             a forwarder there can do.
+ *   pps_fwd_lookup  the lookup ceiling: pps_fwd after one lookup of the
+ *             5-tuple in xlb's own "flows" map (pinned by the xlbd that
+ *             forwarded the same flows before), the least a stateful
+ *             balancer can do; a packet of no flow is dropped.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
 #include "pps.h"
+#include "xlb/xlb_types.h"
 
 #define ETH_ALEN 6 /* vmlinux.h has the structs, not the macros */
 #define ETH_P_IP 0x0800
@@ -113,6 +118,41 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } fwd_port SEC(".maps");
+
+/* xlb's pinned "flows", reused by pps_gen before load: max_entries is moot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_flow);
+	__uint(max_entries, 1);
+} flows SEC(".maps");
+
+SEC("xdp")
+int pps_fwd_lookup(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct tcphdr *tcp = (void *)(ip + 1);
+	struct xlb_flow_key key = {};
+
+	if ((void *)(tcp + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return XDP_PASS;
+	if (ip->ihl != 5 || ip->protocol != IPPROTO_TCP)
+		return XDP_PASS;
+	key.src.addr[0] = ip->saddr;
+	key.dst.addr[0] = ip->daddr;
+	key.sport = tcp->source;
+	key.dport = tcp->dest;
+	key.proto = IPPROTO_TCP;
+	key.family = XLB_FAMILY_V4;
+	if (!bpf_map_lookup_elem(&flows, &key))
+		return XDP_DROP;
+	__builtin_memcpy(eth->h_dest, fwd_dst_mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fwd_src_mac, ETH_ALEN);
+	return bpf_redirect_map(&fwd_port, 0, XDP_DROP);
+}
 
 SEC("xdp")
 int pps_fwd(struct xdp_md *ctx)

@@ -366,6 +366,7 @@ enum xlb_counter {
 	XLB_CNT_SYN_INSERT, /* flows created in "syn_flows" (a first SYN) */
 	XLB_CNT_SYN_REMOVED, /* deleted from "syn_flows" by the data plane (moved on, or real gone) */
 	XLB_CNT_DROP_REWRITE, /* a header rewrite found the frame too short: dropped */
+	XLB_CNT_MIDSTREAM_MH, /* of flow_midstream: scheduled by mh's hash (the real every LB picks) */
 	XLB_CNT__COUNT,
 };
 

@@ -101,13 +101,13 @@ static void ha_addr_list(struct config_ctx *ctx, yaml_node_t *list, const char *
 }
 
 /* No addresses: every service VIP (once each), which must be of one family. */
-static void ha_default_addrs(struct config_ctx *ctx, yaml_node_t *n, const struct ha_vips *vips,
-			     struct ha_vrrp_config *v)
+static void ha_default_addrs(struct config_ctx *ctx, yaml_node_t *n,
+			     const struct ha_services *svcs, struct ha_vrrp_config *v)
 {
 	int family = 0;
 
-	for (size_t i = 0; i < vips->count; i++) {
-		const struct net_addr *vip = &vips->addrs[i];
+	for (size_t i = 0; i < svcs->count; i++) {
+		const struct net_addr *vip = &svcs->vips[i];
 		bool dup = false;
 
 		if (!vip->family)
@@ -142,6 +142,121 @@ static void ha_default_addrs(struct config_ctx *ctx, yaml_node_t *n, const struc
 	v->family = (uint8_t)family;
 }
 
+/* "-50", "+20", "0": an integer -253..253, plain (unquoted). */
+static bool ha_weight(struct config_ctx *ctx, yaml_node_t *n, int16_t *out)
+{
+	char expect[64], q[CONFIG_QUOTE_SIZE];
+	const char *s;
+	char *end;
+	long v;
+
+	snprintf(expect, sizeof(expect), "an integer -%d..%d", HA_TRACK_WEIGHT_MAX,
+		 HA_TRACK_WEIGHT_MAX);
+	s = config_text(ctx, n, "weight", expect);
+	if (!s)
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || !s[0] || *end || errno ||
+	    v < -HA_TRACK_WEIGHT_MAX || v > HA_TRACK_WEIGHT_MAX ||
+	    !(s[0] == '-' || s[0] == '+' || (s[0] >= '0' && s[0] <= '9'))) {
+		config_err(ctx, config_line(n), "bad weight '%s' (expected %s)",
+			   config_quote(s, q, sizeof(q)), expect);
+		return false;
+	}
+	*out = (int16_t)v;
+	return true;
+}
+
+static bool ha_service_known(const struct ha_services *svcs, const char *name)
+{
+	for (size_t i = 0; i < svcs->count; i++)
+		if (strcmp(svcs->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+enum { TK_NAME, TK_WEIGHT, TK__COUNT };
+static const char *const ha_track_keys[TK__COUNT] = {"name", "weight"};
+
+/*
+ * track_interface: / track_service: of instance @v, items "NAME" or
+ * {name: NAME, weight: W}. Interfaces are checked for their syntax (the host
+ * may not have them yet: a missing one counts as down); services must be in
+ * services:.
+ */
+static void ha_parse_track(struct config_ctx *ctx, yaml_node_t *list, const char *key,
+			   bool service, const struct ha_services *svcs,
+			   const struct ha_vrrp_config *v, struct ha_track *out, size_t *count)
+{
+	static const char ifexpect[] = "an interface name: 1 to 15 characters without '/', ':' "
+				       "or spaces";
+	static const char svcexpect[] = "the name of a service in services:";
+	const char *expect = service ? svcexpect : ifexpect;
+	char q[CONFIG_QUOTE_SIZE];
+	long n = ha_list_len(ctx, list, key);
+
+	if (n < 0)
+		return;
+	if (n > HA_TRACK_MAX) {
+		config_err(ctx, config_line(list), "%s has %ld entries (expected at most %d)", key,
+			   n, HA_TRACK_MAX);
+		return;
+	}
+	for (long i = 0; i < n; i++) {
+		yaml_node_t *item = ha_item(ctx, list, i), *name = item;
+		struct ha_track t = {.line = item ? config_line(item) : 0};
+		struct config_slot slots[TK__COUNT];
+		const char *s;
+		bool dup = false;
+
+		if (!item)
+			continue;
+		if (item->type == YAML_MAPPING_NODE) {
+			if (!config_map(ctx, item, key, ha_track_keys, TK__COUNT, slots))
+				continue;
+			name = slots[TK_NAME].val;
+			if (!name) {
+				config_missing(ctx, item, key, "name");
+				continue;
+			}
+			if (slots[TK_WEIGHT].val && !ha_weight(ctx, slots[TK_WEIGHT].val, &t.weight))
+				continue;
+		}
+		s = config_text(ctx, name, key, expect);
+		if (!s)
+			continue;
+		if (service ? !ha_service_known(svcs, s) : !config_ifname_ok(s)) {
+			config_err(ctx, config_line(name), "bad %s '%s' (expected %s)", key,
+				   config_quote(s, q, sizeof(q)), expect);
+			continue;
+		}
+		if (!service && strcmp(s, v->iface) == 0) {
+			config_err(ctx, config_line(name),
+				   "%s '%s' is the instance's own interface (expected another one: "
+				   "the own interface is always tracked, its link down is FAULT)",
+				   key, config_quote(s, q, sizeof(q)));
+			continue;
+		}
+		for (size_t j = 0; j < *count; j++)
+			dup |= strcmp(out[j].name, s) == 0;
+		if (dup) {
+			config_err(ctx, config_line(name), "duplicate %s '%s' (expected each once)",
+				   key, config_quote(s, q, sizeof(q)));
+			continue;
+		}
+		if (t.weight && v->priority == 255) {
+			config_err(ctx, config_line(item),
+				   "%s '%s' has a weight but VRRP instance '%s' has priority 255, "
+				   "which never changes (expected no weight: FAULT while it fails)",
+				   key, config_quote(s, q, sizeof(q)), v->name);
+			continue;
+		}
+		snprintf(t.name, sizeof(t.name), "%s", s);
+		out[(*count)++] = t;
+	}
+}
+
 enum {
 	VK_NAME,
 	VK_INTERFACE,
@@ -152,15 +267,18 @@ enum {
 	VK_PREEMPT_DELAY,
 	VK_ADDRESSES,
 	VK_UNICAST_PEERS,
+	VK_TRACK_INTERFACE,
+	VK_TRACK_SERVICE,
 	VK__COUNT
 };
 static const char *const ha_vrrp_keys[VK__COUNT] = {
-    "name",    "interface",	"vrid",	     "priority",      "advert_interval",
-    "preempt", "preempt_delay", "addresses", "unicast_peers",
+    "name",	     "interface",     "vrid",		 "priority",
+    "advert_interval", "preempt",	      "preempt_delay",	 "addresses",
+    "unicast_peers",   "track_interface", "track_service",
 };
 
-static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const struct ha_vips *vips,
-			      struct ha_vrrp_config *v)
+static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n,
+			      const struct ha_services *svcs, struct ha_vrrp_config *v)
 {
 	static const char ifexpect[] = "1 to 15 characters without '/', ':' or spaces";
 	static const char nameexpect[] = "1 to 63 letters, digits, '_', '.' or '-'";
@@ -226,7 +344,7 @@ static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const stru
 		config_duration(ctx, slots[VK_PREEMPT_DELAY].val, "preempt_delay",
 				&v->preempt_delay_ms);
 	if (!slots[VK_ADDRESSES].val || config_is_null(slots[VK_ADDRESSES].val)) {
-		ha_default_addrs(ctx, n, vips, v);
+		ha_default_addrs(ctx, n, svcs, v);
 	} else if (slots[VK_ADDRESSES].val->type == YAML_SEQUENCE_NODE &&
 		   ha_list_len(ctx, slots[VK_ADDRESSES].val, "addresses") == 0) {
 		config_err(ctx, config_line(slots[VK_ADDRESSES].val),
@@ -243,10 +361,16 @@ static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const stru
 		ha_addr_list(ctx, slots[VK_UNICAST_PEERS].val, "unicast_peers", HA_PEERS_MAX,
 			     v->unicast_peers, &v->nunicast_peers, &family);
 	}
+	if (slots[VK_TRACK_INTERFACE].val)
+		ha_parse_track(ctx, slots[VK_TRACK_INTERFACE].val, "track_interface", false, svcs, v,
+			       v->track_ifaces, &v->ntrack_ifaces);
+	if (slots[VK_TRACK_SERVICE].val)
+		ha_parse_track(ctx, slots[VK_TRACK_SERVICE].val, "track_service", true, svcs, v,
+			       v->track_services, &v->ntrack_services);
 }
 
-static void ha_parse_vrrp(struct config_ctx *ctx, yaml_node_t *list, const struct ha_vips *vips,
-			  struct ha_config *ha)
+static void ha_parse_vrrp(struct config_ctx *ctx, yaml_node_t *list,
+			  const struct ha_services *svcs, struct ha_config *ha)
 {
 	long n = ha_list_len(ctx, list, "vrrp");
 
@@ -261,7 +385,7 @@ static void ha_parse_vrrp(struct config_ctx *ctx, yaml_node_t *list, const struc
 		yaml_node_t *item = ha_item(ctx, list, i);
 
 		if (item)
-			ha_parse_vrrp_one(ctx, item, vips, &ha->vrrp[ha->nvrrp++]);
+			ha_parse_vrrp_one(ctx, item, svcs, &ha->vrrp[ha->nvrrp++]);
 	}
 	/* One router per (interface, VRID, family): the wire cannot tell two apart. */
 	for (size_t j = 1; j < ha->nvrrp; j++) {
@@ -402,10 +526,11 @@ enum {
 	SY_REFRESH,
 	SY_MAX_RATE,
 	SY_ENABLED,
+	SY_MODE,
 	SY__COUNT
 };
 static const char *const ha_sync_keys[SY__COUNT] = {
-    "listen", "port", "peers", "key", "key_file", "refresh", "max_rate", "enabled",
+    "listen", "port", "peers", "key", "key_file", "refresh", "max_rate", "enabled", "mode",
 };
 
 static void ha_parse_sync(struct config_ctx *ctx, yaml_node_t *n, struct ha_sync_config *sc)
@@ -424,6 +549,14 @@ static void ha_parse_sync(struct config_ctx *ctx, yaml_node_t *n, struct ha_sync
 		return;
 	if (slots[SY_ENABLED].val)
 		ha_bool(ctx, slots[SY_ENABLED].val, "enabled", &sc->enabled);
+	if (slots[SY_MODE].val) {
+		static const char *const modes[] = { "active-backup", "active-active" };
+		int mode = config_choice(ctx, slots[SY_MODE].val, "sync mode", modes,
+					 ARRAY_SIZE(modes), "active-backup or active-active");
+
+		if (mode >= 0)
+			sc->mode = (uint8_t)mode;
+	}
 	if (slots[SY_LISTEN].val)
 		config_addr(ctx, slots[SY_LISTEN].val, "listen", "sync listen", &sc->listen);
 	if (slots[SY_PORT].val && config_uint(ctx, slots[SY_PORT].val, "port", 1, 65535, &u))
@@ -493,7 +626,7 @@ static void ha_parse_sync(struct config_ctx *ctx, yaml_node_t *n, struct ha_sync
 enum { HK_VRRP, HK_SYNC, HK__COUNT };
 static const char *const ha_keys[HK__COUNT] = {"vrrp", "sync"};
 
-void ha_config_parse(struct config_ctx *ctx, yaml_node_t *n, const struct ha_vips *vips,
+void ha_config_parse(struct config_ctx *ctx, yaml_node_t *n, const struct ha_services *svcs,
 		     struct ha_config *ha)
 {
 	struct config_slot slots[HK__COUNT];
@@ -503,7 +636,7 @@ void ha_config_parse(struct config_ctx *ctx, yaml_node_t *n, const struct ha_vip
 	if (!config_map(ctx, n, "ha", ha_keys, HK__COUNT, slots))
 		return;
 	if (slots[HK_VRRP].val)
-		ha_parse_vrrp(ctx, slots[HK_VRRP].val, vips, ha);
+		ha_parse_vrrp(ctx, slots[HK_VRRP].val, svcs, ha);
 	if (slots[HK_SYNC].val && !config_is_null(slots[HK_SYNC].val))
 		ha_parse_sync(ctx, slots[HK_SYNC].val, &ha->sync);
 }

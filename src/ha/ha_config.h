@@ -16,6 +16,19 @@
 #define HA_SYNC_DEFAULT_PORT 8848
 #define HA_VRRP_DEFAULT_ADVERT_CS 100 /* RFC 5798: 1 s */
 #define HA_VRRP_DEFAULT_PRIORITY 100
+#define HA_TRACK_MAX 8 /* tracked interfaces, tracked services: of each per instance */
+#define HA_TRACK_WEIGHT_MAX 253 /* keepalived's range: -253..253 */
+
+/*
+ * Something an instance watches (keepalived's track_interface semantics):
+ * weight 0 puts the instance in FAULT while it fails; a negative weight is
+ * added to the priority while it fails, a positive one while it is fine.
+ */
+struct ha_track {
+	char name[64]; /* an interface, or a service of services: */
+	int16_t weight;
+	int line;
+};
 
 struct ha_vrrp_config {
 	char name[64]; /* "" : "vrrp<vrid>" */
@@ -30,6 +43,10 @@ struct ha_vrrp_config {
 	size_t naddrs;
 	struct net_addr unicast_peers[HA_PEERS_MAX]; /* none: multicast */
 	size_t nunicast_peers;
+	struct ha_track track_ifaces[HA_TRACK_MAX]; /* besides @iface, always tracked (FAULT) */
+	size_t ntrack_ifaces;
+	struct ha_track track_services[HA_TRACK_MAX]; /* failing: the service lost its quorum */
+	size_t ntrack_services;
 	int line;
 };
 
@@ -38,8 +55,18 @@ struct ha_sync_peer {
 	uint16_t port; /* host order */
 };
 
+/*
+ * active-backup: VRRP picks the one LB that forwards; the others stand by.
+ * active-active: every LB forwards at once (ECMP); a flow moved to another LB
+ * must find its real there by sync alone, so a TCP non-SYN without a flow is
+ * dropped (not guessed) for schedulers other than mh unless a service says
+ * otherwise (see ha_parse_sync()).
+ */
+enum ha_sync_mode { HA_SYNC_ACTIVE_BACKUP = 0, HA_SYNC_ACTIVE_ACTIVE };
+
 struct ha_sync_config {
 	bool enabled;
+	uint8_t mode; /* enum ha_sync_mode */
 	struct net_addr listen; /* our address; family 0: any */
 	uint16_t port; /* host order, HA_SYNC_DEFAULT_PORT */
 	struct ha_sync_peer peers[HA_PEERS_MAX];
@@ -57,9 +84,14 @@ struct ha_config {
 	struct ha_sync_config sync; /* enabled false: no sync */
 };
 
-/* The service VIPs (family 0: one that did not parse): an instance's default addresses. */
-struct ha_vips {
-	const struct net_addr *addrs;
+/*
+ * What ha: needs of services: (parsed first), one entry per service: the
+ * VIPs, an instance's default addresses (family 0: one that did not
+ * parse), and the names track_service: may name.
+ */
+struct ha_services {
+	const struct net_addr *vips;
+	const char *const *names;
 	size_t count;
 };
 
@@ -68,10 +100,11 @@ typedef struct yaml_node_s yaml_node_t;
 
 /*
  * Parses the top-level ha: mapping into @ha, reporting every problem as
- * FILE:LINE through @ctx. An instance without addresses: takes @vips
- * (the services' VIPs, so services: are parsed first).
+ * FILE:LINE through @ctx. An instance without addresses: takes the VIPs of
+ * @svcs; track_service: names one of them. What sync: mode: means for the
+ * services (midstream:) is applied by config.c.
  */
-void ha_config_parse(struct config_ctx *ctx, yaml_node_t *n, const struct ha_vips *vips,
+void ha_config_parse(struct config_ctx *ctx, yaml_node_t *n, const struct ha_services *svcs,
 		     struct ha_config *ha);
 
 #endif /* XLB_HA_CONFIG_H */

@@ -24,8 +24,6 @@
 
 /* A partial batch waits this long for more records before it goes out. */
 #define SYNC_BATCH_DELAY_MS 10
-/* A peer's full-sync request is answered at most this often. */
-#define SYNC_FULL_ANSWER_MIN_MS 2000
 /* Ask again for a full sync until some peer answers, this often. */
 #define SYNC_FULL_RETRY_MS 5000
 #define SYNC_SOCK_BUF (4 << 20)
@@ -40,6 +38,8 @@ struct sync_peer_state {
 	struct sync_session sess;
 	uint64_t rx_messages;
 	uint64_t last_rx_ms;
+	/* Its full sync reached us whole (its end came) since its session was verified. */
+	bool full_sync;
 };
 
 struct sync_counters {
@@ -50,7 +50,7 @@ struct sync_counters {
 	uint64_t rx_bad_mac, rx_replayed, rx_malformed, rx_unknown_peer, rx_gaps;
 	uint64_t rx_bad_version, rx_unverified, hellos_sent, sessions_verified;
 	uint64_t dropped_rate; /* over max_rate or the queue: left to the next refresh */
-	uint64_t full_requests_sent, full_requests_rx, full_syncs_sent, refreshes;
+	uint64_t full_requests_sent, full_requests_rx, full_syncs_sent, full_syncs_rx, refreshes;
 };
 
 struct sync_ctx {
@@ -64,10 +64,14 @@ struct sync_ctx {
 	/* outgoing records, a ring */
 	struct sync_record *queue;
 	size_t qcap, qhead, qlen, qmax;
+	uint64_t qsent; /* records taken off the queue, ever */
+	/* A full sync's end goes out once qsent reaches full_end_at (its last record). */
+	bool full_end_due;
+	uint64_t full_end_at;
 	double tokens;
 	uint64_t tokens_ns;
-	uint64_t last_refresh_ns, last_full_answer_ms, last_full_request_ms, last_log_ms;
-	bool have_full; /* some peer answered our full-sync request (or we have no need) */
+	uint64_t last_refresh_ns, last_full_request_ms, last_log_ms;
+	struct sync_full_answer full_answer;
 	struct sync_counters c;
 };
 
@@ -149,7 +153,7 @@ static int sync_send(struct sync_ctx *s, const struct sync_header *h,
 
 /*
  * A hello to @p if one is due (an echo we owe, a session to challenge) and
- * its rate allows. It also asks for a full sync while we have none.
+ * its rate allows. It also asks for a full sync while we have none of @p's.
  */
 static void sync_hello(struct sync_ctx *s, struct sync_peer_state *p)
 {
@@ -160,7 +164,7 @@ static void sync_hello(struct sync_ctx *s, struct sync_peer_state *p)
 		return; /* no challenge we could trust: try again at the next tick */
 	if (!sync_session_hello(&p->sess, sync_now_ns() / 1000000, fresh, &h.hello))
 		return;
-	if (!s->have_full)
+	if (!p->full_sync)
 		h.hello.flags |= SYNC_HELLO_F_WANT_FULL;
 	h.seq = ++s->seq;
 	sync_send(s, &h, NULL, p);
@@ -179,7 +183,8 @@ static void sync_refill(struct sync_ctx *s, uint64_t now_ns)
 
 /*
  * Sends queued records in full messages, as the rate allows. A partial
- * message waits SYNC_BATCH_DELAY_MS for company unless @force.
+ * message waits SYNC_BATCH_DELAY_MS for company unless @force or a full
+ * sync's end follows it, which goes out right after its last record.
  */
 static void sync_flush(struct sync_ctx *s, bool force)
 {
@@ -187,11 +192,24 @@ static void sync_flush(struct sync_ctx *s, bool force)
 	int err;
 
 	sync_refill(s, sync_now_ns());
-	while (s->qlen) {
+	for (;;) {
 		size_t n = s->qlen < SYNC_RECS_MAX ? s->qlen : SYNC_RECS_MAX;
 		struct sync_header h = { .type = SYNC_MSG_FLOWS, .session = s->session };
+		bool to_end = s->full_end_due && s->full_end_at - s->qsent <= n;
 
-		if (n < SYNC_RECS_MAX && !force)
+		if (to_end)
+			n = (size_t)(s->full_end_at - s->qsent);
+		if (to_end && !n) {
+			struct sync_header e = { .type = SYNC_MSG_FULL_END, .session = s->session };
+
+			e.seq = ++s->seq;
+			err = sync_send(s, &e, NULL, NULL);
+			if (err == -EAGAIN || err == -ENOBUFS)
+				break;
+			s->full_end_due = false;
+			continue;
+		}
+		if (!n || (n < SYNC_RECS_MAX && !force && !to_end))
 			break;
 		if (s->tokens < (double)n)
 			break;
@@ -204,37 +222,44 @@ static void sync_flush(struct sync_ctx *s, bool force)
 			break; /* the socket is full: the records stay for the next try */
 		s->qhead = (s->qhead + n) % s->qcap;
 		s->qlen -= n;
+		s->qsent += n;
 		s->tokens -= (double)n;
 		s->c.tx_records += n;
 	}
-	if (s->qlen)
+	if (s->qlen || s->full_end_due)
 		sync_arm_timer(s, SYNC_BATCH_DELAY_MS);
 }
 
-static void sync_request_full(struct sync_ctx *s)
+/* To @only (the peer whose messages we missed), or to every peer when it is NULL. */
+static void sync_request_full(struct sync_ctx *s, const struct sync_peer_state *only)
 {
 	struct sync_header h = { .type = SYNC_MSG_FULL_REQUEST, .session = s->session };
 
 	h.seq = ++s->seq;
-	sync_send(s, &h, NULL, NULL);
+	sync_send(s, &h, NULL, only);
 	s->c.full_requests_sent++;
 	s->last_full_request_ms = sync_now_ns() / 1000000;
 }
 
-static void sync_answer_full(struct sync_ctx *s)
+/*
+ * Every flow we forward ourselves, to every peer (each keeps what it lacks).
+ * @asked: a peer asked now; false: only what sync_full_answer_due() owes.
+ */
+static void sync_answer_full(struct sync_ctx *s, bool asked)
 {
 	uint64_t now_ns = sync_now_ns();
 	long n;
 
-	if (now_ns / 1000000 - s->last_full_answer_ms < SYNC_FULL_ANSWER_MIN_MS &&
-	    s->last_full_answer_ms)
+	if (!sync_full_answer_due(&s->full_answer, now_ns / 1000000, asked))
 		return;
-	s->last_full_answer_ms = now_ns / 1000000;
 	n = sync_collect(s->m, now_ns, 0, sync_push_cb, s);
 	if (n < 0) {
 		log_warn("sync: full sync: cannot read the flow table: %s", strerror((int)-n));
 		return;
 	}
+	/* Its end after its last record (an earlier answer's end, not sent yet, moves here). */
+	s->full_end_due = true;
+	s->full_end_at = s->qsent + s->qlen;
 	s->c.full_syncs_sent++;
 	sync_flush(s, true);
 }
@@ -289,6 +314,7 @@ static void sync_receive_one(struct sync_ctx *s, const uint8_t *buf, size_t len,
 	struct sync_peer_state *p = sync_peer_of(s, from);
 	struct sync_header h;
 	uint64_t now_ns;
+	bool full = false;
 
 	if (!p) {
 		s->c.rx_unknown_peer++;
@@ -329,19 +355,27 @@ static void sync_receive_one(struct sync_ctx *s, const uint8_t *buf, size_t len,
 		return;
 	case SYNC_ACCEPT_GAP:
 		s->c.rx_gaps++;
-		/* We missed flows: ask for all of them (rate-limited by the answerer). */
-		sync_request_full(s);
+		/* We missed this peer's flows: ask it for all of them (rate-limited by it). */
+		p->full_sync = false;
+		sync_request_full(s, p);
 		break;
 	case SYNC_VERIFIED:
 		s->c.sessions_verified++;
 		log_info("sync: peer %s runs session %016llx (verified by a challenge)", p->name,
 			 (unsigned long long)h.session);
+		/* A new run of the peer: what it sent before is no full sync of this one. */
+		p->full_sync = false;
 		if (p->sess.lost) {
 			/* Its flows that came before the handshake were dropped: get them again. */
 			p->sess.lost = 0;
-			s->have_full = false;
-			sync_request_full(s);
+			sync_request_full(s, p);
 		}
+		/*
+		 * A new run of the peer (or our first word with it) has none of
+		 * our flows, whoever it asked for a full sync: with several
+		 * active LBs each holds only its own, so each must answer.
+		 */
+		full = true;
 		break;
 	case SYNC_ACCEPT:
 		break;
@@ -354,16 +388,22 @@ static void sync_receive_one(struct sync_ctx *s, const uint8_t *buf, size_t len,
 		sync_hello(s, p); /* the echo it asked for, if any */
 		if (h.hello.flags & SYNC_HELLO_F_WANT_FULL) {
 			s->c.full_requests_rx++;
-			sync_answer_full(s);
+			full = true;
 		}
-		return;
-	}
-	if (h.type == SYNC_MSG_FULL_REQUEST) {
+	} else if (h.type == SYNC_MSG_FULL_REQUEST) {
 		s->c.full_requests_rx++;
-		sync_answer_full(s);
-		return;
+		full = true;
 	}
-	s->have_full = true;
+	if (full)
+		sync_answer_full(s, true);
+	if (h.type == SYNC_MSG_FULL_END) {
+		s->c.full_syncs_rx++;
+		if (!p->full_sync)
+			log_info("sync: peer %s: full sync received", p->name);
+		p->full_sync = true;
+	}
+	if (h.type != SYNC_MSG_FLOWS)
+		return;
 	for (size_t i = 0; i < h.count; i++) {
 		s->c.rx_records++;
 		switch (sync_install(s->m, &recs[i], now_ns)) {
@@ -436,8 +476,14 @@ void sync_tick(struct sync_ctx *s)
 
 	if (!s)
 		return;
-	if (!s->have_full && now_ns / 1000000 - s->last_full_request_ms >= SYNC_FULL_RETRY_MS)
-		sync_request_full(s);
+	if (now_ns / 1000000 - s->last_full_request_ms >= SYNC_FULL_RETRY_MS) {
+		/* Each peer whose full sync has not come whole yet (a peer without xlb's
+		 * full-sync end, an older one, is asked at this pace for good). */
+		for (size_t i = 0; i < s->cfg.npeers; i++)
+			if (!s->peers[i].full_sync)
+				sync_request_full(s, &s->peers[i]);
+	}
+	sync_answer_full(s, false); /* one the interval held back */
 	/* Echoes the rate held back, challenges nobody answered yet. */
 	for (size_t i = 0; i < s->cfg.npeers; i++)
 		sync_hello(s, &s->peers[i]);
@@ -550,7 +596,8 @@ int sync_open(struct model *m, struct sync_ctx **out)
 		log_error("sync: event setup: %s", strerror(-err));
 		goto fail;
 	}
-	log_info("sync: port %u, %zu peer(s), refresh %us, at most %u records/s", cfg->port,
+	log_info("sync: %s, port %u, %zu peer(s), refresh %us, at most %u records/s",
+		 cfg->mode == HA_SYNC_ACTIVE_ACTIVE ? "active-active" : "active-backup", cfg->port,
 		 cfg->npeers, cfg->refresh_ms / 1000, cfg->max_rate);
 	/*
 	 * Whatever the peers forward now, we want before we might take over: a
@@ -602,6 +649,10 @@ struct json_object *sync_json(const struct sync_ctx *s)
 	json_object_object_add(o, "enabled", json_object_new_boolean(s != NULL));
 	if (!s)
 		return o;
+	json_object_object_add(o, "mode",
+			       json_object_new_string(s->cfg.mode == HA_SYNC_ACTIVE_ACTIVE ?
+							      "active-active" :
+							      "active-backup"));
 	J_U64(o, "port", s->cfg.port);
 	J_U64(o, "session", s->session);
 	J_U64(o, "seq", s->seq);
@@ -619,6 +670,7 @@ struct json_object *sync_json(const struct sync_ctx *s)
 		if (p->last_rx_ms)
 			J_U64(po, "last_rx_ms_ago", now_ms - p->last_rx_ms);
 		json_object_object_add(po, "verified", json_object_new_boolean(p->sess.verified));
+		json_object_object_add(po, "full_sync", json_object_new_boolean(p->full_sync));
 		if (p->sess.verified) {
 			J_U64(po, "session", p->sess.session);
 			J_U64(po, "seq", p->sess.seq);
@@ -651,6 +703,7 @@ struct json_object *sync_json(const struct sync_ctx *s)
 	J_U64(c, "full_requests_sent", s->c.full_requests_sent);
 	J_U64(c, "full_requests_rx", s->c.full_requests_rx);
 	J_U64(c, "full_syncs_sent", s->c.full_syncs_sent);
+	J_U64(c, "full_syncs_rx", s->c.full_syncs_rx);
 	J_U64(c, "refreshes", s->c.refreshes);
 	json_object_object_add(o, "counters", c);
 	return o;

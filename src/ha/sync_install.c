@@ -132,8 +132,7 @@ static bool sync_collect_one(const struct xlb_flow_key *key, const struct xlb_fl
 	struct sync_record rec = { .key = *key, .state = (uint8_t)flow->state };
 	const struct real *r;
 
-	if (flow->flags & XLB_FLOW_F_SYNCED || flow->state == XLB_FS_NONE ||
-	    flow->state == XLB_FS_SYN || flow->real_id >= XLB_MAX_REALS)
+	if (!sync_flow_is_ours(flow))
 		return false;
 	if (c->since_ns && flow->last_seen_ns <= c->since_ns)
 		return false;

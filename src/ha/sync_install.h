@@ -27,6 +27,18 @@ enum sync_install_result sync_install(struct model *m, const struct sync_record 
 				      uint64_t now_ns);
 
 /*
+ * Whether a flow is ours to send: one this node forwards (a peer's record
+ * installed here stays the peer's until a packet of it passes here, which
+ * clears XLB_FLOW_F_SYNCED), past its SYN, of a real that exists. Sending
+ * a peer's flows back as ours would echo every record between the LBs.
+ */
+static inline bool sync_flow_is_ours(const struct xlb_flow *flow)
+{
+	return !(flow->flags & XLB_FLOW_F_SYNCED) && flow->state != XLB_FS_NONE &&
+	       flow->state != XLB_FS_SYN && flow->real_id < XLB_MAX_REALS;
+}
+
+/*
  * Calls @fn with a record for every flow this node forwards itself (not
  * installed by sync), established or UDP or closing; with @since_ns > 0 only
  * those that saw a packet after it. Returns flows visited or negative errno.

@@ -101,3 +101,17 @@ bool sync_session_hello(struct sync_session *s, uint64_t now_ms,
 	}
 	return true;
 }
+
+bool sync_full_answer_due(struct sync_full_answer *a, uint64_t now_ms, bool asked)
+{
+	if (asked)
+		a->owed = true;
+	if (!a->owed)
+		return false;
+	if (a->answered && now_ms >= a->last_ms && now_ms - a->last_ms < SYNC_FULL_ANSWER_MIN_MS)
+		return false;
+	a->owed = false;
+	a->answered = true;
+	a->last_ms = now_ms;
+	return true;
+}

@@ -71,4 +71,21 @@ enum sync_verdict sync_session_judge(struct sync_session *s, const struct sync_h
 bool sync_session_hello(struct sync_session *s, uint64_t now_ms,
 			const uint8_t fresh[SYNC_NONCE_LEN], struct sync_hello *out);
 
+/*
+ * Full syncs we answer: at most one per SYNC_FULL_ANSWER_MIN_MS (each is a
+ * sweep of the flow table); one asked for sooner is owed and goes out when
+ * the interval is over, never lost. Every peer holds only the flows it
+ * forwards itself, so a request unanswered here is a peer without our flows.
+ */
+#define SYNC_FULL_ANSWER_MIN_MS 2000
+
+struct sync_full_answer {
+	bool owed;
+	bool answered; /* @last_ms is set */
+	uint64_t last_ms;
+};
+
+/* @asked: a request came now. True when a full sync is to go out now. */
+bool sync_full_answer_due(struct sync_full_answer *a, uint64_t now_ms, bool asked);
+
 #endif /* XLB_HA_SYNC_SESSION_H */

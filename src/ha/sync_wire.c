@@ -175,6 +175,7 @@ enum sync_decode_result sync_decode(const uint8_t *buf, size_t len, const uint8_
 		body = (size_t)h->count * SYNC_REC_LEN;
 		break;
 	case SYNC_MSG_FULL_REQUEST:
+	case SYNC_MSG_FULL_END:
 		body = 0;
 		break;
 	case SYNC_MSG_HELLO:

@@ -11,7 +11,7 @@
  *   body    flows: count records of 80 bytes: family, proto, state, 0,
  *                  client address, VIP, client port, VIP port, real address,
  *                  real port, nat port, nat address, idle ms (u32)
- *           full request: nothing
+ *           full request, full end: nothing
  *           hello: 36 bytes: challenge (16), echo (16), flags (u32)
  *   mac     32 bytes: HMAC-SHA256(key, header + body)
  *
@@ -44,6 +44,7 @@ enum sync_msg_type {
 	SYNC_MSG_FLOWS = 1, /* records to install */
 	SYNC_MSG_FULL_REQUEST = 2, /* "send me every flow you have": no records */
 	SYNC_MSG_HELLO = 3, /* the handshake: a challenge, an echo, or both */
+	SYNC_MSG_FULL_END = 4, /* the sender's full sync is complete: no records */
 };
 
 #define SYNC_HELLO_F_WANT_FULL 1u /* the sender asks for a full sync */

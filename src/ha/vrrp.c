@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -24,6 +25,7 @@
 #include "iface.h"
 #include "ha/vip_announce.h"
 #include "ha/vrrp_instance.h"
+#include "ha/vrrp_link.h"
 #include "ha/vrrp_sock.h"
 #include "log.h"
 
@@ -179,7 +181,8 @@ static void vrrp_act(struct vrrp_ctx *ctx, struct vrrp_instance *vi, unsigned ac
 	}
 	if (act & VRRP_ACT_TAKE_ADDRS)
 		vrrp_set_addrs(ctx, vi, true);
-	if (act & VRRP_ACT_SEND_RELEASE)
+	/* On a link that is down (FAULT) it cannot go out: not an error to count. */
+	if ((act & VRRP_ACT_SEND_RELEASE) && vi->track.own_up)
 		vrrp_send(vi, 0);
 	if (act & VRRP_ACT_SEND_ADVERT)
 		vrrp_send(vi, vi->fsm.priority);
@@ -316,6 +319,134 @@ static void vrrp_arm(struct vrrp_ctx *ctx)
 	timerfd_settime(ctx->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+/* Each tracked object that changed since it was last looked at, once. */
+static void vrrp_track_log(const struct vrrp_instance *vi, const struct vrrp_track_status *st)
+{
+	const struct ha_vrrp_config *c = &vi->cfg;
+
+	if (st->own_up != vi->track.own_up)
+		log_msg(st->own_up ? LOG_LVL_INFO : LOG_LVL_WARN, "vrrp %s: interface %s is %s",
+			c->name, c->iface, st->own_up ? "up" : "down");
+	for (size_t i = 0; i < c->ntrack_ifaces; i++)
+		if (st->iface_up[i] != vi->track.iface_up[i])
+			log_msg(st->iface_up[i] ? LOG_LVL_INFO : LOG_LVL_WARN,
+				"vrrp %s: tracked interface %s is %s", c->name,
+				c->track_ifaces[i].name, st->iface_up[i] ? "up" : "down");
+	for (size_t i = 0; i < c->ntrack_services; i++)
+		if (st->svc[i] != vi->track.svc[i] && st->svc[i] != VRRP_QUORUM_UNKNOWN)
+			log_msg(st->svc[i] == VRRP_QUORUM_MET ? LOG_LVL_INFO : LOG_LVL_WARN,
+				"vrrp %s: tracked service %s: quorum %s", c->name,
+				c->track_services[i].name, vrrp_quorum_name(st->svc[i]));
+}
+
+/*
+ * Looks at what @vi tracks (the links only with @links: the services' states
+ * are atomics, the links ioctls) and hands the priority and fault it makes
+ * to the state machine.
+ */
+static void vrrp_track_refresh(struct vrrp_ctx *ctx, struct vrrp_instance *vi, bool links)
+{
+	struct vrrp_track_status st = vi->track;
+	uint32_t before = vi->fsm.transitions;
+	char fault[sizeof(vi->fsm.fault)];
+	unsigned act;
+	uint8_t prio;
+
+	if (links) {
+		st.own_up = vrrp_link_up(ctx->ifq_sock, vi->cfg.iface);
+		for (size_t i = 0; i < vi->cfg.ntrack_ifaces; i++)
+			st.iface_up[i] = vrrp_link_up(ctx->ifq_sock, vi->cfg.track_ifaces[i].name);
+	}
+	for (size_t i = 0; i < vi->cfg.ntrack_services; i++)
+		st.svc[i] = atomic_load(&ctx->svc[vi->svc_slot[i]].quorum);
+	vrrp_track_log(vi, &st);
+	vi->track = st;
+	prio = vrrp_track_eval(&vi->cfg, &st, fault, sizeof(fault));
+	if (prio != vi->track_prio)
+		log_info("vrrp %s: priority %u -> %u (configured %u, tracking)", vi->cfg.name,
+			 vi->track_prio, prio, vi->cfg.priority);
+	if (prio != vi->track_prio || strncmp(fault, vi->fsm.fault, sizeof(fault)) != 0)
+		vi->track_wall_ms = vrrp_wall_ms();
+	vi->track_prio = prio;
+	act = vrrp_fsm_track(&vi->fsm, vrrp_now_ms(), prio, fault[0] ? fault : NULL);
+	vrrp_act(ctx, vi, act, before);
+}
+
+static void vrrp_track_all(struct vrrp_ctx *ctx, bool links)
+{
+	for (size_t i = 0; i < ctx->ninst; i++)
+		vrrp_track_refresh(ctx, ctx->inst[i], links);
+}
+
+/* What a fresh instance starts from: everything fine (so what is not gets logged). */
+static void vrrp_track_init(struct vrrp_instance *vi)
+{
+	vi->track.own_up = true;
+	for (size_t i = 0; i < HA_TRACK_MAX; i++)
+		vi->track.iface_up[i] = true;
+	vi->track_prio = vi->cfg.priority;
+}
+
+/*
+ * The tracked services of @cfgs (the new config of instances @next) into
+ * ctx->svc, each name once, keeping the quorum last reported for names
+ * tracked before; and each instance's slots.
+ * Runs while the main thread waits (vrrp.h), so the names may change.
+ */
+static void vrrp_track_services_set(struct vrrp_ctx *ctx, const struct ha_vrrp_config *cfgs,
+				    struct vrrp_instance **next, size_t n)
+{
+	struct {
+		char name[64];
+		uint8_t quorum;
+	} tab[VRRP_SVC_MAX];
+	size_t ntab = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ha_vrrp_config *c = &cfgs[i];
+
+		for (size_t k = 0; k < c->ntrack_services; k++) {
+			size_t j = 0;
+
+			while (j < ntab && strcmp(tab[j].name, c->track_services[k].name) != 0)
+				j++;
+			if (j == ntab) {
+				snprintf(tab[j].name, sizeof(tab[j].name), "%s",
+					 c->track_services[k].name);
+				tab[j].quorum = VRRP_QUORUM_UNKNOWN;
+				for (size_t o = 0; o < ctx->nsvc; o++)
+					if (strcmp(ctx->svc[o].name, tab[j].name) == 0)
+						tab[j].quorum = atomic_load(&ctx->svc[o].quorum);
+				ntab++;
+			}
+			next[i]->svc_slot[k] = j;
+		}
+	}
+	for (size_t j = 0; j < ntab; j++) {
+		memcpy(ctx->svc[j].name, tab[j].name, sizeof(tab[j].name));
+		atomic_store(&ctx->svc[j].quorum, tab[j].quorum);
+	}
+	ctx->nsvc = ntab;
+}
+
+void vrrp_track_service(struct vrrp_ctx *ctx, const char *name, bool met)
+{
+	uint8_t q = met ? VRRP_QUORUM_MET : VRRP_QUORUM_LOST;
+	uint64_t one = 1;
+
+	if (!ctx)
+		return;
+	for (size_t i = 0; i < ctx->nsvc; i++) {
+		if (strcmp(ctx->svc[i].name, name) != 0)
+			continue;
+		if (atomic_exchange(&ctx->svc[i].quorum, q) != q &&
+		    write(ctx->trackfd, &one, sizeof(one)) != sizeof(one))
+			log_warn("vrrp: cannot wake the VRRP thread for service %s: %s", name,
+				 strerror(errno));
+		return;
+	}
+}
+
 static void vrrp_instance_free(struct vrrp_ctx *ctx, struct vrrp_instance *vi)
 {
 	if (!vi)
@@ -341,6 +472,7 @@ static int vrrp_instance_new(struct vrrp_ctx *ctx, const struct ha_vrrp_config *
 	vi->announce_next = VRRP_ANNOUNCE_COUNT; /* nothing to announce before becoming master */
 	vi->cfg = *cfg;
 	vrrp_fsm_init(&vi->fsm, cfg);
+	vrrp_track_init(vi);
 	err = iface_lookup(cfg->iface, &vi->ifindex, vi->mac, &mtu);
 	if (err) {
 		log_error("vrrp %s: interface %s: %s", cfg->name, cfg->iface, strerror(-err));
@@ -463,8 +595,14 @@ static int vrrp_apply_now(struct vrrp_ctx *ctx, const struct ha_config *cfg)
 				continue;
 			next[i] = ctx->inst[j];
 			next[i]->keep = true;
-			vrrp_instance_update(ctx, next[i], &cfg->vrrp[i]);
 		}
+	}
+	vrrp_track_services_set(ctx, cfg ? cfg->vrrp : NULL, next, nvrrp);
+	for (size_t i = 0; i < nvrrp; i++) {
+		if (fresh[i])
+			continue;
+		vrrp_instance_update(ctx, next[i], &cfg->vrrp[i]);
+		vrrp_track_refresh(ctx, next[i], true);
 	}
 	for (size_t j = 0; j < ctx->ninst; j++) {
 		if (ctx->inst[j]->keep)
@@ -474,9 +612,12 @@ static int vrrp_apply_now(struct vrrp_ctx *ctx, const struct ha_config *cfg)
 	}
 	memcpy(ctx->inst, next, nvrrp * sizeof(next[0]));
 	ctx->ninst = nvrrp;
-	for (size_t i = 0; i < nvrrp; i++)
-		if (fresh[i])
-			vrrp_instance_start(ctx, fresh[i]);
+	for (size_t i = 0; i < nvrrp; i++) {
+		if (!fresh[i])
+			continue;
+		vrrp_track_refresh(ctx, fresh[i], true); /* a fault: it starts in FAULT */
+		vrrp_instance_start(ctx, fresh[i]);
+	}
 	vrrp_arm(ctx);
 	return 0;
 }
@@ -492,6 +633,8 @@ static void vrrp_publish(struct vrrp_ctx *ctx)
 						  .fsm = vi->fsm,
 						  .local = vi->local,
 						  .changed_wall_ms = vi->changed_wall_ms,
+						  .track = vi->track,
+						  .track_wall_ms = vi->track_wall_ms,
 						  .cnt = vi->cnt};
 	}
 	ctx->nview = ctx->ninst;
@@ -543,7 +686,7 @@ static bool vrrp_run_command(struct vrrp_ctx *ctx)
  */
 static bool vrrp_turn(struct vrrp_ctx *ctx, const struct epoll_event *evs, int n)
 {
-	bool go_on = true, command = false;
+	bool go_on = true, command = false, links = false, services = false;
 
 	for (int i = 0; i < n; i++) {
 		if (!evs[i].data.ptr) {
@@ -553,6 +696,12 @@ static bool vrrp_turn(struct vrrp_ctx *ctx, const struct epoll_event *evs, int n
 				continue;
 		} else if (evs[i].data.ptr == &ctx->cmdfd) {
 			command = true;
+		} else if (evs[i].data.ptr == &ctx->linkfd) {
+			links |= vrrp_link_events_drain(ctx->linkfd);
+		} else if (evs[i].data.ptr == &ctx->trackfd) {
+			uint64_t changes;
+
+			services |= read(ctx->trackfd, &changes, sizeof(changes)) > 0;
 		} else {
 			vrrp_rx(ctx, evs[i].data.ptr);
 		}
@@ -562,6 +711,8 @@ static bool vrrp_turn(struct vrrp_ctx *ctx, const struct epoll_event *evs, int n
 		go_on = vrrp_run_command(ctx);
 	if (!go_on)
 		return false;
+	if (links || services)
+		vrrp_track_all(ctx, links);
 	vrrp_run_timers(ctx);
 	vrrp_arm(ctx);
 	vrrp_publish(ctx);
@@ -571,7 +722,7 @@ static bool vrrp_turn(struct vrrp_ctx *ctx, const struct epoll_event *evs, int n
 static void *vrrp_thread(void *arg)
 {
 	struct vrrp_ctx *ctx = arg;
-	struct epoll_event evs[HA_VRRP_MAX + 2];
+	struct epoll_event evs[HA_VRRP_MAX + 4];
 	bool go_on = true;
 
 	/*
@@ -584,7 +735,7 @@ static void *vrrp_thread(void *arg)
 		log_debug("vrrp: cannot raise its thread's priority: %s", strerror(errno));
 
 	while (go_on) {
-		int n = epoll_wait(ctx->epfd, evs, HA_VRRP_MAX + 2, -1);
+		int n = epoll_wait(ctx->epfd, evs, HA_VRRP_MAX + 4, -1);
 
 		if (n < 0) {
 			if (errno != EINTR) {
@@ -656,6 +807,8 @@ int vrrp_open(const struct ha_config *cfg, struct vrrp_ctx **out)
 	struct vrrp_ctx *ctx = calloc(1, sizeof(*ctx));
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 	struct epoll_event cmd_ev = {.events = EPOLLIN};
+	struct epoll_event link_ev = {.events = EPOLLIN};
+	struct epoll_event track_ev = {.events = EPOLLIN};
 	int err;
 
 	*out = NULL;
@@ -664,12 +817,24 @@ int vrrp_open(const struct ha_config *cfg, struct vrrp_ctx **out)
 	pthread_mutex_init(&ctx->lock, NULL);
 	pthread_cond_init(&ctx->done, NULL);
 	cmd_ev.data.ptr = &ctx->cmdfd;
+	link_ev.data.ptr = &ctx->linkfd;
+	track_ev.data.ptr = &ctx->trackfd;
 	ctx->epfd = epoll_create1(EPOLL_CLOEXEC);
 	ctx->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	ctx->cmdfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (ctx->epfd < 0 || ctx->timerfd < 0 || ctx->cmdfd < 0 ||
+	ctx->trackfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ctx->ifq_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ctx->linkfd = vrrp_link_events_open();
+	if (ctx->linkfd < 0) {
+		errno = -ctx->linkfd;
+		ctx->linkfd = -1;
+	}
+	if (ctx->epfd < 0 || ctx->timerfd < 0 || ctx->cmdfd < 0 || ctx->trackfd < 0 ||
+	    ctx->ifq_sock < 0 || ctx->linkfd < 0 ||
 	    epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->timerfd, &ev) < 0 ||
-	    epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->cmdfd, &cmd_ev) < 0) {
+	    epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->cmdfd, &cmd_ev) < 0 ||
+	    epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->linkfd, &link_ev) < 0 ||
+	    epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->trackfd, &track_ev) < 0) {
 		err = -errno;
 		log_error("vrrp: event setup: %s", strerror(errno));
 		goto fail;
@@ -712,6 +877,12 @@ void vrrp_close(struct vrrp_ctx *ctx)
 	vip_nl_close(ctx->nl);
 	if (ctx->cmdfd >= 0)
 		close(ctx->cmdfd);
+	if (ctx->trackfd >= 0)
+		close(ctx->trackfd);
+	if (ctx->linkfd >= 0)
+		close(ctx->linkfd);
+	if (ctx->ifq_sock >= 0)
+		close(ctx->ifq_sock);
 	if (ctx->timerfd >= 0)
 		close(ctx->timerfd);
 	if (ctx->epfd >= 0)

@@ -19,12 +19,21 @@
  *   for a memcpy only);
  * - vrrp_close(): posts "stop" (a master sends priority 0 and removes its
  *   addresses), joins the thread, frees everything.
+ * - vrrp_track_service(): a service's quorum changed (an atomic store and an
+ *   eventfd write; it never waits).
  * Nothing flows back: the data plane forwards whatever reaches it, and
  * connection sync runs on every node whatever its role, so no other part of
  * xlbd acts on a VRRP state change (docs/ARCHITECTURE.md, "Threads").
+ *
+ * Tracking (track_interface, track_service, and always the instance's own
+ * link): link changes reach the thread on an rtnetlink socket of its own,
+ * quorum changes through vrrp_track_service(); vrrp_track.c turns them into
+ * a priority and a fault, which the state machine takes as inputs.
  */
 #ifndef XLB_HA_VRRP_H
 #define XLB_HA_VRRP_H
+
+#include <stdbool.h>
 
 #include "ha/ha_config.h"
 
@@ -56,5 +65,12 @@ void vrrp_close(struct vrrp_ctx *ctx);
  * transition, as the VRRP thread last published them (NULL: no instances).
  */
 struct json_object *vrrp_json(struct vrrp_ctx *ctx);
+/*
+ * The main thread's report that service @name has (@met) or lacks its
+ * quorum; call it on every change and after vrrp_open and vrrp_apply (the
+ * thread keeps what it was told across reloads, by name). Services no
+ * instance tracks are ignored. NULL @ctx is fine.
+ */
+void vrrp_track_service(struct vrrp_ctx *ctx, const char *name, bool met);
 
 #endif /* XLB_HA_VRRP_H */

@@ -13,6 +13,8 @@ const char *vrrp_state_name(enum vrrp_state s)
 		return "backup";
 	case VRRP_STATE_MASTER:
 		return "master";
+	case VRRP_STATE_FAULT:
+		return "fault";
 	default:
 		return "init";
 	}
@@ -25,6 +27,8 @@ const char *vrrp_state_upper(enum vrrp_state s)
 		return "BACKUP";
 	case VRRP_STATE_MASTER:
 		return "MASTER";
+	case VRRP_STATE_FAULT:
+		return "FAULT";
 	default:
 		return "INIT";
 	}
@@ -105,10 +109,25 @@ static unsigned vrrp_fsm_to_backup(struct vrrp_fsm *f, uint64_t now_ms, uint16_t
 	return VRRP_ACT_DROP_ADDRS;
 }
 
+/* No adverts, no timers, no addresses: only vrrp_fsm_track brings it back. */
+static unsigned vrrp_fsm_to_fault(struct vrrp_fsm *f, uint64_t now_ms)
+{
+	unsigned act = 0;
+
+	if (f->state == VRRP_STATE_MASTER)
+		act = VRRP_ACT_SEND_RELEASE | VRRP_ACT_DROP_ADDRS;
+	vrrp_fsm_enter(f, VRRP_STATE_FAULT, now_ms, f->fault);
+	f->adver_due_ms = f->down_due_ms = VRRP_NO_DEADLINE;
+	return act;
+}
+
 unsigned vrrp_fsm_start(struct vrrp_fsm *f, uint64_t now_ms)
 {
 	if (f->state != VRRP_STATE_INIT)
 		return 0;
+	if (f->fault[0])
+		/* Also clears addresses a crashed predecessor may have left behind. */
+		return vrrp_fsm_to_fault(f, now_ms) | VRRP_ACT_DROP_ADDRS;
 	if (f->priority == VRRP_PRIORITY_OWNER)
 		return vrrp_fsm_to_master(f, now_ms, "priority 255: address owner");
 	/* Also clears addresses a crashed predecessor may have left behind. */
@@ -199,6 +218,35 @@ unsigned vrrp_fsm_advert(struct vrrp_fsm *f, uint64_t now_ms, uint8_t priority, 
 				 priority);
 			return vrrp_fsm_to_backup(f, now_ms, vrrp_fsm_learn_cs(f, adver_cs), reason);
 		}
+	}
+	return 0;
+}
+
+unsigned vrrp_fsm_track(struct vrrp_fsm *f, uint64_t now_ms, uint8_t priority, const char *fault)
+{
+	bool changed = priority != f->priority;
+	char reason[96];
+
+	f->priority = priority;
+	if (fault) {
+		snprintf(f->fault, sizeof(f->fault), "%s", fault);
+		if (f->state == VRRP_STATE_BACKUP || f->state == VRRP_STATE_MASTER)
+			return vrrp_fsm_to_fault(f, now_ms);
+		return 0;
+	}
+	if (f->fault[0]) {
+		snprintf(reason, sizeof(reason), "fault cleared: %.70s", f->fault);
+		f->fault[0] = '\0';
+		if (f->state != VRRP_STATE_FAULT)
+			return 0;
+		if (f->priority == VRRP_PRIORITY_OWNER)
+			return vrrp_fsm_to_master(f, now_ms, reason);
+		return vrrp_fsm_to_backup(f, now_ms, f->advert_cs, reason);
+	}
+	if (changed && f->state == VRRP_STATE_MASTER) {
+		/* The backups learn it now, not an interval later: they may preempt. */
+		f->adver_due_ms = now_ms + f->advert_cs * 10u;
+		return VRRP_ACT_SEND_ADVERT;
 	}
 	return 0;
 }

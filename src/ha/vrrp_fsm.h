@@ -13,7 +13,12 @@
 #include "addr.h"
 #include "ha/ha_config.h"
 
-enum vrrp_state { VRRP_STATE_INIT = 0, VRRP_STATE_BACKUP, VRRP_STATE_MASTER };
+/*
+ * FAULT is keepalived's: something the instance tracks (its own link, a
+ * tracked interface or service without weight) fails, so it neither sends
+ * adverts nor holds the addresses nor takes over; back to Backup when fixed.
+ */
+enum vrrp_state { VRRP_STATE_INIT = 0, VRRP_STATE_BACKUP, VRRP_STATE_MASTER, VRRP_STATE_FAULT };
 
 enum vrrp_action {
 	VRRP_ACT_SEND_ADVERT = 1 << 0,	/* with our priority */
@@ -26,7 +31,7 @@ enum vrrp_action {
 #define VRRP_NO_DEADLINE UINT64_MAX
 
 struct vrrp_fsm {
-	/* From the config. */
+	/* From the config; @priority as tracking made it (vrrp_fsm_track). */
 	uint8_t priority;
 	uint16_t advert_cs;
 	bool preempt;
@@ -46,13 +51,15 @@ struct vrrp_fsm {
 	uint16_t peer_adver_cs;
 	uint64_t peer_seen_ms;
 
+	char fault[80]; /* what fails, "" when nothing: FAULT (or INIT, to become FAULT) */
+
 	uint32_t transitions;
 	enum vrrp_state prev_state;
 	uint64_t changed_ms;
 	char reason[96];
 };
 
-const char *vrrp_state_name(enum vrrp_state s);	 /* "init", "backup", "master" */
+const char *vrrp_state_name(enum vrrp_state s);	 /* "init", "backup", "master", "fault" */
 const char *vrrp_state_upper(enum vrrp_state s); /* "INIT", ... for the log */
 
 /* Skew_Time and Master_Down_Interval in ms for a priority and an interval in cs. */
@@ -63,7 +70,10 @@ uint32_t vrrp_master_down_ms(uint8_t priority, uint16_t adver_cs);
 void vrrp_fsm_init(struct vrrp_fsm *f, const struct ha_vrrp_config *cfg);
 /* A reload changed priority, interval or preemption: takes effect from the next event. */
 void vrrp_fsm_configure(struct vrrp_fsm *f, const struct ha_vrrp_config *cfg, uint64_t now_ms);
-/* Startup event (6.4.1): the owner becomes master, everyone else backup. */
+/*
+ * Startup event (6.4.1): the owner becomes master, everyone else backup; a
+ * router with a fault (vrrp_fsm_track before) goes to FAULT instead.
+ */
 unsigned vrrp_fsm_start(struct vrrp_fsm *f, uint64_t now_ms);
 /* Timers that are due at @now_ms (Adver_Timer, Master_Down_Timer). */
 unsigned vrrp_fsm_timer(struct vrrp_fsm *f, uint64_t now_ms);
@@ -73,6 +83,15 @@ unsigned vrrp_fsm_timer(struct vrrp_fsm *f, uint64_t now_ms);
  */
 unsigned vrrp_fsm_advert(struct vrrp_fsm *f, uint64_t now_ms, uint8_t priority, uint16_t adver_cs,
 			 const struct net_addr *src, const struct net_addr *local);
+/*
+ * What tracking says now: the priority to advertise and, when @fault is not
+ * NULL, why the router must be in FAULT. Entering FAULT a master sends
+ * priority 0 and drops the addresses (the backups take over after Skew_Time);
+ * the fault gone, FAULT -> Backup (the owner: Master). A master whose
+ * priority changed advertises it at once. A reload (vrrp_fsm_configure)
+ * resets the priority to the config's: call this after it.
+ */
+unsigned vrrp_fsm_track(struct vrrp_fsm *f, uint64_t now_ms, uint8_t priority, const char *fault);
 /* Shutdown event: a master sends priority 0 and drops the addresses; back to init. */
 unsigned vrrp_fsm_shutdown(struct vrrp_fsm *f, uint64_t now_ms);
 /* When vrrp_fsm_timer() has something to do next; VRRP_NO_DEADLINE if never. */

@@ -4,11 +4,13 @@
 #define XLB_HA_VRRP_INSTANCE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "ha/ha_config.h"
 #include "ha/vrrp_fsm.h"
 #include "ha/vrrp_packet.h"
+#include "ha/vrrp_track.h"
 
 struct vrrp_counters {
 	uint64_t adverts_rx; /* valid adverts for our VRID */
@@ -38,6 +40,10 @@ struct vrrp_instance {
 	bool unknown_src_logged; /* once per instance: a flood must not flood the log */
 	bool slow_master_logged; /* an advert interval above ours, capped (vrrp_fsm.c) */
 	bool keep; /* vrrp_apply: still in the new config */
+	struct vrrp_track_status track; /* as last looked at; changes are logged */
+	uint8_t track_prio;		/* the priority tracking gave last (logged when it moves) */
+	int64_t track_wall_ms;		/* CLOCK_REALTIME when it or the fault last changed */
+	size_t svc_slot[HA_TRACK_MAX];	/* ctx->svc index of each cfg.track_services[] */
 	struct vrrp_counters cnt;
 };
 
@@ -47,8 +53,18 @@ struct vrrp_view {
 	struct vrrp_fsm fsm;
 	struct net_addr local;
 	int64_t changed_wall_ms;
+	int64_t track_wall_ms;
+	struct vrrp_track_status track;
 	struct vrrp_counters cnt;
 };
+
+/* A tracked service's quorum as xlbd's main thread last reported it (vrrp_track_service). */
+struct vrrp_svc_quorum {
+	char name[64];
+	_Atomic uint8_t quorum; /* enum vrrp_quorum */
+};
+
+#define VRRP_SVC_MAX (HA_VRRP_MAX * HA_TRACK_MAX)
 
 enum vrrp_cmd { VRRP_CMD_NONE = 0, VRRP_CMD_APPLY, VRRP_CMD_STOP };
 
@@ -63,6 +79,8 @@ struct vrrp_ctx {
 	struct vip_nl *nl;
 	struct vrrp_instance *inst[HA_VRRP_MAX];
 	size_t ninst;
+	int linkfd;  /* rtnetlink link events: tracked links are looked at again */
+	int ifq_sock; /* for the interface flags ioctl */
 
 	/* shared */
 	int cmdfd; /* eventfd: the main thread posted a command */
@@ -76,6 +94,18 @@ struct vrrp_ctx {
 	int cmd_err;			 /* the result of command done_seq */
 	struct vrrp_view view[HA_VRRP_MAX]; /* as of the end of the thread's last turn */
 	size_t nview;
+
+	/*
+	 * Tracked services, each name once. The names and @nsvc are written by
+	 * whoever applies a config (the VRRP thread while the main thread waits
+	 * in vrrp_apply, or the opening thread before the VRRP thread starts),
+	 * so the main thread reads them without a lock; @quorum is stored by
+	 * the main thread and loaded by the VRRP thread, which @trackfd (an
+	 * eventfd) wakes: no lock, no waiting on either side.
+	 */
+	int trackfd;
+	struct vrrp_svc_quorum svc[VRRP_SVC_MAX];
+	size_t nsvc;
 };
 
 uint64_t vrrp_now_ms(void);

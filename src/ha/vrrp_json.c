@@ -50,6 +50,42 @@ static json_object *vrrp_json_counters(const struct vrrp_counters *c)
 	return o;
 }
 
+static json_object *vrrp_json_tracked(const char *type, const struct ha_track *t,
+				      const char *state, bool failing)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "type", json_object_new_string(type));
+	json_object_object_add(o, "name", json_object_new_string(t->name));
+	/* null: no weight, a failure is FAULT */
+	json_object_object_add(o, "weight", t->weight ? json_object_new_int(t->weight) : NULL);
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_object_add(o, "failing", json_object_new_boolean(failing));
+	return o;
+}
+
+/* The own interface first (always tracked, no weight), then track_interface, track_service. */
+static json_object *vrrp_json_tracking(const struct vrrp_view *vi)
+{
+	const struct vrrp_track_status *st = &vi->track;
+	json_object *list = json_object_new_array();
+	struct ha_track own = {.weight = 0};
+
+	snprintf(own.name, sizeof(own.name), "%s", vi->cfg.iface);
+	json_object_array_add(list, vrrp_json_tracked("interface", &own,
+						      st->own_up ? "up" : "down", !st->own_up));
+	for (size_t i = 0; i < vi->cfg.ntrack_ifaces; i++)
+		json_object_array_add(list, vrrp_json_tracked("interface", &vi->cfg.track_ifaces[i],
+							      st->iface_up[i] ? "up" : "down",
+							      !st->iface_up[i]));
+	for (size_t i = 0; i < vi->cfg.ntrack_services; i++)
+		json_object_array_add(list,
+				      vrrp_json_tracked("service", &vi->cfg.track_services[i],
+							vrrp_quorum_name(st->svc[i]),
+							st->svc[i] == VRRP_QUORUM_LOST));
+	return list;
+}
+
 static json_object *vrrp_json_instance(const struct vrrp_view *vi, uint64_t now)
 {
 	const struct vrrp_fsm *f = &vi->fsm;
@@ -64,7 +100,15 @@ static json_object *vrrp_json_instance(const struct vrrp_view *vi, uint64_t now)
 	json_object_object_add(
 	    o, "family", json_object_new_string(vi->cfg.family == AF_INET6 ? "ipv6" : "ipv4"));
 	json_object_object_add(o, "state", json_object_new_string(vrrp_state_name(f->state)));
+	/* What it advertises: the configured priority as tracking changed it. */
 	json_object_object_add(o, "priority", json_object_new_int(f->priority));
+	json_object_object_add(o, "base_priority", json_object_new_int(vi->cfg.priority));
+	json_object_object_add(o, "fault", f->fault[0] ? json_object_new_string(f->fault) : NULL);
+	json_object_object_add(o, "tracking", vrrp_json_tracking(vi));
+	/* When tracking last changed the priority or the fault (absent: never). */
+	if (vi->track_wall_ms)
+		json_object_object_add(o, "tracking_changed_wall_ms",
+				       json_object_new_int64(vi->track_wall_ms));
 	json_object_object_add(o, "preempt", json_object_new_boolean(f->preempt));
 	json_object_object_add(o, "advert_interval_ms", json_object_new_int(f->advert_cs * 10));
 	json_object_object_add(o, "master_adver_interval_ms",

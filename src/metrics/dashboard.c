@@ -113,7 +113,15 @@ static void db_ha(FILE *f, json_object *vrrp)
 		db_esc(f, db_str(v, "interface"));
 		fprintf(f, "</td><td class=\"role-%s\">", db_str(v, "state"));
 		db_esc(f, db_str(v, "state"));
-		fprintf(f, "</td><td>%d</td><td>", (int)db_num(v, "priority"));
+		if (db_get(v, "fault")) {
+			fputs(" (", f);
+			db_esc(f, db_str(v, "fault"));
+			fputs(")", f);
+		}
+		fprintf(f, "</td><td>%d", (int)db_num(v, "priority"));
+		if (db_get(v, "base_priority") && db_num(v, "base_priority") != db_num(v, "priority"))
+			fprintf(f, " of %d", (int)db_num(v, "base_priority"));
+		fputs("</td><td>", f);
 		if (peer) {
 			db_esc(f, db_str(peer, "address"));
 			fprintf(f, " (priority %d)", (int)db_num(peer, "priority"));

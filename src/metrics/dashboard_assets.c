@@ -18,6 +18,7 @@ const char dashboard_css[] =
 	".st-down .state,.st-unreachable .state{color:#c5221f;font-weight:600}"
 	".st-no-mac .state{color:#b06000;font-weight:600}.st-down,.st-unreachable{background:#fce8e6}"
 	".role-master{color:#137333;font-weight:600}.role-backup{color:#1a73e8}"
+	".role-fault{color:#c5221f;font-weight:600}"
 	"tr.drop td{color:#c5221f}footer{padding:1em;color:#667}";
 
 const char dashboard_js[] =
@@ -38,7 +39,9 @@ const char dashboard_js[] =
 	"<th>Master heard</th><th>Transitions</th></tr></thead><tbody>';"
 	"l.forEach(function(i){h+='<tr data-instance=\"'+e(i.name)+'\" data-role=\"'+e(i.state)+'\"><td>'"
 	"+e(i.name)+'</td><td>'+e(i.interface)+'</td><td class=\"role-'+e(i.state)+'\">'+e(i.state)"
-	"+'</td><td>'+i.priority+'</td><td>'+(i.peer?e(i.peer.address)+' (priority '+i.peer.priority+')':'-')"
+	"+(i.fault?' ('+e(i.fault)+')':'')+'</td><td>'+i.priority"
+	"+(i.base_priority!=null&&i.base_priority!=i.priority?' of '+i.base_priority:'')"
+	"+'</td><td>'+(i.peer?e(i.peer.address)+' (priority '+i.peer.priority+')':'-')"
 	"+'</td><td>'+i.transitions+'</td></tr>';});return h+'</tbody></table></section>';}\n"
 	"function real(r){var h=r.health,t=r.rate||{},st=e(r.state);"
 	"return '<tr data-real=\"'+ep(r.address,r.port)+'\" data-state=\"'+st+'\" class=\"st-'+st+'\"><td>'"

@@ -406,9 +406,13 @@ static void pm_health(FILE *f, json_object *h)
 
 static void pm_vrrp(FILE *f, json_object *vrrp)
 {
-	static const char *const states[] = { "init", "backup", "master" };
+	static const char *const states[] = { "init", "backup", "master", "fault" };
 	static const struct pm_desc descs[] = {
-		{ "xlb_vrrp_priority", "gauge", "The instance's VRRP priority.", { "priority" }, 1 },
+		{ "xlb_vrrp_priority", "gauge",
+		  "The VRRP priority the instance advertises (the configured one, as tracking changed it).",
+		  { "priority" }, 1 },
+		{ "xlb_vrrp_base_priority", "gauge", "The instance's configured VRRP priority.",
+		  { "base_priority" }, 1 },
 		{ "xlb_vrrp_transitions_total", "counter", "VRRP state changes.", { "transitions" }, 1 },
 		{ "xlb_vrrp_adverts_received_total", "counter", "VRRP adverts received and accepted.",
 		  { "counters", "adverts_rx" }, 1 },
@@ -459,6 +463,21 @@ static void pm_vrrp(FILE *f, json_object *vrrp)
 			pm_sample(f, "xlb_vrrp_advert_errors_total", kv, val, 1.0);
 		}
 	}
+	pm_family(f, "xlb_vrrp_tracked_failing", "gauge",
+		  "1 while a tracked interface is down or a tracked service lacks its quorum.");
+	for (size_t i = 0; i < pm_len(list); i++) {
+		json_object *v = json_object_array_get_idx(list, i);
+		json_object *tracking = pm_get(v, "tracking");
+
+		for (size_t k = 0; k < pm_len(tracking); k++) {
+			json_object *t = json_object_array_get_idx(tracking, k);
+			const char *kv[] = { "instance", pm_str(v, "name"), "type", pm_str(t, "type"),
+					     "name", pm_str(t, "name"), NULL };
+
+			pm_sample_int(f, "xlb_vrrp_tracked_failing", kv,
+				      json_object_get_boolean(pm_get(t, "failing")));
+		}
+	}
 	pm_family(f, "xlb_vrrp_master_info", "gauge",
 		  "The master this instance hears (1), by its address; absent when none is heard.");
 	for (size_t i = 0; i < pm_len(list); i++) {
@@ -501,6 +520,14 @@ static void pm_sync(FILE *f, json_object *sync)
 
 		pm_sample(f, "xlb_sync_peer_messages_received_total", kv, pm_get(p, "rx_messages"),
 			  1.0);
+	}
+	pm_family(f, "xlb_sync_peer_full_sync", "gauge",
+		  "1 once a peer's full sync came whole (all the flows it forwards are here).");
+	for (size_t i = 0; i < pm_len(peers); i++) {
+		json_object *p = json_object_array_get_idx(peers, i);
+		const char *kv[] = { "peer", pm_str(p, "address"), NULL };
+
+		pm_sample(f, "xlb_sync_peer_full_sync", kv, pm_get(p, "full_sync"), 1.0);
 	}
 }
 

@@ -342,6 +342,47 @@ static void dr_conntrack(struct doctor_report *r, const struct dr_needs *n)
 	}
 }
 
+/*
+ * VRRP: each instance's interface must exist (else VRRP does not start); a
+ * tracked interface that does not exist counts as down, which is allowed
+ * (it may come later) but worth a warning.
+ */
+static void dr_vrrp(struct doctor_report *r, const struct ha_config *ha)
+{
+	for (size_t i = 0; i < ha->nvrrp; i++) {
+		const struct ha_vrrp_config *v = &ha->vrrp[i];
+		bool ok = true;
+
+		if (!if_nametoindex(v->iface)) {
+			dr_add(r, DOCTOR_ERROR, "vrrp", "%s: interface %s: no such interface", v->name,
+			       v->iface);
+			dr_fix(r, "check the instance's interface: (ip -br link)");
+			continue;
+		}
+		for (size_t k = 0; k < v->ntrack_ifaces; k++) {
+			const struct ha_track *t = &v->track_ifaces[k];
+
+			if (if_nametoindex(t->name))
+				continue;
+			ok = false;
+			if (t->weight)
+				dr_add(r, DOCTOR_WARN, "vrrp",
+				       "%s: tracked interface %s: no such interface, counts as down "
+				       "(weight %+d)",
+				       v->name, t->name, t->weight);
+			else
+				dr_add(r, DOCTOR_WARN, "vrrp",
+				       "%s: tracked interface %s: no such interface, counts as down: "
+				       "the instance stays in FAULT",
+				       v->name, t->name);
+			dr_fix(r, "check track_interface: (ip -br link)");
+		}
+		if (ok)
+			dr_add(r, DOCTOR_OK, "vrrp", "%s: %s and %zu tracked interface(s) exist",
+			       v->name, v->iface, v->ntrack_ifaces);
+	}
+}
+
 void doctor_run(const struct xlb_config *cfg, struct doctor_report *r)
 {
 	struct dr_needs n = {};
@@ -380,6 +421,7 @@ void doctor_run(const struct xlb_config *cfg, struct doctor_report *r)
 		dr_irqs(r, ic->name);
 	}
 	dr_conntrack(r, &n);
+	dr_vrrp(r, &cfg->ha);
 	if (fd >= 0)
 		close(fd);
 }

@@ -1370,6 +1370,51 @@ static void test_mh_doc_vectors(void **state)
 	finish(f);
 }
 
+/*
+ * A TCP non-SYN without a flow (an LB that restarted, or ECMP moved the
+ * connection here): mh schedules it by the hash, so it reaches the real every
+ * LB with the same table picks, even with midstream: drop (the policy is for
+ * the other schedulers); counted in flow_midstream and midstream_mh.
+ */
+static void test_mh_midstream(void **state)
+{
+	static const struct mh_set set = { "3 reals", 3, false,
+					   { MR(1, 0, UP), MR(2, 0, UP), MR(3, 0, UP) } };
+	struct fixture *f = *state;
+	struct sched_real reals[MAX_REALS];
+	struct xlb_addr v4 = xaddr(XLB_FAMILY_V4, VIP4);
+	struct xlb_service_key k4 = svc_key(XLB_FAMILY_V4, &v4);
+	uint64_t before[XLB_CNT__COUNT], after[XLB_CNT__COUNT];
+
+	mh_configure(f, &set, 0, reals);
+	f->svc.flags |= XLB_SVC_F_MIDSTREAM_DROP;
+	assert_int_equal(dataplane_service_put(f->dp, &k4, &f->svc), 0);
+	for (int i = 0; i < 20; i++) {
+		struct client c = next_client(f, false);
+		struct xlb_flow_key key = flow_key(&c);
+		struct xlb_flow flow;
+		struct pkt in, out;
+		uint32_t want = mh_ref(reals, set.n, f->mh[0], &c, 0);
+
+		pkt_init(&in);
+		pkt_eth(&in, LB_MAC, CLIENT_MAC, ETH_P_IP);
+		pkt_ipv4(&in, c.fl.saddr.addr[0], c.fl.daddr.addr[0], IPPROTO_TCP);
+		pkt_tcp(&in, ntohs(c.fl.sport), ntohs(c.fl.dport), PKT_TCP_ACK | PKT_TCP_PSH);
+		pkt_finish(&in);
+		counters(f->dp, before);
+		assert_int_equal(xdp_run(f, &in, &out), XDP_TX);
+		counters(f->dp, after);
+		assert_int_equal(mac_real(out.buf), want);
+		assert_int_equal(dataplane_flow_get(f->dp, &key, &flow), 0);
+		assert_int_equal(flow.real_id, want);
+		assert_int_equal(flow.state, XLB_FS_EST);
+		assert_int_equal(after[XLB_CNT_FLOW_MIDSTREAM] - before[XLB_CNT_FLOW_MIDSTREAM], 1);
+		assert_int_equal(after[XLB_CNT_MIDSTREAM_MH] - before[XLB_CNT_MIDSTREAM_MH], 1);
+		assert_int_equal(after[XLB_CNT_DROP_MIDSTREAM], before[XLB_CNT_DROP_MIDSTREAM]);
+		assert_int_equal(dataplane_flow_del(f->dp, &key), 0);
+	}
+}
+
 /* (1) Every real available: the data plane's pick is the reference's, flow by flow. */
 static void test_mh_sweep(void **state)
 {
@@ -1870,6 +1915,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mh_unavailable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mh_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mh_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mh_midstream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_twos_shares, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lblc_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lblcr_sequence, setup, teardown),

@@ -138,7 +138,7 @@ static void judge(struct world *w, const uint8_t *msg, size_t len, bool signed_b
 		   "the peer's signed message of %zu bytes refused as BAD_MAC", len);
 	if (r != SYNC_DECODE_OK)
 		return;
-	FUZZ_CHECK(h.type >= SYNC_MSG_FLOWS && h.type <= SYNC_MSG_HELLO && h.count <= SYNC_RECS_MAX,
+	FUZZ_CHECK(h.type >= SYNC_MSG_FLOWS && h.type <= SYNC_MSG_FULL_END && h.count <= SYNC_RECS_MAX,
 		   "decoded type %u count %u", h.type, h.count);
 	check_roundtrip(msg, len, &h, recs);
 

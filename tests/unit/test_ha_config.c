@@ -169,6 +169,49 @@ static void test_sync_defaults_v6_key_file(void **state)
 }
 
 /* No ha:, or an empty one: nothing configured. */
+/* track_interface / track_service: bare names (FAULT) and {name, weight}, in order. */
+static void test_tracking(void **state)
+{
+	static const char yaml[] = BASE "ha:\n"				/* 7 */
+				   "  vrrp:\n"				/* 8 */
+				   "    - interface: eth0\n"		/* 9 */
+				   "      vrid: 51\n"			/* 10 */
+				   "      track_interface:\n"		/* 11 */
+				   "        - eth1\n"			/* 12 */
+				   "        - {name: eth2, weight: -50}\n" /* 13 */
+				   "        - {name: bond0.7, weight: +20}\n" /* 14 */
+				   "      track_service: [{name: web, weight: -253}, {name: tls, weight: 0}]\n" /* 15 */
+				   "    - interface: eth1\n"		/* 16 */
+				   "      vrid: 52\n"			/* 17 */
+				   "      priority: 255\n"		/* 18 */
+				   "      track_service: [web2]\n";	/* 19 */
+	struct config_errors errs;
+	struct xlb_config cfg;
+	char path[sizeof(TMP_TEMPLATE)];
+	const struct ha_vrrp_config *v;
+
+	assert_int_equal(load_text(yaml, &cfg, &errs, path), 0);
+	v = &cfg.ha.vrrp[0];
+	assert_int_equal(v->ntrack_ifaces, 3);
+	assert_string_equal(v->track_ifaces[0].name, "eth1");
+	assert_int_equal(v->track_ifaces[0].weight, 0);
+	assert_int_equal(v->track_ifaces[0].line, 12);
+	assert_string_equal(v->track_ifaces[1].name, "eth2");
+	assert_int_equal(v->track_ifaces[1].weight, -50);
+	assert_string_equal(v->track_ifaces[2].name, "bond0.7");
+	assert_int_equal(v->track_ifaces[2].weight, 20);
+	assert_int_equal(v->ntrack_services, 2);
+	assert_string_equal(v->track_services[0].name, "web");
+	assert_int_equal(v->track_services[0].weight, -253);
+	assert_string_equal(v->track_services[1].name, "tls");
+	assert_int_equal(v->track_services[1].weight, 0);
+	v = &cfg.ha.vrrp[1];
+	assert_int_equal(v->ntrack_ifaces, 0);
+	assert_int_equal(v->ntrack_services, 1);
+	assert_string_equal(v->track_services[0].name, "web2");
+	config_free(&cfg);
+}
+
 static void test_absent(void **state)
 {
 	struct config_errors errs;
@@ -205,7 +248,32 @@ static const struct bad_case bad_cases[] = {
 	  { "11: bad priority '0' (expected an integer 1..255)" } },
 	{ "unknown instance key", VI "      vrid: 1\n      prio: 5\n",
 	  { "11: unknown key 'prio' in VRRP instance (expected one of: name, interface, vrid, "
-	    "priority, advert_interval, preempt, preempt_delay, addresses, unicast_peers)" } },
+	    "priority, advert_interval, preempt, preempt_delay, addresses, unicast_peers, "
+	    "track_interface, track_service)" } },
+	{ "track_service not a service", VI "      vrid: 1\n      track_service: [web, nope]\n",
+	  { "11: bad track_service 'nope' (expected the name of a service in services:)" } },
+	{ "track_interface bad name", VI "      vrid: 1\n      track_interface: ['a b']\n",
+	  { "11: bad track_interface 'a b' (expected an interface name: 1 to 15 characters "
+	    "without '/', ':' or spaces)" } },
+	{ "track_interface own", VI "      vrid: 1\n      track_interface: [eth0]\n",
+	  { "11: track_interface 'eth0' is the instance's own interface (expected another one: "
+	    "the own interface is always tracked, its link down is FAULT)" } },
+	{ "track weights", VI "      vrid: 1\n      track_interface:\n"
+	  "        - {name: eth1, weight: -254}\n        - {name: eth2, weight: '-5'}\n"
+	  "        - {name: eth3, weight: 1x}\n        - {weight: 5}\n",
+	  { "12: bad weight '-254' (expected an integer -253..253)",
+	    "13: bad weight '-5' (expected an integer -253..253)",
+	    "14: bad weight '1x' (expected an integer -253..253)",
+	    "15: track_interface: missing key 'name'" } },
+	{ "track duplicate", VI "      vrid: 1\n      track_service:\n        - web\n"
+	  "        - {name: web, weight: -10}\n",
+	  { "13: duplicate track_service 'web' (expected each once)" } },
+	{ "track too many", VI "      vrid: 1\n      track_interface: [a, b, c, d, e, f, g, h, i]\n",
+	  { "11: track_interface has 9 entries (expected at most 8)" } },
+	{ "track weight on the owner", VI "      vrid: 1\n      priority: 255\n"
+	  "      track_service: [{name: web, weight: -10}, tls]\n",
+	  { "12: track_service 'web' has a weight but VRRP instance 'vrrp1' has priority 255, "
+	    "which never changes (expected no weight: FAULT while it fails)" } },
 	{ "advert without unit", VI "      vrid: 1\n      advert_interval: 1\n",
 	  { "11: bad advert_interval '1' (expected a duration with a unit: ms, s, m, h)" } },
 	{ "advert too short", VI "      vrid: 1\n      advert_interval: 5ms\n",
@@ -233,6 +301,8 @@ static const struct bad_case bad_cases[] = {
 	{ "duplicate instance",
 	  "  vrrp:\n    - {interface: eth0, vrid: 3}\n    - {interface: eth0, vrid: 3, name: b}\n",
 	  { "10: duplicate VRRP instance: VRID 3 on eth0 for IPv4 (first defined at line 9)" } },
+	{ "bad sync mode", "  sync:\n    mode: active-passive\n    peers: [10.0.0.3]\n    key: \"0123456789abcdef\"\n",
+	  { "9: unknown sync mode 'active-passive' (expected active-backup or active-active)" } },
 	{ "sync without peers", "  sync:\n    key: \"0123456789abcdef\"\n",
 	  { "9: sync: missing key 'peers'" } },
 	{ "sync empty peers", "  sync:\n    peers: []\n    key: \"0123456789abcdef\"\n",
@@ -394,15 +464,61 @@ static void test_key_file_fifo(void **state)
 	assert_non_null(strstr(got, want));
 }
 
+/*
+ * mode: active-active: services without a midstream key drop a TCP non-SYN
+ * without a flow, except mh's (the hash finds the real); an explicit key
+ * wins; active-backup (the default) leaves the default, schedule.
+ */
+static void test_sync_mode(void **state)
+{
+	static const char svcs[] =
+		"interfaces:\n"
+		"  - name: eth0\n"
+		"services:\n"
+		"  - {name: a, vip: 10.0.0.1, port: 80, scheduler: wlc, reals: [{address: 10.0.1.1}]}\n"
+		"  - {name: b, vip: 10.0.0.1, port: 81, scheduler: mh, reals: [{address: 10.0.1.1}]}\n"
+		"  - {name: c, vip: 10.0.0.1, port: 82, scheduler: rr, midstream: schedule,\n"
+		"     reals: [{address: 10.0.1.1}]}\n"
+		"  - {name: d, vip: 10.0.0.1, port: 83, scheduler: mh, midstream: drop,\n"
+		"     reals: [{address: 10.0.1.1}]}\n"
+		"ha:\n"
+		"  sync:\n"
+		"    peers: [10.0.0.3]\n"
+		"    key: \"0123456789abcdef\"\n";
+	char yaml[2048], path[sizeof(TMP_TEMPLATE)];
+	struct config_errors errs;
+	struct xlb_config cfg;
+
+	(void)state;
+	assert_int_equal(load_text(svcs, &cfg, &errs, path), 0);
+	assert_int_equal(cfg.ha.sync.mode, HA_SYNC_ACTIVE_BACKUP);
+	assert_false(cfg.services[0].midstream_drop);
+	assert_false(cfg.services[1].midstream_drop);
+	assert_false(cfg.services[2].midstream_drop);
+	assert_true(cfg.services[3].midstream_drop);
+	config_free(&cfg);
+
+	snprintf(yaml, sizeof(yaml), "%s    mode: active-active\n    enabled: false\n", svcs);
+	assert_int_equal(load_text(yaml, &cfg, &errs, path), 0);
+	assert_int_equal(cfg.ha.sync.mode, HA_SYNC_ACTIVE_ACTIVE);
+	assert_true(cfg.services[0].midstream_drop); /* wlc: the record decides, not a guess */
+	assert_false(cfg.services[1].midstream_drop); /* mh: the hash */
+	assert_false(cfg.services[2].midstream_drop); /* its own key */
+	assert_true(cfg.services[3].midstream_drop);
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_sync_defaults_v6_key_file),
 		cmocka_unit_test(test_absent),
+		cmocka_unit_test(test_tracking),
 		cmocka_unit_test(test_bad_cases),
 		cmocka_unit_test(test_default_addresses),
 		cmocka_unit_test(test_key_file_fifo),
+		cmocka_unit_test(test_sync_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -314,6 +314,9 @@ static const char full_conf[] =
 	"  }\n"
 	"  track_interface {\n"
 	"    eth2\n"
+	"    eth3 weight -20\n"
+	"    eth1\n"
+	"    eth4 weight 5 reverse\n"
 	"  }\n"
 	"  virtual_ipaddress {\n"
 	"    10.0.0.100/32 dev eth1\n"
@@ -364,6 +367,7 @@ static void test_map_full(void **state)
 	struct imp_config cfg;
 	const struct imp_service *s;
 	const struct imp_vrrp *v;
+	char *yaml;
 
 	import_kad(full_conf, &cfg);
 	assert_int_equal(cfg.nservices, 1);
@@ -402,10 +406,21 @@ static void test_map_full(void **state)
 	assert_int_equal(v->naddrs, 2);
 	assert_string_equal(v->addrs[1], "10.0.0.101");
 	assert_int_equal(v->npeers, 1);
+	assert_int_equal(v->ntracks, 2);
+	assert_string_equal(v->tracks[0].name, "eth2");
+	assert_int_equal(v->tracks[0].weight, 0);
+	assert_string_equal(v->tracks[1].name, "eth3");
+	assert_int_equal(v->tracks[1].weight, -20);
 
-	/* router_id, state, authentication, track_interface, /24, digest, delay_before_retry. */
-	assert_int_equal(commented(&cfg), 7);
-	assert_int_equal(check_with_xlbd(&cfg, NULL), 1);
+	/*
+	 * router_id, state, authentication, track_interface eth1 (the instance's own)
+	 * and eth4 (reverse), /24, digest, delay_before_retry.
+	 */
+	assert_int_equal(commented(&cfg), 8);
+	assert_int_equal(check_with_xlbd(&cfg, &yaml), 1);
+	assert_non_null(strstr(yaml, "      track_interface: [eth2, {name: eth3, weight: -20}]\n"));
+	assert_non_null(strstr(yaml, "eth4 weight 5 reverse: xlb takes a name and a weight"));
+	free(yaml);
 	imp_config_free(&cfg);
 }
 

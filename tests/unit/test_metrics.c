@@ -101,8 +101,11 @@ static const char status_json[] =
 	"\"state\":\"up\",\"active_conns\":0,\"inactive_conns\":0,\"for_s\":1}]}],"
 	"\"counters\":{\"rx\":5,\"drop_no_real\":1,\"evict_someday\":4},"
 	"\"ha\":{\"vrrp\":{\"instances\":[{\"name\":\"v1\",\"interface\":\"eth0\",\"state\":\"master\","
-	"\"priority\":150,\"transitions\":2,\"counters\":{\"adverts_rx\":1,\"adverts_tx\":9,"
-	"\"rx_errors\":{\"bad_ttl\":3}}}]},\"sync\":{\"enabled\":true,\"counters\":{\"tx_messages\":4}}},"
+	"\"priority\":150,\"base_priority\":200,\"fault\":\"link <down>\",\"tracking\":[{\"type\":\"interface\","
+	"\"name\":\"eth0\",\"failing\":false},{\"type\":\"service\",\"name\":\"web\","
+	"\"failing\":true}],\"transitions\":2,\"counters\":{\"adverts_rx\":1,\"adverts_tx\":9,"
+	"\"rx_errors\":{\"bad_ttl\":3}}}]},\"sync\":{\"enabled\":true,\"counters\":{\"tx_messages\":4},"
+	"\"peers\":[{\"address\":\"10.0.0.3\",\"rx_messages\":2,\"full_sync\":true}]}},"
 	"\"build\":{\"version\":\"v1\",\"compiler\":\"cc\"}}";
 
 static void assert_has(const char *text, const char *line)
@@ -133,7 +136,13 @@ static void test_prom(void **state)
 	assert_has(t, "xlb_dataplane_packets_total{reason=\"evict_someday\"} 4\n");
 	assert_has(t, "xlb_vrrp_state{instance=\"v1\",interface=\"eth0\",state=\"master\"} 1\n");
 	assert_has(t, "xlb_vrrp_advert_errors_total{instance=\"v1\",reason=\"bad_ttl\"} 3\n");
+	assert_has(t, "xlb_vrrp_state{instance=\"v1\",interface=\"eth0\",state=\"fault\"} 0\n");
+	assert_has(t, "xlb_vrrp_priority{instance=\"v1\"} 150\n");
+	assert_has(t, "xlb_vrrp_base_priority{instance=\"v1\"} 200\n");
+	assert_has(t, "xlb_vrrp_tracked_failing{instance=\"v1\",type=\"service\",name=\"web\"} 1\n");
+	assert_has(t, "xlb_vrrp_tracked_failing{instance=\"v1\",type=\"interface\",name=\"eth0\"} 0\n");
 	assert_has(t, "xlb_sync_tx_messages_total 4\n");
+	assert_has(t, "xlb_sync_peer_full_sync{peer=\"10.0.0.3\"} 1\n");
 	assert_has(t, "xlb_build_info{version=\"v1\",compiler=\"cc\"} 1\n");
 	assert_has(t, "xlb_service_quorum_up{service=\"web\"} 1\n");
 	/* Each family's TYPE line comes once, before its samples. */
@@ -145,6 +154,8 @@ static void test_prom(void **state)
 	assert_has(t, "data-real=\"10.0.1.1:80\" data-state=\"down\"");
 	assert_has(t, "status &quot;503&quot;");
 	assert_null(strstr(t, "status \"503\""));
+	/* VRRP: the fault next to the role (escaped), the priority of the configured one. */
+	assert_has(t, "master (link &lt;down&gt;)</td><td>150 of 200</td>");
 	free(t);
 	json_object_put(st);
 }

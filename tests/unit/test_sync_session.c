@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "ha/sync_install.h"
 #include "ha/sync_session.h"
 
 #define T0 1000000ull
@@ -224,12 +225,91 @@ static void test_two_peers(void **state)
 	assert_int_equal(sync_session_judge(&a_sees_b, &h), SYNC_ACCEPT);
 }
 
+/*
+ * Active-active: C hears A and B, each with its own session and sequence.
+ * Per-peer state means one peer's numbers never make another's look
+ * replayed, and a replay of one peer's message is caught in that peer's
+ * state alone.
+ */
+static void test_per_peer_replay(void **state)
+{
+	struct sync_session c_sees_a = {0}, c_sees_b = {0};
+	struct sync_header h;
+	const uint64_t A = 0xa, B = 0xb;
+
+	(void)state;
+	handshake(&c_sees_a, T0, A, 100, 0x11);
+	handshake(&c_sees_b, T0, B, 5, 0x22);
+	/* Both send their next numbers, interleaved; B's are far below A's. */
+	for (uint64_t i = 2; i < 10; i++) {
+		h = msg(SYNC_MSG_FLOWS, A, 100 + i);
+		assert_int_equal(sync_session_judge(&c_sees_a, &h), SYNC_ACCEPT);
+		h = msg(SYNC_MSG_FLOWS, B, 5 + i);
+		assert_int_equal(sync_session_judge(&c_sees_b, &h), SYNC_ACCEPT);
+	}
+	/* A message of A replayed: A's state says replayed; B's state is untouched. */
+	h = msg(SYNC_MSG_FLOWS, A, 105);
+	assert_int_equal(sync_session_judge(&c_sees_a, &h), SYNC_REPLAYED);
+	assert_true(c_sees_b.seq == 14);
+	/* A's session sent as if from B (a forger with the key, or a mixed-up peer): not B's. */
+	h = msg(SYNC_MSG_FLOWS, A, 200);
+	assert_int_equal(sync_session_judge(&c_sees_b, &h), SYNC_UNVERIFIED);
+	assert_true(c_sees_b.session == B && c_sees_b.verified);
+	h = msg(SYNC_MSG_FLOWS, B, 15);
+	assert_int_equal(sync_session_judge(&c_sees_b, &h), SYNC_ACCEPT);
+}
+
+/* Full syncs answered at most every SYNC_FULL_ANSWER_MIN_MS; one asked sooner is owed, not lost. */
+static void test_full_answer_owed(void **state)
+{
+	struct sync_full_answer a = {0};
+
+	(void)state;
+	assert_false(sync_full_answer_due(&a, T0, false)); /* nobody asked */
+	assert_true(sync_full_answer_due(&a, T0, true));
+	/* A second peer asks 100 ms later: owed, not now. */
+	assert_false(sync_full_answer_due(&a, T0 + 100, true));
+	assert_false(sync_full_answer_due(&a, T0 + SYNC_FULL_ANSWER_MIN_MS - 1, false));
+	/* The tick after the interval sends it, once. */
+	assert_true(sync_full_answer_due(&a, T0 + SYNC_FULL_ANSWER_MIN_MS, false));
+	assert_false(sync_full_answer_due(&a, T0 + 3 * SYNC_FULL_ANSWER_MIN_MS, false));
+	/* A request long after: at once. */
+	assert_true(sync_full_answer_due(&a, T0 + 10 * SYNC_FULL_ANSWER_MIN_MS, true));
+}
+
+/*
+ * No echo: a flow installed from a peer is not sent back as ours (refreshes,
+ * full syncs) until a packet of it passes here, which the data plane marks
+ * by clearing XLB_FLOW_F_SYNCED; SYN-only and stateless flows are never sent.
+ */
+static void test_no_echo(void **state)
+{
+	struct xlb_flow f = { .state = XLB_FS_EST, .real_id = 3 };
+
+	(void)state;
+	assert_true(sync_flow_is_ours(&f));
+	f.flags = XLB_FLOW_F_SYNCED;
+	assert_false(sync_flow_is_ours(&f));
+	f.flags = 0; /* a packet of it came here: ours now, and sent */
+	assert_true(sync_flow_is_ours(&f));
+	f.state = XLB_FS_SYN;
+	assert_false(sync_flow_is_ours(&f));
+	f.state = XLB_FS_NONE;
+	assert_false(sync_flow_is_ours(&f));
+	f.state = XLB_FS_FIN;
+	f.real_id = XLB_MAX_REALS;
+	assert_false(sync_flow_is_ours(&f));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restart_clock_back), cmocka_unit_test(test_replays),
 		cmocka_unit_test(test_hello_bounded),	   cmocka_unit_test(test_lost_before_verified),
 		cmocka_unit_test(test_two_peers),
+		cmocka_unit_test(test_per_peer_replay),
+		cmocka_unit_test(test_full_answer_owed),
+		cmocka_unit_test(test_no_echo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -166,6 +166,16 @@ static void test_malformed(void **state)
 	len = encode(buf, SYNC_MSG_FULL_REQUEST, 2, NULL, 0);
 	assert_int_equal(sync_decode(buf, len, test_key, KEY_LEN, &h, out), SYNC_DECODE_OK);
 	assert_int_equal(h.type, SYNC_MSG_FULL_REQUEST);
+	/* The end of a full sync: no records either. */
+	len = encode(buf, SYNC_MSG_FULL_END, 3, NULL, 0);
+	assert_int_equal(len, SYNC_HDR_LEN + SYNC_MAC_LEN);
+	assert_int_equal(sync_decode(buf, len, test_key, KEY_LEN, &h, out), SYNC_DECODE_OK);
+	assert_int_equal(h.type, SYNC_MSG_FULL_END);
+	assert_int_equal(h.count, 0);
+	len = encode(buf, SYNC_MSG_FLOWS, 1, &r, 1);
+	buf[5] = SYNC_MSG_FULL_END;
+	resign(buf, len);
+	assert_int_equal(sync_decode(buf, len, test_key, KEY_LEN, &h, out), SYNC_DECODE_MALFORMED);
 }
 
 /* The handshake message: challenge, echo, flags; pinned like the flows. */

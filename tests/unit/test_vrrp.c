@@ -13,6 +13,7 @@
 
 #include "ha/vrrp_fsm.h"
 #include "ha/vrrp_packet.h"
+#include "ha/vrrp_track.h"
 
 static struct net_addr addr(const char *text)
 {
@@ -482,6 +483,192 @@ static void test_fsm_configure(void **state)
 	assert_string_equal(vrrp_state_name(VRRP_STATE_INIT), "init");
 }
 
+
+/* FAULT from Backup: silent and deaf until the fault clears, then Backup and the usual timers. */
+static void test_fsm_fault_backup(void **state)
+{
+	struct ha_vrrp_config c = cfg_with(100, 20, true, 0);
+	struct net_addr peer = addr("10.0.0.3"), me = addr("10.0.0.2");
+	struct vrrp_fsm f;
+
+	vrrp_fsm_init(&f, &c);
+	vrrp_fsm_start(&f, T0);
+	assert_int_equal(vrrp_fsm_track(&f, T0 + 100, 100, "interface eth0 is down"), 0);
+	assert_int_equal(f.state, VRRP_STATE_FAULT);
+	assert_int_equal(f.prev_state, VRRP_STATE_BACKUP);
+	assert_string_equal(f.reason, "interface eth0 is down");
+	assert_string_equal(f.fault, "interface eth0 is down");
+	assert_string_equal(vrrp_state_name(f.state), "fault");
+	assert_string_equal(vrrp_state_upper(f.state), "FAULT");
+	assert_int_equal(vrrp_fsm_next_due(&f), VRRP_NO_DEADLINE);
+	/* No master heard for ages: a faulty router still does not take over. */
+	assert_int_equal(vrrp_fsm_timer(&f, T0 + 100000), 0);
+	assert_int_equal(vrrp_fsm_advert(&f, T0 + 100001, 50, 20, &peer, &me), 0);
+	assert_int_equal(vrrp_fsm_advert(&f, T0 + 100002, 0, 20, &peer, &me), 0);
+	assert_int_equal(f.state, VRRP_STATE_FAULT);
+	assert_int_equal(f.peer_priority, 0); /* still shown */
+	/* Another failure on top, then the lot clears: Backup, down timer from now. */
+	assert_int_equal(vrrp_fsm_track(&f, T0 + 200000, 100, "two things"), 0);
+	assert_int_equal(f.transitions, 2);
+	assert_int_equal(vrrp_fsm_track(&f, T0 + 300000, 100, NULL), VRRP_ACT_DROP_ADDRS);
+	assert_int_equal(f.state, VRRP_STATE_BACKUP);
+	assert_string_equal(f.reason, "fault cleared: two things");
+	assert_string_equal(f.fault, "");
+	assert_int_equal(vrrp_fsm_next_due(&f), T0 + 300000 + 721);
+	assert_int_equal(vrrp_fsm_timer(&f, T0 + 300721), VRRP_ACT_SEND_ADVERT | VRRP_ACT_TAKE_ADDRS);
+	/* Nothing wrong, nothing changed: nothing to do. */
+	assert_int_equal(vrrp_fsm_track(&f, T0 + 300800, 100, NULL), 0);
+	assert_int_equal(f.transitions, 4);
+}
+
+/* FAULT from Master: priority 0 so the backups take over at once, addresses dropped. */
+static void test_fsm_fault_master(void **state)
+{
+	struct ha_vrrp_config c = cfg_with(200, 20, true, 0);
+	struct vrrp_fsm f;
+
+	vrrp_fsm_init(&f, &c);
+	vrrp_fsm_start(&f, T0);
+	vrrp_fsm_timer(&f, T0 + 1000);
+	assert_int_equal(f.state, VRRP_STATE_MASTER);
+	assert_int_equal(vrrp_fsm_track(&f, T0 + 1100, 200, "tracked service web lost its quorum"),
+			 VRRP_ACT_SEND_RELEASE | VRRP_ACT_DROP_ADDRS);
+	assert_int_equal(f.state, VRRP_STATE_FAULT);
+	assert_int_equal(vrrp_fsm_next_due(&f), VRRP_NO_DEADLINE);
+	/* Shutdown from FAULT: nothing to release. */
+	assert_int_equal(vrrp_fsm_shutdown(&f, T0 + 1200), 0);
+	assert_int_equal(f.state, VRRP_STATE_INIT);
+}
+
+/* A fault known before the start: FAULT at once (clearing leftovers); the owner back is Master. */
+static void test_fsm_fault_at_start(void **state)
+{
+	struct ha_vrrp_config c = cfg_with(255, 100, true, 0);
+	struct vrrp_fsm f;
+
+	vrrp_fsm_init(&f, &c);
+	assert_int_equal(vrrp_fsm_track(&f, T0, 255, "interface eth0 is down"), 0);
+	assert_int_equal(f.state, VRRP_STATE_INIT);
+	assert_int_equal(vrrp_fsm_start(&f, T0), VRRP_ACT_DROP_ADDRS);
+	assert_int_equal(f.state, VRRP_STATE_FAULT);
+	assert_int_equal(vrrp_fsm_track(&f, T0 + 50, 255, NULL),
+			 VRRP_ACT_SEND_ADVERT | VRRP_ACT_TAKE_ADDRS);
+	assert_int_equal(f.state, VRRP_STATE_MASTER);
+	assert_string_equal(f.reason, "fault cleared: interface eth0 is down");
+}
+
+/*
+ * Priority tracking between two routers, A (200) master and B (150) backup,
+ * adverts passed by hand: A's priority drops to 100, it says so at once, B
+ * stops resetting its timer and takes over within its Master_Down_Interval,
+ * A yields on B's first advert; A back to 200 preempts the same way.
+ */
+static void test_fsm_track_priority_handover(void **state)
+{
+	struct ha_vrrp_config ca = cfg_with(200, 10, true, 0), cb = cfg_with(150, 10, true, 0);
+	struct net_addr a_addr = addr("10.0.0.2"), b_addr = addr("10.0.0.3");
+	struct vrrp_fsm a, b;
+	uint64_t t = T0, down_b = vrrp_master_down_ms(150, 10), down_a = vrrp_master_down_ms(200, 10);
+
+	vrrp_fsm_init(&a, &ca);
+	vrrp_fsm_init(&b, &cb);
+	vrrp_fsm_start(&a, t);
+	vrrp_fsm_start(&b, t);
+	vrrp_fsm_timer(&a, t + down_a);
+	assert_int_equal(a.state, VRRP_STATE_MASTER);
+	t += down_a;
+	vrrp_fsm_advert(&b, t, a.priority, 10, &a_addr, &b_addr);
+
+	/* Same priority again: nothing to tell. A lower one: an advert now. */
+	assert_int_equal(vrrp_fsm_track(&a, t + 50, 200, NULL), 0);
+	assert_int_equal(vrrp_fsm_track(&a, t + 50, 100, NULL), VRRP_ACT_SEND_ADVERT);
+	assert_int_equal(vrrp_fsm_next_due(&a), t + 150);
+	assert_int_equal(a.state, VRRP_STATE_MASTER);
+	/* B hears 100 every interval and lets its timer (last reset at t) run out. */
+	for (uint64_t at = t + 50; at < t + down_b; at += 100)
+		assert_int_equal(vrrp_fsm_advert(&b, at, 100, 10, &a_addr, &b_addr), 0);
+	assert_int_equal(vrrp_fsm_next_due(&b), t + down_b);
+	assert_int_equal(vrrp_fsm_timer(&b, t + down_b), VRRP_ACT_SEND_ADVERT | VRRP_ACT_TAKE_ADDRS);
+	assert_int_equal(vrrp_fsm_advert(&a, t + down_b, 150, 10, &b_addr, &a_addr),
+			 VRRP_ACT_DROP_ADDRS);
+	assert_int_equal(a.state, VRRP_STATE_BACKUP);
+	assert_int_equal(b.state, VRRP_STATE_MASTER);
+
+	/* A fine again (200): as a backup it has nothing to send, and preempts B by timing out. */
+	t += down_b;
+	assert_int_equal(vrrp_fsm_track(&a, t + 10, 200, NULL), 0);
+	/* Its timer was set when it yielded, at priority 100. */
+	down_a = vrrp_master_down_ms(100, 10);
+	assert_int_equal(vrrp_fsm_next_due(&a), t + down_a);
+	for (uint64_t at = t + 100; at < t + down_a; at += 100)
+		assert_int_equal(vrrp_fsm_advert(&a, at, 150, 10, &b_addr, &a_addr), 0);
+	assert_int_equal(vrrp_fsm_timer(&a, t + down_a), VRRP_ACT_SEND_ADVERT | VRRP_ACT_TAKE_ADDRS);
+	assert_int_equal(vrrp_fsm_advert(&b, t + down_a, 200, 10, &a_addr, &b_addr),
+			 VRRP_ACT_DROP_ADDRS);
+	assert_int_equal(b.state, VRRP_STATE_BACKUP);
+}
+
+static struct ha_vrrp_config cfg_tracking(uint8_t prio)
+{
+	struct ha_vrrp_config c = cfg_with(prio, 100, true, 0);
+
+	strcpy(c.iface, "eth0");
+	strcpy(c.track_ifaces[0].name, "eth1");
+	c.track_ifaces[0].weight = -50;
+	strcpy(c.track_ifaces[1].name, "eth2");
+	c.track_ifaces[1].weight = 20; /* added while up */
+	strcpy(c.track_ifaces[2].name, "eth3"); /* no weight: FAULT */
+	c.ntrack_ifaces = 3;
+	strcpy(c.track_services[0].name, "web");
+	c.track_services[0].weight = -100;
+	strcpy(c.track_services[1].name, "db"); /* no weight: FAULT */
+	c.ntrack_services = 2;
+	return c;
+}
+
+/* keepalived's arithmetic: weights by state, the sum kept in 1..254, 255 untouched. */
+static void test_track_eval(void **state)
+{
+	struct ha_vrrp_config c = cfg_tracking(100);
+	struct vrrp_track_status st = {.own_up = true, .iface_up = {true, true, true}};
+	char fault[80];
+
+	/* All fine (quorum not reported yet counts as met): 100 + 20. */
+	assert_int_equal(vrrp_track_eval(&c, &st, fault, sizeof(fault)), 120);
+	assert_string_equal(fault, "");
+	st.svc[0] = st.svc[1] = VRRP_QUORUM_MET;
+	assert_int_equal(vrrp_track_eval(&c, &st, fault, sizeof(fault)), 120);
+	/* eth1 down (-50), eth2 down (its +20 gone), web without quorum (-100): 1 at least. */
+	st.iface_up[0] = false;
+	assert_int_equal(vrrp_track_eval(&c, &st, fault, sizeof(fault)), 70);
+	st.iface_up[1] = false;
+	assert_int_equal(vrrp_track_eval(&c, &st, fault, sizeof(fault)), 50);
+	st.svc[0] = VRRP_QUORUM_LOST;
+	assert_int_equal(vrrp_track_eval(&c, &st, fault, sizeof(fault)), 1);
+	assert_string_equal(fault, "");
+	/* Up to 254 at most. */
+	c = cfg_tracking(250);
+	st = (struct vrrp_track_status){.own_up = true, .iface_up = {true, true, true}};
+	assert_int_equal(vrrp_track_eval(&c, &st, fault, sizeof(fault)), 254);
+	/* Faults: the first one named, the others counted. */
+	st.svc[1] = VRRP_QUORUM_LOST;
+	assert_int_equal(vrrp_track_eval(&c, &st, fault, sizeof(fault)), 254);
+	assert_string_equal(fault, "tracked service db lost its quorum");
+	st.iface_up[2] = false;
+	vrrp_track_eval(&c, &st, fault, sizeof(fault));
+	assert_string_equal(fault, "tracked interface eth3 is down (and 1 more)");
+	st.own_up = false;
+	vrrp_track_eval(&c, &st, fault, sizeof(fault));
+	assert_string_equal(fault, "interface eth0 is down (and 2 more)");
+	/* The owner's priority never moves (the config allows it no weights; FAULT still works). */
+	c = cfg_with(255, 100, true, 0);
+	strcpy(c.iface, "eth0");
+	st = (struct vrrp_track_status){.own_up = false};
+	assert_int_equal(vrrp_track_eval(&c, &st, fault, sizeof(fault)), 255);
+	assert_string_equal(fault, "interface eth0 is down");
+	assert_string_equal(vrrp_quorum_name(VRRP_QUORUM_UNKNOWN), "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +688,11 @@ int main(void)
 	    cmocka_unit_test(test_fsm_master_yields),
 	    cmocka_unit_test(test_fsm_owner),
 	    cmocka_unit_test(test_fsm_configure),
+	    cmocka_unit_test(test_fsm_fault_backup),
+	    cmocka_unit_test(test_fsm_fault_master),
+	    cmocka_unit_test(test_fsm_fault_at_start),
+	    cmocka_unit_test(test_fsm_track_priority_handover),
+	    cmocka_unit_test(test_track_eval),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

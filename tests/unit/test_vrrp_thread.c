@@ -250,6 +250,78 @@ static void test_empty_then_apply(void **state)
 	vrrp_close(NULL);
 }
 
+/* The first instance's string @key, "" for null. */
+static const char *text_of(struct vrrp_ctx *ctx, const char *key, char *buf, size_t size)
+{
+	json_object *doc, *v;
+
+	assert_true(json_object_object_get_ex(first(ctx, &doc), key, &v));
+	snprintf(buf, size, "%s", v ? json_object_get_string(v) : "");
+	json_object_put(doc);
+	return buf;
+}
+
+static bool wait_priority(struct vrrp_ctx *ctx, int64_t prio, uint64_t ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	do {
+		if (field(ctx, "priority") == prio)
+			return true;
+		usleep(2000);
+	} while (now_ms() < end);
+	return false;
+}
+
+/*
+ * Tracking through the thread: a service's quorum reported from this thread
+ * (as model_write_service does) moves the priority, and survives a reload;
+ * a missing tracked interface counts as down; the own link down is FAULT
+ * (addresses gone), up again is backup, then master (alone on the link).
+ */
+static void test_thread_tracking(void **state)
+{
+	struct ha_config cfg = {.nvrrp = 1};
+	struct vrrp_ctx *ctx;
+	char buf[96];
+
+	cfg.vrrp[0] = instance(200, DEV);
+	snprintf(cfg.vrrp[0].track_services[0].name, 64, "web");
+	cfg.vrrp[0].track_services[0].weight = -150;
+	cfg.vrrp[0].ntrack_services = 1;
+	snprintf(cfg.vrrp[0].track_ifaces[0].name, 64, "vt-missing");
+	cfg.vrrp[0].track_ifaces[0].weight = -20;
+	cfg.vrrp[0].ntrack_ifaces = 1;
+	assert_int_equal(vrrp_open(&cfg, &ctx), 0);
+	assert_int_equal(field(ctx, "priority"), 180); /* the quorum is not known yet: fine */
+	assert_int_equal(field(ctx, "base_priority"), 200);
+	assert_true(wait_state(ctx, "master", 3000));
+
+	vrrp_track_service(ctx, "not-tracked", false);
+	vrrp_track_service(ctx, "web", false);
+	assert_true(wait_priority(ctx, 30, 1000));
+	vrrp_track_service(ctx, "web", true);
+	assert_true(wait_priority(ctx, 180, 1000));
+	vrrp_track_service(ctx, "web", false);
+	assert_true(wait_priority(ctx, 30, 1000));
+	/* A reload keeps what the thread was told, by name. */
+	assert_int_equal(vrrp_apply(ctx, &cfg), 0);
+	assert_int_equal(field(ctx, "priority"), 30);
+	assert_string_equal(state_of(ctx, buf, sizeof(buf)), "master");
+	assert_string_equal(text_of(ctx, "fault", buf, sizeof(buf)), "");
+
+	assert_int_equal(system("ip link set " DEV " down"), 0);
+	assert_true(wait_state(ctx, "fault", 1000));
+	assert_string_equal(text_of(ctx, "fault", buf, sizeof(buf)), "interface " DEV " is down");
+	assert_false(has_addr(VIP_A));
+	assert_int_equal(system("ip link set " DEV " up"), 0);
+	assert_true(wait_state(ctx, "master", 3000));
+	assert_string_equal(text_of(ctx, "fault", buf, sizeof(buf)), "");
+	assert_true(has_addr(VIP_A));
+	vrrp_close(ctx);
+	assert_false(has_addr(VIP_A));
+}
+
 /* This process moves to a namespace of its own: it goes when the test ends. */
 static bool netns_with_veth(void)
 {
@@ -264,6 +336,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_thread_runs_vrrp),
 	    cmocka_unit_test(test_empty_then_apply),
+	    cmocka_unit_test(test_thread_tracking),
 	};
 
 	if (geteuid() != 0) {
