@@ -59,7 +59,6 @@
 #include "log.h"
 #include "sched/sched.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define SVC_ID 7
 #define VPORT 80
@@ -69,9 +68,6 @@
 #define HOT_PORT 1000 /* the one established flow of "hot", outside the bumped range */
 #define MAX_RUNS 101
 
-static const uint8_t CLIENT_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xc1, 0x01 };
-static const uint8_t LB_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x1b, 0x01 };
-static const uint8_t EGRESS_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
 
 /* ---- the wrapper program, as instructions (no second BPF object to build) ---- */
 
@@ -181,16 +177,6 @@ static uint32_t vip4(void)
 static uint32_t client4(void)
 {
 	return htonl(0x0a010001); /* 10.1.0.1 */
-}
-
-static void real_mac(uint32_t id, uint8_t mac[6])
-{
-	mac[0] = 0x02;
-	mac[1] = 0x52;
-	mac[2] = id >> 24;
-	mac[3] = id >> 16;
-	mac[4] = id >> 8;
-	mac[5] = id;
 }
 
 /*

@@ -23,6 +23,15 @@
  *       -f FLOWS values. Every -s SECONDS (-n rounds) prints one line
  *       "round <r> seconds <t> sent <n> sent_pps <x> sink <n> sink_pps <x>",
  *       sink being the delta of the counter map -m ID (pps_gen sink).
+ *   pps_gen flood IFACE DST_MAC DST_IP DST_PORT SECONDS [syn|ack]
+ *       a flood from many sources for tests/lab/test_flow_pressure.sh: TCP
+ *       SYNs (or mid-stream ACKs, to see what a flood into the established
+ *       table does), each chunk of FLOOD_PORTS (32768) frames from one
+ *       random address of 198.18.0.0/15 (RFC 2544 benchmark space: nothing
+ *       in the lab routes to it, so replies die at the first routing
+ *       lookup) and source ports 1024 .. 1024 + FLOOD_PORTS - 1: each frame
+ *       is a flow of its own. Prints one line: "sent N frames in T s, P pps,
+ *       A source addresses, syn|ack". IFACE's veth peer needs an XDP program.
  *
  * Run each inside the namespace of its interface (ip netns exec): the
  * program looks interfaces up in its own namespace. Needs root.
@@ -199,10 +208,17 @@ static void put16(uint8_t *at, uint16_t v)
 	at[1] = v & 0xff;
 }
 
-/* Ethernet + IPv4 + TCP ACK, checksums filled in: what a client's stack would send. */
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
+
+/*
+ * Ethernet + IPv4 + TCP with @flags (TCP_ACK or TCP_SYN), sequence number
+ * @seq and IP id @ipid, checksums filled in: what a client's stack would
+ * send. pps_gen adjusts both checksums as it changes the source port.
+ */
 static void build_frame(uint8_t f[PPS_FRAME_LEN], const uint8_t dst_mac[6],
 			const uint8_t src_mac[6], uint32_t saddr, uint32_t daddr, uint16_t sport,
-			uint16_t dport)
+			uint16_t dport, uint8_t flags, uint32_t seq, uint16_t ipid)
 {
 	uint8_t *ip = f + 14, *tcp = f + 34;
 	uint32_t sum;
@@ -213,6 +229,7 @@ static void build_frame(uint8_t f[PPS_FRAME_LEN], const uint8_t dst_mac[6],
 	put16(f + 12, 0x0800);
 	ip[0] = 0x45;
 	put16(ip + 2, PPS_FRAME_LEN - 14);
+	put16(ip + 4, ipid);
 	put16(ip + 6, 0x4000); /* DF */
 	ip[8] = 64;
 	ip[9] = IPPROTO_TCP;
@@ -221,10 +238,12 @@ static void build_frame(uint8_t f[PPS_FRAME_LEN], const uint8_t dst_mac[6],
 	put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
 	put16(tcp, sport);
 	put16(tcp + 2, dport);
-	put16(tcp + 4, 0x1000);
-	put16(tcp + 10, 0x2000);
+	put16(tcp + 4, seq >> 16);
+	put16(tcp + 6, seq & 0xffff);
+	if (flags != TCP_SYN)
+		put16(tcp + 10, 0x2000); /* an ACK acknowledges something */
 	tcp[12] = 5 << 4;
-	tcp[13] = 0x10; /* ACK */
+	tcp[13] = flags;
 	put16(tcp + 14, 64240);
 	sum = IPPROTO_TCP + 20;
 	sum = csum_add(sum, ip + 12, 8);
@@ -312,8 +331,8 @@ static int cmd_send(int argc, char **argv)
 	if (inet_pton(AF_INET, argv[optind + 2], &saddr) != 1 ||
 	    inet_pton(AF_INET, argv[optind + 3], &daddr) != 1)
 		die("address", EINVAL);
-	build_frame(frame, dst_mac, src_mac, saddr, daddr, 1024,
-		    (uint16_t)atoi(argv[optind + 4]));
+	build_frame(frame, dst_mac, src_mac, saddr, daddr, 1024, (uint16_t)atoi(argv[optind + 4]),
+		    TCP_ACK, 0x10000000, 0);
 	if (map_id && (map_fd = bpf_map_get_fd_by_id(map_id)) < 0)
 		die("sink counter map", errno);
 
@@ -353,6 +372,58 @@ static int cmd_send(int argc, char **argv)
 	return 0;
 }
 
+#define FLOOD_PORTS 32768u
+
+/* pps_gen flood IFACE DST_MAC DST_IP DST_PORT SECONDS [syn|ack] (the header comment). */
+static int cmd_flood(int argc, char **argv)
+{
+	uint8_t dst_mac[6], src_mac[6], flags = TCP_SYN;
+	uint32_t daddr, nsrc = 0;
+	struct xdp_md ctx = { .data_end = PPS_FRAME_LEN };
+	uint64_t sent = 0;
+	struct pps_bpf *skel;
+	double seconds, t0, t;
+
+	if (argc < 6 || argc > 7 || (seconds = atof(argv[5])) <= 0)
+		return 2;
+	if (argc == 7 && !strcmp(argv[6], "ack"))
+		flags = TCP_ACK;
+	else if (argc == 7 && strcmp(argv[6], "syn"))
+		return 2;
+	ctx.ingress_ifindex = ifindex_of(argv[1]);
+	parse_mac(argv[2], dst_mac);
+	mac_of(argv[1], src_mac);
+	if (inet_pton(AF_INET, argv[3], &daddr) != 1)
+		die("address", EINVAL);
+	srandom((unsigned int)(getpid() ^ (unsigned int)(now_s() * 1e6)));
+
+	skel = open_with(prog_gen);
+	if (pps_bpf__load(skel))
+		die("loading pps_gen", errno);
+	skel->data->gen_flows = FLOOD_PORTS;
+	t0 = now_s();
+	do {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = skel->bss->gen_frame,
+			    .data_size_in = PPS_FRAME_LEN, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .repeat = FLOOD_PORTS, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+			    .batch_size = 64);
+		/* a new source: 198.18.0.0/15; the template is in the program's mmapped .bss */
+		uint32_t saddr = htonl(0xc6120000u | ((uint32_t)random() & 0x1ffff));
+
+		build_frame(skel->bss->gen_frame, dst_mac, src_mac, saddr, daddr, 1024,
+			    (uint16_t)atoi(argv[4]), flags, (uint32_t)random(), (uint16_t)random());
+		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.pps_gen), &opts))
+			die("BPF_PROG_RUN (live frames)", errno);
+		sent += FLOOD_PORTS;
+		nsrc++;
+		t = now_s() - t0;
+	} while (t < seconds);
+	printf("sent %" PRIu64 " frames in %.2f s, %.0f pps, %u source addresses, %s\n", sent, t,
+	       sent / t, nsrc, flags == TCP_SYN ? "syn" : "ack");
+	pps_bpf__destroy(skel);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 2;
@@ -367,6 +438,8 @@ int main(int argc, char **argv)
 		rc = cmd_send(argc - 1, argv + 1);
 	else if (argc >= 2 && !strcmp(argv[1], "count"))
 		rc = cmd_count(argc - 1, argv + 1);
+	else if (argc >= 2 && !strcmp(argv[1], "flood"))
+		rc = cmd_flood(argc - 1, argv + 1);
 	if (rc == 2)
 		fprintf(stderr,
 			"usage: pps_gen sink IFACE\n"
@@ -374,6 +447,7 @@ int main(int argc, char **argv)
 			"       pps_gen fwd-lookup IFACE TO_IFACE DST_MAC FLOWS_PIN\n"
 			"       pps_gen count SINK_MAP_ID\n"
 			"       pps_gen send IFACE DST_MAC SRC_IP DST_IP DST_PORT"
-			" [-f FLOWS] [-b BATCH] [-s SECONDS] [-n ROUNDS] [-m SINK_MAP_ID]\n");
+			" [-f FLOWS] [-b BATCH] [-s SECONDS] [-n ROUNDS] [-m SINK_MAP_ID]\n"
+			"       pps_gen flood IFACE DST_MAC DST_IP DST_PORT SECONDS [syn|ack]\n");
 	return rc;
 }

@@ -21,6 +21,56 @@ int net_addr_parse(const char *text, struct net_addr *out)
 	return -EINVAL;
 }
 
+/* Digits only, 1..65535: strtol() and atoi() would take " 80", "+80" or "80x". */
+static int net_port_parse(const char *s, uint16_t *port)
+{
+	unsigned long v = 0;
+
+	if (!*s || strlen(s) > 5)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int net_endpoint_parse(const char *text, struct net_addr *addr, uint16_t *port)
+{
+	char buf[NET_ADDR_STRLEN + 8];
+	char *colon;
+
+	*port = 0;
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", text);
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (!close || (close[1] && (close[1] != ':' || net_port_parse(close + 2, port))))
+			return -EINVAL;
+		*close = '\0';
+		if (net_addr_parse(buf + 1, addr) || addr->family != AF_INET6)
+			return -EINVAL;
+		return 0;
+	}
+	colon = strchr(buf, ':');
+	if (colon && !strchr(colon + 1, ':')) {
+		/* One colon: IPv4 with a port (IPv6 with a port needs brackets). */
+		*colon = '\0';
+		if (net_port_parse(colon + 1, port))
+			return -EINVAL;
+		if (net_addr_parse(buf, addr) || addr->family != AF_INET)
+			return -EINVAL;
+		return 0;
+	}
+	return net_addr_parse(buf, addr);
+}
+
 const char *net_addr_str(const struct net_addr *a, char *buf, size_t len)
 {
 	if (!inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->v4 : (const void *)&a->v6,

@@ -22,6 +22,12 @@ struct net_addr {
 
 /* Parses a literal IPv4 or IPv6 address (no names, no prefix). 0 or -EINVAL. */
 int net_addr_parse(const char *text, struct net_addr *out);
+/*
+ * "ADDR", "IPV4:PORT", "[IPV6]" or "[IPV6]:PORT", as operators type them
+ * (ipvsadm's form): 0 with *port 0 when none is given, or -EINVAL. The
+ * port is digits only, 1..65535; a bare IPv6 address has no port.
+ */
+int net_endpoint_parse(const char *text, struct net_addr *addr, uint16_t *port);
 /* Writes the address into @buf (at least NET_ADDR_STRLEN) and returns @buf. */
 const char *net_addr_str(const struct net_addr *a, char *buf, size_t len);
 bool net_addr_equal(const struct net_addr *a, const struct net_addr *b);

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Reads xlb.yaml into struct xlb_config, reporting every problem with its line. */
+/*
+ * Reads xlb.yaml into struct xlb_config, reporting every problem with its
+ * line: the file (type, size, limits), the YAML document, and the top-level
+ * keys. interfaces:, flows: and the paths are read here; each other section
+ * by its own parser into its own struct (service_config.c, ha/ha_config.c,
+ * metrics/metrics_config.c), all on the helpers of config_yaml.c.
+ */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +20,8 @@
 
 #include "config_limits.h"
 #include "config_yaml.h"
-#include "ha/ha_config.h"
 #include "sched/sched.h"
-#include "xlb/xlb_method.h"
 
-#define CONFIG_IFNAME_MAX (IF_NAMESIZE - 1)
-#define CONFIG_SVCNAME_MAX (CONFIG_NAME_MAX - 1)
 #define CONFIG_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 #define CONFIG_MAX_FLOWS_LIMIT 100000000u
 
@@ -35,344 +35,11 @@ static const struct flow_timeouts config_default_timeouts = {
 	.udp_ms = 300 * 1000,
 };
 
-static const char *const config_method_names[XLB_METHOD__COUNT] = {
-	[XLB_METHOD_DR] = "dr",	    [XLB_METHOD_TUN] = "tun",	[XLB_METHOD_GUE] = "gue",
-	[XLB_METHOD_DSCP] = "dscp", [XLB_METHOD_NAT] = "nat",	[XLB_METHOD_FNAT] = "fnat",
-	[XLB_METHOD_PROXY] = "proxy",
-};
-
 static const char *const config_mode_names[] = {
 	[ATTACH_NATIVE] = "native",
 	[ATTACH_GENERIC] = "generic",
 	[ATTACH_TC] = "tc",
 };
-
-/*
- * IPVS schedulers we mean to offer; naming one gets "not supported yet"
- * instead of "unknown", so a typo and a missing feature read differently.
- */
-static const char *const config_ipvs_scheds[] = {
-	"rr", "wrr", "lc", "wlc", "sed", "nq", "sh", "dh", "mh", "lblc", "lblcr", "fo", "ovf", "twos",
-};
-
-void __attribute__((format(printf, 3, 4)))
-config_err(struct config_ctx *ctx, int line, const char *fmt, ...)
-{
-	char *body, *msg;
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = vasprintf(&body, fmt, ap);
-	va_end(ap);
-	if (ret < 0) {
-		ctx->oom = true;
-		return;
-	}
-	if (line > 0)
-		ret = asprintf(&msg, "%s:%d: %s", ctx->path, line, body);
-	else
-		ret = asprintf(&msg, "%s: %s", ctx->path, body);
-	free(body);
-	if (ret < 0) {
-		ctx->oom = true;
-		return;
-	}
-	if (ctx->nerrs == ctx->cap) {
-		size_t cap = ctx->cap ? ctx->cap * 2 : 16;
-		struct config_err *errs = realloc(ctx->errs, cap * sizeof(*errs));
-
-		if (!errs) {
-			free(msg);
-			ctx->oom = true;
-			return;
-		}
-		ctx->errs = errs;
-		ctx->cap = cap;
-	}
-	ctx->errs[ctx->nerrs] = (struct config_err){ line, ctx->nerrs, msg };
-	ctx->nerrs++;
-}
-
-/* Allocation failures are reported by config_load's return, not as messages. */
-void *config_calloc(struct config_ctx *ctx, size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (!p)
-		ctx->oom = true;
-	return p;
-}
-
-/* Keeps messages on one line and free of terminal control bytes. */
-const char *config_quote(const char *s, char *buf, size_t size)
-{
-	size_t n = 0;
-
-	for (; *s && n + 4 < size; s++)
-		buf[n++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
-	if (*s)
-		memcpy(buf + n, "...", 4);
-	else
-		buf[n] = '\0';
-	return buf;
-}
-
-static void config_join(const char *const *names, size_t count, const char *sep, char *buf,
-			size_t size)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < count && off < size; i++) {
-		if (!names[i])
-			continue;
-		int n = snprintf(buf + off, size - off, "%s%s", off ? sep : "", names[i]);
-
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-}
-
-/* The schedulers this build has, straight from the table so it never goes stale. */
-static void config_sched_list(char *buf, size_t size)
-{
-	const char *names[SCHED__COUNT];
-
-	for (int i = 0; i < SCHED__COUNT; i++) {
-		const struct sched_ops *ops = sched_get((enum sched_id)i);
-
-		names[i] = ops ? ops->name : NULL;
-	}
-	config_join(names, SCHED__COUNT, ", ", buf, size);
-}
-
-int config_line(const yaml_node_t *n)
-{
-	return (int)n->start_mark.line + 1;
-}
-
-static yaml_node_t *config_node(struct config_ctx *ctx, int index)
-{
-	return yaml_document_get_node(ctx->doc, index);
-}
-
-/* "key:" with nothing after it: treated as absent where a default makes sense. */
-bool config_is_null(const yaml_node_t *n)
-{
-	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
-
-	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
-		if (strcmp((const char *)n->data.scalar.value, nulls[i]) == 0)
-			return true;
-	return false;
-}
-
-const char *config_kind(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	case YAML_SEQUENCE_NODE:
-		return "a list";
-	default:
-		return config_is_null(n) ? "empty" : "a single value";
-	}
-}
-
-/*
- * Collects the keys of mapping @map into @slots (indexed like @names),
- * reporting keys that are unknown or repeated. False if @map is no mapping.
- */
-bool config_map(struct config_ctx *ctx, yaml_node_t *map, const char *what,
-		       const char *const *names, size_t count, struct config_slot *slots)
-{
-	char q[CONFIG_QUOTE_SIZE], list[512];
-
-	memset(slots, 0, count * sizeof(*slots));
-	if (map->type != YAML_MAPPING_NODE) {
-		config_err(ctx, config_line(map), "%s is %s (expected a mapping)", what,
-			   config_kind(map));
-		return false;
-	}
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *key = config_node(ctx, p->key);
-		yaml_node_t *val = config_node(ctx, p->value);
-		size_t i;
-
-		if (!key || !val)
-			continue;
-		if (key->type != YAML_SCALAR_NODE) {
-			config_err(ctx, config_line(key), "key in %s is %s (expected a key name)",
-				   what, config_kind(key));
-			continue;
-		}
-		const char *name = (const char *)key->data.scalar.value;
-
-		for (i = 0; i < count; i++)
-			if (strlen(names[i]) == key->data.scalar.length &&
-			    strcmp(names[i], name) == 0)
-				break;
-		if (i == count) {
-			config_join(names, count, ", ", list, sizeof(list));
-			config_err(ctx, config_line(key),
-				   "unknown key '%s' in %s (expected one of: %s)",
-				   config_quote(name, q, sizeof(q)), what, list);
-			continue;
-		}
-		if (slots[i].key) {
-			config_err(ctx, config_line(key),
-				   "duplicate key '%s' in %s (first defined at line %d)", names[i],
-				   what, config_line(slots[i].key));
-			continue;
-		}
-		slots[i].key = key;
-		slots[i].val = val;
-	}
-	return true;
-}
-
-void config_missing(struct config_ctx *ctx, yaml_node_t *map, const char *what,
-			   const char *key)
-{
-	config_err(ctx, config_line(map), "%s: missing key '%s'", what, key);
-}
-
-/* The scalar's text, or NULL once it has been reported as unusable. */
-const char *config_text(struct config_ctx *ctx, yaml_node_t *n, const char *key,
-			       const char *expect)
-{
-	if (n->type != YAML_SCALAR_NODE || config_is_null(n)) {
-		config_err(ctx, config_line(n), "%s is %s (expected %s)", key, config_kind(n),
-			   expect);
-		return NULL;
-	}
-	/* A "\0" escape would silently cut the value short in every C string. */
-	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length) {
-		config_err(ctx, config_line(n), "%s contains a NUL character (expected %s)", key,
-			   expect);
-		return NULL;
-	}
-	return (const char *)n->data.scalar.value;
-}
-
-/*
- * Plain decimal only: quoted numbers are strings in YAML, and leading zeros
- * are octal in YAML 1.1, so both would mean something else to another reader.
- */
-bool config_uint(struct config_ctx *ctx, yaml_node_t *n, const char *key, uint64_t min,
-			uint64_t max, uint64_t *out)
-{
-	char expect[64], q[CONFIG_QUOTE_SIZE];
-	const char *s;
-	uint64_t v = 0;
-	bool ok;
-
-	snprintf(expect, sizeof(expect), "an integer %" PRIu64 "..%" PRIu64, min, max);
-	s = config_text(ctx, n, key, expect);
-	if (!s)
-		return false;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
-		config_err(ctx, config_line(n), "bad %s '%s' (expected %s, without quotes)", key,
-			   config_quote(s, q, sizeof(q)), expect);
-		return false;
-	}
-	ok = s[0] && (s[0] != '0' || !s[1]);
-	for (const char *c = s; ok && *c; c++) {
-		if (*c < '0' || *c > '9' || v > max) {
-			ok = false;
-			break;
-		}
-		v = v * 10 + (uint64_t)(*c - '0');
-	}
-	if (!ok || v < min || v > max) {
-		config_err(ctx, config_line(n), "bad %s '%s' (expected %s)", key,
-			   config_quote(s, q, sizeof(q)), expect);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
-/* "500ms", "2s", "3m", "1h" into milliseconds; a bare number is ambiguous. */
-bool config_duration(struct config_ctx *ctx, yaml_node_t *n, const char *key,
-			    uint32_t *out_ms)
-{
-	static const char expect[] = "a duration with a unit: ms, s, m, h";
-	static const struct {
-		const char *unit;
-		uint64_t ms;
-	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60 * 1000 }, { "h", 3600 * 1000 } };
-	char q[CONFIG_QUOTE_SIZE];
-	const char *s, *c;
-	uint64_t v = 0, mult = 0;
-	bool big = false;
-
-	s = config_text(ctx, n, key, expect);
-	if (!s)
-		return false;
-	for (c = s; *c >= '0' && *c <= '9'; c++) {
-		v = v * 10 + (uint64_t)(*c - '0');
-		if (v > UINT32_MAX) {
-			big = true;
-			v = UINT32_MAX;
-		}
-	}
-	for (size_t i = 0; c != s && i < ARRAY_SIZE(units); i++)
-		if (strcmp(c, units[i].unit) == 0)
-			mult = units[i].ms;
-	if (!mult) {
-		config_err(ctx, config_line(n), "bad %s '%s' (expected %s)", key,
-			   config_quote(s, q, sizeof(q)), expect);
-		return false;
-	}
-	if (big || v * mult > UINT32_MAX) {
-		config_err(ctx, config_line(n), "bad %s '%s' (expected at most %" PRIu64 "h)", key,
-			   config_quote(s, q, sizeof(q)), (uint64_t)UINT32_MAX / (3600 * 1000));
-		return false;
-	}
-	*out_ms = (uint32_t)(v * mult);
-	return true;
-}
-
-/* Index of the value in @names, or -1 once reported. */
-int config_choice(struct config_ctx *ctx, yaml_node_t *n, const char *key,
-			 const char *const *names, size_t count, const char *expect)
-{
-	char q[CONFIG_QUOTE_SIZE];
-	const char *s = config_text(ctx, n, key, expect);
-
-	if (!s)
-		return -1;
-	for (size_t i = 0; i < count; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (int)i;
-	config_err(ctx, config_line(n), "unknown %s '%s' (expected %s)", key,
-		   config_quote(s, q, sizeof(q)), expect);
-	return -1;
-}
-
-bool config_addr(struct config_ctx *ctx, yaml_node_t *n, const char *key, const char *of,
-			struct net_addr *out)
-{
-	static const char expect[] = "an IPv4 or IPv6 address";
-	char q[CONFIG_QUOTE_SIZE];
-	const char *s = config_text(ctx, n, key, expect);
-
-	if (!s)
-		return false;
-	if (net_addr_parse(s, out) < 0) {
-		memset(out, 0, sizeof(*out));
-		config_err(ctx, config_line(n), "bad address '%s' for %s (expected %s)",
-			   config_quote(s, q, sizeof(q)), of, expect);
-		return false;
-	}
-	return true;
-}
 
 static void config_path(struct config_ctx *ctx, yaml_node_t *n, const char *key, char *dst,
 			size_t max_len)
@@ -394,98 +61,6 @@ static void config_path(struct config_ctx *ctx, yaml_node_t *n, const char *key,
 	memcpy(dst, s, len + 1);
 }
 
-/* The kernel's dev_valid_name() rules, so a bad name fails here and not at attach. */
-bool config_ifname_ok(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > CONFIG_IFNAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
-			return false;
-	return true;
-}
-
-/* Names end up in logs, xlbctl output and stats keys: keep them token-like. */
-bool config_name_ok(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > CONFIG_SVCNAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
-			return false;
-	return true;
-}
-
-static const char *config_endpoint(const struct net_addr *a, uint16_t port, char *buf,
-				   size_t size)
-{
-	char ip[NET_ADDR_STRLEN];
-
-	net_addr_str(a, ip, sizeof(ip));
-	if (a->family == AF_INET6)
-		snprintf(buf, size, "[%s]:%u", ip, port);
-	else
-		snprintf(buf, size, "%s:%u", ip, port);
-	return buf;
-}
-
-static const char *config_family_name(int family)
-{
-	return family == AF_INET6 ? "IPv6" : "IPv4";
-}
-
-static int config_addr_cmp(const struct net_addr *a, const struct net_addr *b)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return a->family == AF_INET6 ? memcmp(&a->v6, &b->v6, sizeof(a->v6)) :
-				       memcmp(&a->v4, &b->v4, sizeof(a->v4));
-}
-
-/* Orders entries by key, and entries with the same key in file order. */
-struct config_dup_sort {
-	int (*cmp)(const void *base, size_t a, size_t b);
-	const void *base;
-};
-
-static int config_dup_cmp(const void *x, const void *y, void *arg)
-{
-	const struct config_dup_sort *s = arg;
-	size_t a = *(const size_t *)x, b = *(const size_t *)y;
-	int r = s->cmp(s->base, a, b);
-
-	return r ? r : (a < b ? -1 : a > b);
-}
-
-/*
- * Duplicates among @n entries of @base in O(n log n): @idx holds the indexes
- * of the entries to compare (those that parsed), @cmp compares two entries'
- * keys, and @dup is called for each entry whose key an earlier one has,
- * with the first of them. Frees @idx.
- */
-static void config_find_dups(size_t *idx, size_t n, const void *base,
-			     int (*cmp)(const void *base, size_t a, size_t b),
-			     void (*dup)(struct config_ctx *ctx, const void *base, size_t first,
-					 size_t later),
-			     struct config_ctx *ctx)
-{
-	struct config_dup_sort s = { cmp, base };
-
-	qsort_r(idx, n, sizeof(*idx), config_dup_cmp, &s);
-	for (size_t i = 1, first = 0; i < n; i++) {
-		if (cmp(base, idx[first], idx[i]) != 0)
-			first = i;
-		else
-			dup(ctx, base, idx[first], idx[i]);
-	}
-	free(idx);
-}
-
 static int config_iface_cmp(const void *base, size_t a, size_t b)
 {
 	const struct iface_config *v = base;
@@ -500,64 +75,6 @@ static void config_iface_dup(struct config_ctx *ctx, const void *base, size_t fi
 
 	config_err(ctx, v[later].line, "duplicate interface '%s' (first defined at line %d)",
 		   v[later].name, v[first].line);
-}
-
-static int config_real_cmp(const void *base, size_t a, size_t b)
-{
-	const struct real_config *v = base;
-
-	if (v[a].port != v[b].port)
-		return v[a].port < v[b].port ? -1 : 1;
-	return config_addr_cmp(&v[a].addr, &v[b].addr);
-}
-
-static void config_real_dup(struct config_ctx *ctx, const void *base, size_t first, size_t later)
-{
-	const struct real_config *v = base;
-	char ep[NET_ADDR_STRLEN + 16];
-
-	config_err(ctx, v[later].line, "duplicate real %s (first defined at line %d)",
-		   config_endpoint(&v[later].addr, v[later].port, ep, sizeof(ep)), v[first].line);
-}
-
-static int config_svc_name_cmp(const void *base, size_t a, size_t b)
-{
-	const struct service_config *v = base;
-
-	return strcmp(v[a].name, v[b].name);
-}
-
-static void config_svc_name_dup(struct config_ctx *ctx, const void *base, size_t first,
-				size_t later)
-{
-	const struct service_config *v = base;
-
-	config_err(ctx, v[later].line, "duplicate service name '%s' (first defined at line %d)",
-		   v[later].name, v[first].line);
-}
-
-static int config_svc_ep_cmp(const void *base, size_t a, size_t b)
-{
-	const struct service_config *v = base;
-
-	if (v[a].port != v[b].port)
-		return v[a].port < v[b].port ? -1 : 1;
-	if (v[a].proto != v[b].proto)
-		return v[a].proto < v[b].proto ? -1 : 1;
-	return config_addr_cmp(&v[a].vip, &v[b].vip);
-}
-
-static const char *config_proto_name(uint8_t proto);
-
-static void config_svc_ep_dup(struct config_ctx *ctx, const void *base, size_t first,
-			      size_t later)
-{
-	const struct service_config *v = base;
-	char ep[NET_ADDR_STRLEN + 16];
-
-	config_err(ctx, v[later].line, "duplicate service %s/%s (first defined at line %d)",
-		   config_endpoint(&v[later].vip, v[later].port, ep, sizeof(ep)),
-		   config_proto_name(v[later].proto), v[first].line);
 }
 
 enum { IK_NAME, IK_MODE, IK__COUNT };
@@ -685,436 +202,58 @@ static void config_parse_flows(struct config_ctx *ctx, yaml_node_t *n, struct xl
 		config_parse_timeouts(ctx, slots[FK_TIMEOUTS].val, &cfg->timeouts);
 }
 
-enum { RK_ADDRESS, RK_PORT, RK_WEIGHT, RK_CHECK_ADDRESS, RK_CHECK_PORT, RK__COUNT };
-static const char *const config_real_keys[RK__COUNT] = { "address", "port", "weight",
-							 "check_address", "check_port" };
-
-/* @dsr: the service forwards by direct server return (dr, tun, gue, dscp): the
- * real answers the client itself, from the VIP's port, so ports cannot change. */
-static void config_parse_real(struct config_ctx *ctx, yaml_node_t *n,
-			      const struct service_config *svc, bool dsr, struct real_config *r)
-{
-	struct config_slot slots[RK__COUNT];
-	char vip[NET_ADDR_STRLEN], ip[NET_ADDR_STRLEN];
-	uint64_t v;
-
-	r->line = config_line(n);
-	r->port = svc->port;
-	r->weight = 1;
-	if (!config_map(ctx, n, "real", config_real_keys, RK__COUNT, slots))
-		return;
-	if (!slots[RK_ADDRESS].val) {
-		config_missing(ctx, n, "real", "address");
-	} else if (config_addr(ctx, slots[RK_ADDRESS].val, "address", "real", &r->addr) &&
-		   svc->vip.family && r->addr.family != svc->vip.family) {
-		config_err(ctx, config_line(slots[RK_ADDRESS].val),
-			   "real %s is %s but vip %s is %s (expected an %s address)",
-			   net_addr_str(&r->addr, ip, sizeof(ip)),
-			   config_family_name(r->addr.family),
-			   net_addr_str(&svc->vip, vip, sizeof(vip)),
-			   config_family_name(svc->vip.family), config_family_name(svc->vip.family));
-	}
-	if (slots[RK_PORT].val) {
-		r->port = 0;
-		if (config_uint(ctx, slots[RK_PORT].val, "port", 1, 65535, &v)) {
-			r->port = (uint16_t)v;
-			if (dsr && svc->port && r->port != svc->port)
-				config_err(ctx, config_line(slots[RK_PORT].val),
-					   "real port %u differs from service port %u (expected %u: %s cannot change ports)",
-					   r->port, svc->port, svc->port,
-					   config_method_names[svc->method]);
-		}
-	}
-	if (slots[RK_WEIGHT].val && config_uint(ctx, slots[RK_WEIGHT].val, "weight", 0, 65535, &v))
-		r->weight = (uint32_t)v;
-	health_config_parse_real(ctx, slots[RK_CHECK_ADDRESS].val, slots[RK_CHECK_PORT].val, r);
-}
-
-static void config_parse_reals(struct config_ctx *ctx, yaml_node_t *svc_node, yaml_node_t *list,
-			       struct service_config *svc, bool dsr)
-{
-	char who[CONFIG_NAME_MAX + 16];
-	size_t n = 0;
-
-	if (svc->name[0])
-		snprintf(who, sizeof(who), "service '%s'", svc->name);
-	else
-		snprintf(who, sizeof(who), "service");
-	if (list && list->type != YAML_SEQUENCE_NODE && !config_is_null(list)) {
-		config_err(ctx, config_line(list), "reals is %s (expected a list)",
-			   config_kind(list));
-		return;
-	}
-	if (list && list->type == YAML_SEQUENCE_NODE)
-		n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
-	if (!n) {
-		config_err(ctx, config_line(list ? list : svc_node),
-			   "%s has no reals (expected at least one real)", who);
-		return;
-	}
-
-	/*
-	 * Limits before work (config_limits.h): counted already while the file
-	 * was streamed, but a list reached through an alias is counted here,
-	 * reported at the service that brings it.
-	 */
-	if (n > CONFIG_SERVICE_REALS_MAX) {
-		config_too_many_reals(ctx, svc->line, CONFIG_SERVICE_REALS_MAX + 1, svc->line);
-		return;
-	}
-	if (ctx->nreals + n > CONFIG_REALS_MAX) {
-		config_too_many_reals_in_all(ctx, svc->line, CONFIG_REALS_MAX + 1);
-		return;
-	}
-	ctx->nreals += n;
-	svc->reals = config_calloc(ctx, n, sizeof(*svc->reals));
-	if (!svc->reals)
-		return;
-	svc->nreals = n;
-	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *item = config_node(ctx, list->data.sequence.items.start[i]);
-
-		if (item)
-			config_parse_real(ctx, item, svc, dsr, &svc->reals[i]);
-	}
-	size_t *idx = config_calloc(ctx, n, sizeof(*idx)), m = 0;
-
-	for (size_t i = 0; idx && i < n; i++)
-		if (svc->reals[i].addr.family && svc->reals[i].port)
-			idx[m++] = i;
-	if (idx)
-		config_find_dups(idx, m, svc->reals, config_real_cmp, config_real_dup, ctx);
-}
-
-enum { SK_NAME, SK_VIP, SK_PORT, SK_PROTOCOL, SK_METHOD, SK_SCHEDULER, SK_PERSISTENCE, SK_REALS,
-       SK_DSCP, SK_GUE_PORT, SK_LOCAL_ADDRESSES, SK_HEALTH, SK_SORRY, SK_QUORUM, SK_MIDSTREAM,
-       SK_SLOW_START, SK_SCHEDULER_FLAGS,
-       SK_PROXY_FIRST, /* PROXY_KEY__COUNT keys of method proxy (proxy/proxy_config.h) */
-       SK__COUNT = SK_PROXY_FIRST + PROXY_KEY__COUNT };
-static const char *const config_service_keys[SK__COUNT] = {
-	"name", "vip", "port", "protocol", "method", "scheduler", "persistence", "reals",
-	"dscp", "gue_port", "local_addresses", "health", "sorry", "quorum", "midstream", "slow_start",
-	"scheduler_flags", PROXY_CONFIG_KEY_NAMES,
-};
-
-#define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp, nat, fnat, proxy"
-#define CONFIG_GUE_PORT_DEFAULT 6080
-
-static bool config_method_supported(int method)
-{
-	return method >= 0 && method < XLB_METHOD__COUNT;
-}
-
-/* True for methods where the real answers the client directly. */
-
-static void config_parse_method(struct config_ctx *ctx, yaml_node_t *n, struct service_config *svc)
-{
-	char q[CONFIG_QUOTE_SIZE];
-	const char *s = config_text(ctx, n, "method", CONFIG_METHODS_SUPPORTED);
-
-	if (!s)
-		return;
-	for (int i = 0; i < XLB_METHOD__COUNT; i++) {
-		if (strcmp(s, config_method_names[i]) != 0)
-			continue;
-		if (config_method_supported(i))
-			svc->method = (uint8_t)i;
-		else
-			config_err(ctx, config_line(n),
-				   "method '%s' is not supported yet (expected " CONFIG_METHODS_SUPPORTED
-				   ")",
-				   s);
-		return;
-	}
-	config_err(ctx, config_line(n), "unknown method '%s' (expected " CONFIG_METHODS_SUPPORTED ")",
-		   config_quote(s, q, sizeof(q)));
-}
-
-static void config_parse_local_addresses(struct config_ctx *ctx, struct config_slot *slots,
-					 struct service_config *svc)
-{
-	yaml_node_t *list = slots[SK_LOCAL_ADDRESSES].val;
-	size_t n;
-
-	if (!list) {
-		if (svc->method == XLB_METHOD_FNAT)
-			config_err(ctx, svc->line,
-				   "service: missing key 'local_addresses' (expected a list of this "
-				   "host's addresses with method fnat)");
-		return;
-	}
-	if (svc->method != XLB_METHOD_FNAT) {
-		config_err(ctx, config_line(slots[SK_LOCAL_ADDRESSES].key),
-			   "local_addresses is only used with method fnat (expected no "
-			   "local_addresses key)");
-		return;
-	}
-	if (list->type != YAML_SEQUENCE_NODE) {
-		config_err(ctx, config_line(list), "local_addresses is %s (expected a list)",
-			   config_kind(list));
-		return;
-	}
-	n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
-	if (n == 0 || n > XLB_FNAT_LOCAL_MAX) {
-		config_err(ctx, config_line(list),
-			   "local_addresses has %zu entries (expected 1 to %d)", n,
-			   XLB_FNAT_LOCAL_MAX);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *item = config_node(ctx, list->data.sequence.items.start[i]);
-		struct net_addr *a = &svc->local_addrs[svc->nlocal_addrs];
-
-		if (!item || !config_addr(ctx, item, "local address", "local_addresses", a))
-			continue;
-		if (svc->vip.family && a->family != svc->vip.family) {
-			config_err(ctx, config_line(item),
-				   "local address is %s but the vip is %s (expected one family)",
-				   a->family == AF_INET6 ? "IPv6" : "IPv4",
-				   svc->vip.family == AF_INET6 ? "IPv6" : "IPv4");
-			continue;
-		}
-		svc->nlocal_addrs++;
-	}
-}
-
-/* Keys that only one method uses are an error elsewhere: they would be ignored silently. */
-static void config_parse_method_keys(struct config_ctx *ctx, struct config_slot *slots,
-				     struct service_config *svc)
-{
-	uint64_t v;
-
-	svc->gue_port = CONFIG_GUE_PORT_DEFAULT;
-	if (slots[SK_DSCP].val) {
-		if (svc->method != XLB_METHOD_DSCP)
-			config_err(ctx, config_line(slots[SK_DSCP].key),
-				   "dscp is only used with method dscp (expected no dscp key)");
-		else if (config_uint(ctx, slots[SK_DSCP].val, "dscp", 1, 63, &v))
-			svc->dscp = (uint8_t)v;
-	} else if (svc->method == XLB_METHOD_DSCP) {
-		config_err(ctx, svc->line, "service: missing key 'dscp' (expected 1..63 with method dscp)");
-	}
-	if (slots[SK_GUE_PORT].val) {
-		if (svc->method != XLB_METHOD_GUE)
-			config_err(ctx, config_line(slots[SK_GUE_PORT].key),
-				   "gue_port is only used with method gue (expected no gue_port key)");
-		else if (config_uint(ctx, slots[SK_GUE_PORT].val, "gue_port", 1, 65535, &v))
-			svc->gue_port = (uint16_t)v;
-	}
-	config_parse_local_addresses(ctx, slots, svc);
-	proxy_config_parse_service(ctx, &slots[SK_PROXY_FIRST], svc);
-}
-
-static void config_parse_scheduler(struct config_ctx *ctx, yaml_node_t *n,
-				   struct service_config *svc)
-{
-	char q[CONFIG_QUOTE_SIZE], list[128];
-	const char *s;
-	int id;
-
-	config_sched_list(list, sizeof(list));
-	s = config_text(ctx, n, "scheduler", list);
-	if (!s)
-		return;
-	id = sched_lookup(s);
-	if (id >= 0) {
-		svc->sched = (uint8_t)id;
-		return;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(config_ipvs_scheds); i++) {
-		if (strcmp(s, config_ipvs_scheds[i]) == 0) {
-			config_err(ctx, config_line(n),
-				   "scheduler '%s' is not supported yet (expected %s)", s, list);
-			return;
-		}
-	}
-	config_err(ctx, config_line(n), "unknown scheduler '%s' (expected %s)",
-		   config_quote(s, q, sizeof(q)), list);
-}
-
-/* IPVS's -b flags: sh-port / mh-port and sh-fallback, spelled port and fallback. */
-static void config_parse_sched_flags(struct config_ctx *ctx, yaml_node_t *list,
-				     struct service_config *svc)
-{
-	static const char *const names[] = { "port", "fallback" };
-
-	if (list->type != YAML_SEQUENCE_NODE) {
-		config_err(ctx, config_line(list), "scheduler_flags is %s (expected a list)",
-			   config_kind(list));
-		return;
-	}
-	for (yaml_node_item_t *it = list->data.sequence.items.start;
-	     it < list->data.sequence.items.top; it++) {
-		yaml_node_t *item = config_node(ctx, *it);
-		int i = item ? config_choice(ctx, item, "scheduler flag", names, ARRAY_SIZE(names),
-					     "port or fallback") :
-			       -1;
-
-		if (i == 0 && svc->sched != SCHED_SH && svc->sched != SCHED_MH)
-			config_err(ctx, config_line(item),
-				   "scheduler flag port is for sh and mh (expected no port flag)");
-		else if (i == 1 && svc->sched != SCHED_SH && svc->sched != SCHED_MH)
-			config_err(ctx, config_line(item),
-				   "scheduler flag fallback is for sh and mh (expected no fallback flag)");
-		else if (i == 0)
-			svc->sched_port = true;
-		else if (i == 1)
-			svc->sched_fallback = true;
-	}
-}
-
-static void config_parse_service(struct config_ctx *ctx, yaml_node_t *n,
-				 struct service_config *svc)
-{
-	static const char name_expect[] = "1 to 63 characters from A-Z a-z 0-9 _ . -";
-	static const char *const protos[] = { "tcp", "udp" };
-	struct config_slot slots[SK__COUNT];
-	char q[CONFIG_QUOTE_SIZE];
-	const char *s;
-	uint64_t v;
-	uint32_t ms;
-	int i;
-
-	svc->line = config_line(n);
-	svc->proto = IPPROTO_TCP;
-	svc->method = XLB_METHOD_DR;
-	svc->sched = SCHED_RR;
-	if (!config_map(ctx, n, "service", config_service_keys, SK__COUNT, slots))
-		return;
-
-	if (!slots[SK_NAME].val) {
-		config_missing(ctx, n, "service", "name");
-	} else if ((s = config_text(ctx, slots[SK_NAME].val, "service name", name_expect))) {
-		if (config_name_ok(s))
-			memcpy(svc->name, s, strlen(s) + 1);
-		else
-			config_err(ctx, config_line(slots[SK_NAME].val),
-				   "bad service name '%s' (expected %s)",
-				   config_quote(s, q, sizeof(q)), name_expect);
-	}
-	if (!slots[SK_VIP].val)
-		config_missing(ctx, n, "service", "vip");
-	else
-		config_addr(ctx, slots[SK_VIP].val, "vip", "vip", &svc->vip);
-	if (!slots[SK_PORT].val)
-		config_missing(ctx, n, "service", "port");
-	else if (config_uint(ctx, slots[SK_PORT].val, "port", 1, 65535, &v))
-		svc->port = (uint16_t)v;
-	if (slots[SK_PROTOCOL].val) {
-		/* Zero marks it invalid, so no duplicate check runs on a guess. */
-		svc->proto = 0;
-		i = config_choice(ctx, slots[SK_PROTOCOL].val, "protocol", protos,
-				  ARRAY_SIZE(protos), "tcp or udp");
-		if (i >= 0)
-			svc->proto = i == 0 ? IPPROTO_TCP : IPPROTO_UDP;
-	}
-	if (slots[SK_METHOD].val)
-		config_parse_method(ctx, slots[SK_METHOD].val, svc);
-	config_parse_method_keys(ctx, slots, svc);
-	if (slots[SK_SCHEDULER].val)
-		config_parse_scheduler(ctx, slots[SK_SCHEDULER].val, svc);
-	if (slots[SK_PERSISTENCE].val &&
-	    config_duration(ctx, slots[SK_PERSISTENCE].val, "persistence", &ms))
-		svc->persistence_ms = ms;
-	if (slots[SK_SLOW_START].val &&
-	    config_duration(ctx, slots[SK_SLOW_START].val, "slow_start", &ms)) {
-		if (svc->sched != SCHED_LC && svc->sched != SCHED_WLC && svc->sched != SCHED_SED &&
-		    svc->sched != SCHED_NQ)
-			config_err(ctx, config_line(slots[SK_SLOW_START].key),
-				   "slow_start is only used with lc, wlc, sed and nq (expected no "
-				   "slow_start key)");
-		else
-			svc->slow_start_ms = ms;
-	}
-	if (slots[SK_SCHEDULER_FLAGS].val)
-		config_parse_sched_flags(ctx, slots[SK_SCHEDULER_FLAGS].val, svc);
-	if (slots[SK_MIDSTREAM].val) {
-		static const char *const policies[] = { "schedule", "drop" };
-
-		svc->midstream_set = true;
-		svc->midstream_drop = config_choice(ctx, slots[SK_MIDSTREAM].val, "midstream",
-						    policies, ARRAY_SIZE(policies),
-						    "schedule or drop") == 1;
-	}
-	/* The proxy sees connections, not packets: these would be ignored silently. */
-	for (i = SK_PERSISTENCE; svc->method == XLB_METHOD_PROXY && i <= SK_MIDSTREAM; i++)
-		if ((i == SK_PERSISTENCE || i == SK_MIDSTREAM) && slots[i].key)
-			config_err(ctx, config_line(slots[i].key),
-				   "%s is not used with method proxy (expected no %s key)",
-				   config_service_keys[i], config_service_keys[i]);
-	config_parse_reals(ctx, n, slots[SK_REALS].val, svc, xlb_method_dsr(svc->method));
-	if (ctx->stop)
-		return;
-	proxy_config_parse_routes(ctx, &slots[SK_PROXY_FIRST], svc); /* they name reals */
-	health_config_parse_service(ctx, slots[SK_HEALTH].val, slots[SK_SORRY].val,
-				    slots[SK_QUORUM].val, xlb_method_dsr(svc->method), svc);
-}
-
-static const char *config_proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
-
-static void config_parse_services(struct config_ctx *ctx, yaml_node_t *list,
-				  struct xlb_config *cfg)
-{
-	size_t n, *idx, m;
-
-	/* "services:" with every entry commented out is a valid, idle balancer. */
-	if (config_is_null(list))
-		return;
-	if (list->type != YAML_SEQUENCE_NODE) {
-		config_err(ctx, config_line(list), "services is %s (expected a list)",
-			   config_kind(list));
-		return;
-	}
-	n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
-	if (!n)
-		return;
-	/* Counted while streaming, unless the list is an alias (config_limits.h). */
-	if (n > CONFIG_SERVICES_MAX) {
-		yaml_node_item_t *items = list->data.sequence.items.start;
-		yaml_node_t *over = config_node(ctx, items[CONFIG_SERVICES_MAX]);
-
-		config_too_many_services(ctx, config_line(over), CONFIG_SERVICES_MAX + 1);
-		return;
-	}
-	cfg->services = config_calloc(ctx, n, sizeof(*cfg->services));
-	if (!cfg->services)
-		return;
-	cfg->nservices = n;
-	for (size_t i = 0; i < n && !ctx->stop; i++) {
-		yaml_node_t *item = config_node(ctx, list->data.sequence.items.start[i]);
-
-		if (item)
-			config_parse_service(ctx, item, &cfg->services[i]);
-	}
-	if (ctx->stop)
-		return;
-
-	/* Fields left zero failed to parse and were reported already. */
-	idx = config_calloc(ctx, n, sizeof(*idx));
-	m = 0;
-	for (size_t i = 0; idx && i < n; i++)
-		if (cfg->services[i].name[0])
-			idx[m++] = i;
-	if (idx)
-		config_find_dups(idx, m, cfg->services, config_svc_name_cmp, config_svc_name_dup,
-				 ctx);
-	idx = config_calloc(ctx, n, sizeof(*idx));
-	m = 0;
-	for (size_t i = 0; idx && i < n; i++)
-		if (cfg->services[i].vip.family && cfg->services[i].port && cfg->services[i].proto)
-			idx[m++] = i;
-	if (idx)
-		config_find_dups(idx, m, cfg->services, config_svc_ep_cmp, config_svc_ep_dup, ctx);
-}
-
 enum { CK_INTERFACES, CK_CONTROL_SOCKET, CK_BPF_PIN_DIR, CK_FLOWS, CK_SERVICES, CK_HA, CK_METRICS,
        CK_BGP, CK__COUNT };
 static const char *const config_root_keys[CK__COUNT] = {
 	"interfaces", "control_socket", "bpf_pin_dir", "flows", "services", "ha", "metrics", "bgp",
 };
+
+/*
+ * Active-active (ha: sync: mode:): a TCP packet without a flow on this LB
+ * belongs to a connection another LB scheduled (ECMP moved it) or is new.
+ * Its real is in the record that LB sends within milliseconds; a guess now
+ * (wlc, rr, ...) would pin a real that may be wrong, and our own entry would
+ * then win over the record (kept_local). Dropped, the packet is
+ * retransmitted by the client once the record is here. mh needs no record:
+ * the hash finds the same real. A service's own midstream: wins. The LBs
+ * are active-active whether or not sync runs now.
+ */
+static void config_apply_sync_mode(struct xlb_config *cfg)
+{
+	if (cfg->ha.sync.mode != HA_SYNC_ACTIVE_ACTIVE)
+		return;
+	for (size_t i = 0; i < cfg->nservices; i++) {
+		struct service_config *svc = &cfg->services[i];
+
+		if (!svc->midstream_set && svc->sched != SCHED_MH)
+			svc->midstream_drop = true;
+	}
+}
+
+/* ha: sees services: through struct ha_services, and what it means for them is applied here. */
+static void config_parse_ha(struct config_ctx *ctx, yaml_node_t *n, struct xlb_config *cfg)
+{
+	struct net_addr *vips = NULL;
+	const char **names = NULL;
+	struct ha_services svcs = { NULL, NULL, 0 };
+
+	if (cfg->nservices) {
+		vips = config_calloc(ctx, cfg->nservices, sizeof(*vips));
+		names = config_calloc(ctx, cfg->nservices, sizeof(*names));
+		if (!vips || !names)
+			goto out;
+		for (size_t i = 0; i < cfg->nservices; i++) {
+			vips[i] = cfg->services[i].vip;
+			names[i] = cfg->services[i].name;
+		}
+		svcs = (struct ha_services){ vips, names, cfg->nservices };
+	}
+	ha_config_parse(ctx, n, &svcs, &cfg->ha);
+	config_apply_sync_mode(cfg);
+out:
+	free(vips);
+	free(names);
+}
 
 static void config_parse_root(struct config_ctx *ctx, yaml_node_t *root, struct xlb_config *cfg)
 {
@@ -1137,16 +276,16 @@ static void config_parse_root(struct config_ctx *ctx, yaml_node_t *root, struct 
 	if (!slots[CK_SERVICES].val)
 		config_missing(ctx, root, "config", "services");
 	else
-		config_parse_services(ctx, slots[CK_SERVICES].val, cfg);
+		service_config_parse(ctx, slots[CK_SERVICES].val, &cfg->services, &cfg->nservices);
 	if (ctx->stop)
 		return;
 	/* After services: VRRP addresses default to their VIPs. */
 	if (slots[CK_HA].val)
-		ha_config_parse(ctx, slots[CK_HA].val, cfg);
+		config_parse_ha(ctx, slots[CK_HA].val, cfg);
 	if (slots[CK_METRICS].val)
-		metrics_config_parse(ctx, slots[CK_METRICS].val, cfg);
+		metrics_config_parse(ctx, slots[CK_METRICS].val, &cfg->metrics);
 	if (slots[CK_BGP].val)
-		bgp_config_parse(ctx, slots[CK_BGP].val, cfg);
+		bgp_config_parse(ctx, slots[CK_BGP].val, cfg->control_socket, &cfg->bgp);
 }
 
 static void config_yaml_error(struct config_ctx *ctx, const yaml_parser_t *p)
@@ -1175,20 +314,6 @@ static void config_yaml_error(struct config_ctx *ctx, const yaml_parser_t *p)
 				   p->problem ? p->problem : "invalid YAML");
 		break;
 	}
-}
-
-/* What a file that is not a regular one is, for the message. */
-const char *config_file_kind(mode_t mode)
-{
-	if (S_ISFIFO(mode))
-		return "a FIFO";
-	if (S_ISCHR(mode))
-		return "a character device";
-	if (S_ISBLK(mode))
-		return "a block device";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	return "not a regular file";
 }
 
 /*
@@ -1417,11 +542,7 @@ void config_free(struct xlb_config *cfg)
 {
 	if (!cfg)
 		return;
-	for (size_t i = 0; i < cfg->nservices; i++) {
-		free(cfg->services[i].reals);
-		proxy_config_free(&cfg->services[i].proxy);
-	}
-	free(cfg->services);
+	service_config_free(cfg->services, cfg->nservices);
 	free(cfg->ifaces);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -1435,11 +556,6 @@ void config_errors_free(struct config_errors *errs)
 	free(errs->msgs);
 	errs->msgs = NULL;
 	errs->count = 0;
-}
-
-const char *config_method_name(uint8_t method)
-{
-	return method < XLB_METHOD__COUNT ? config_method_names[method] : "unknown";
 }
 
 const char *config_attach_mode_name(enum attach_mode mode)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config_yaml.h"
+#include "config_names.h"
 
 /* Every key a command takes and the JSON type it must have. */
 struct ctl_key {
@@ -184,54 +184,12 @@ fail:
 	return NULL;
 }
 
-/* Digits only, 1..65535: atoi() would take "80x" and "abc" (0, any port). */
-static int ctl_port_parse(const char *s, uint16_t *port)
-{
-	unsigned long v = 0;
-
-	if (!*s || strlen(s) > 5)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	if (v < 1 || v > 65535)
-		return -EINVAL;
-	*port = (uint16_t)v;
-	return 0;
-}
-
+/* The API takes one spelling: brackets only around an IPv6 address with a port. */
 int ctl_endpoint_parse(const char *text, struct net_addr *addr, uint16_t *port)
 {
-	char buf[NET_ADDR_STRLEN + 8];
-	char *colon;
+	int ret = net_endpoint_parse(text, addr, port);
 
-	*port = 0;
-	if (strlen(text) >= sizeof(buf))
-		return -EINVAL;
-	snprintf(buf, sizeof(buf), "%s", text);
-	if (buf[0] == '[') {
-		char *close = strchr(buf, ']');
-
-		if (!close || close[1] != ':' || ctl_port_parse(close + 2, port))
-			return -EINVAL;
-		*close = '\0';
-		if (net_addr_parse(buf + 1, addr) || addr->family != AF_INET6)
-			return -EINVAL;
-		return 0;
-	}
-	colon = strchr(buf, ':');
-	if (colon && !strchr(colon + 1, ':')) {
-		/* One colon: IPv4 with a port (IPv6 with a port needs brackets). */
-		*colon = '\0';
-		if (ctl_port_parse(colon + 1, port))
-			return -EINVAL;
-		if (net_addr_parse(buf, addr) || addr->family != AF_INET)
-			return -EINVAL;
-		return 0;
-	}
-	return net_addr_parse(buf, addr);
+	return !ret && text[0] == '[' && !*port ? -EINVAL : ret;
 }
 
 int ctl_real_weight_args(json_object *req, struct ctl_real_weight *out, char *err, size_t errlen)

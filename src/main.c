@@ -96,9 +96,17 @@ static void warn_nat_sysctls(const struct model *m)
 				 m->ifaces[i].name, m->ifaces[i].name);
 }
 
+/* model.on_quorum: who follows a service's quorum. */
+static void follow_quorum(struct model *m, const struct service *s, bool changed)
+{
+	vrrp_track_service(m->vrrp, s->cfg.name, s->quorum_up); /* track_service: */
+	if (changed)
+		bgp_quorum_changed(m->bgp); /* announce or withdraw its VIP */
+}
+
 /*
  * VRRP's track_service starts from each service's quorum as it is now;
- * later changes reach it from model_write_service.
+ * later changes reach it through follow_quorum().
  */
 static void report_quorum_to_vrrp(const struct model *m)
 {
@@ -457,6 +465,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	model_init(&model, dp, neigh);
+	model.on_quorum = follow_quorum;
 	err = health_open(health_model_notify, &model, &model.health);
 	if (err) {
 		log_error("health checks: %s", strerror(-err));

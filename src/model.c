@@ -17,8 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "bgp/bgp.h"
-#include "ha/vrrp.h"
 #include "iface.h"
 #include "log.h"
 #include "sched/sched.h"
@@ -457,10 +455,8 @@ static int model_write_service(struct model *m, struct service *s)
 	bool quorum_was = s->quorum_known && s->quorum_up;
 
 	model_update_quorum(s);
-	/* the quorum's followers: VRRP's track_service, BGP's announcement */
-	vrrp_track_service(m->vrrp, s->cfg.name, s->quorum_up);
-	if (s->quorum_up != quorum_was)
-		bgp_quorum_changed(m->bgp); /* announce or withdraw its VIP */
+	if (m->on_quorum)
+		m->on_quorum(m, s, s->quorum_up != quorum_was);
 	for (size_t i = 0; i < s->nreals; i++) {
 		struct real *r = &s->reals[i];
 		bool in_ring = model_in_ring(s, r);

@@ -91,6 +91,12 @@ struct model {
 	struct vrrp_ctx *vrrp; /* VRRP instances (ha: vrrp), for the control socket; may be NULL */
 	struct sync_ctx *sync; /* NULL: sync off */
 	struct bgp_ctx *bgp; /* VIP announcements (bgp/bgp.h); may be NULL */
+	/*
+	 * Called whenever a service's quorum is computed (@changed: it differs
+	 * from before): VRRP's track_service and BGP's announcements follow it.
+	 * Set by main; the model knows neither of them.
+	 */
+	void (*on_quorum)(struct model *m, const struct service *s, bool changed);
 	struct proxy_engine *proxy; /* method proxy's engine, for the control socket; may be NULL */
 	/*
 	 * Bumped whenever a proxy service's reals may have changed (health,

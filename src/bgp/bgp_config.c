@@ -159,24 +159,23 @@ static void bgp_parse_bfd(struct config_ctx *ctx, yaml_node_t *n, struct bgp_con
 }
 
 /* BIRD's socket and config go next to xlbd's control socket: the names must fit. */
-static void bgp_check_paths(struct config_ctx *ctx, const struct xlb_config *cfg, int line)
+static void bgp_check_paths(struct config_ctx *ctx, const char *control_socket, int line)
 {
-	size_t n = strlen(cfg->control_socket);
+	size_t n = strlen(control_socket);
 
-	if (n + strlen(BGP_BIRD_SOCKET_SUFFIX) >= sizeof(((struct sockaddr_un *)0)->sun_path) ||
-	    n + strlen(BGP_BIRD_CONF_SUFFIX) >= CONFIG_PATH_MAX)
+	if (n + strlen(BGP_BIRD_SOCKET_SUFFIX) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		config_err(ctx, line,
 			   "bgp: control_socket %s is too long for BIRD's socket %s" BGP_BIRD_SOCKET_SUFFIX
 			   " (expected a path of at most %zu characters)",
-			   cfg->control_socket, cfg->control_socket,
+			   control_socket, control_socket,
 			   sizeof(((struct sockaddr_un *)0)->sun_path) - 1 -
 				   strlen(BGP_BIRD_SOCKET_SUFFIX));
 }
 
-void bgp_config_parse(struct config_ctx *ctx, yaml_node_t *n, struct xlb_config *cfg)
+void bgp_config_parse(struct config_ctx *ctx, yaml_node_t *n, const char *control_socket,
+		      struct bgp_config *bc)
 {
 	static const char *const quorums[] = { "all", "any" };
-	struct bgp_config *bc = &cfg->bgp;
 	struct config_slot slots[BK__COUNT];
 	char q[CONFIG_QUOTE_SIZE];
 	uint32_t ms;
@@ -238,7 +237,7 @@ void bgp_config_parse(struct config_ctx *ctx, yaml_node_t *n, struct xlb_config 
 		else if (s)
 			snprintf(bc->bird, sizeof(bc->bird), "%s", s);
 	}
-	bgp_check_paths(ctx, cfg, bc->line);
+	bgp_check_paths(ctx, control_socket, bc->line);
 	bc->enabled = true;
 }
 

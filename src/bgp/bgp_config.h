@@ -56,10 +56,13 @@ struct bgp_config {
 
 struct config_ctx;
 struct yaml_node_s;
-struct xlb_config;
 
-/* Parses the top-level bgp: mapping into cfg->bgp, every problem as FILE:LINE through @ctx. */
-void bgp_config_parse(struct config_ctx *ctx, struct yaml_node_s *n, struct xlb_config *cfg);
+/*
+ * Parses the top-level bgp: mapping into @out, every problem as FILE:LINE
+ * through @ctx; @control_socket (xlbd's) is where BIRD's files go beside it.
+ */
+void bgp_config_parse(struct config_ctx *ctx, struct yaml_node_s *n, const char *control_socket,
+		      struct bgp_config *out);
 /* Whether BIRD must be restarted rather than reconfigured to go from @a to @b. */
 bool bgp_config_needs_restart(const struct bgp_config *a, const struct bgp_config *b);
 

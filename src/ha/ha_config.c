@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config_names.h"
 #include "config_yaml.h"
-#include "sched/sched.h"
 
 #define HA_ADVERT_MIN_MS 10
 #define HA_ADVERT_MAX_MS 40950 /* 4095 centiseconds: the packet's 12-bit field */
@@ -101,13 +101,13 @@ static void ha_addr_list(struct config_ctx *ctx, yaml_node_t *list, const char *
 }
 
 /* No addresses: every service VIP (once each), which must be of one family. */
-static void ha_default_addrs(struct config_ctx *ctx, yaml_node_t *n, const struct xlb_config *cfg,
-			     struct ha_vrrp_config *v)
+static void ha_default_addrs(struct config_ctx *ctx, yaml_node_t *n,
+			     const struct ha_services *svcs, struct ha_vrrp_config *v)
 {
 	int family = 0;
 
-	for (size_t i = 0; i < cfg->nservices; i++) {
-		const struct net_addr *vip = &cfg->services[i].vip;
+	for (size_t i = 0; i < svcs->count; i++) {
+		const struct net_addr *vip = &svcs->vips[i];
 		bool dup = false;
 
 		if (!vip->family)
@@ -168,10 +168,10 @@ static bool ha_weight(struct config_ctx *ctx, yaml_node_t *n, int16_t *out)
 	return true;
 }
 
-static bool ha_service_known(const struct xlb_config *cfg, const char *name)
+static bool ha_service_known(const struct ha_services *svcs, const char *name)
 {
-	for (size_t i = 0; i < cfg->nservices; i++)
-		if (strcmp(cfg->services[i].name, name) == 0)
+	for (size_t i = 0; i < svcs->count; i++)
+		if (strcmp(svcs->names[i], name) == 0)
 			return true;
 	return false;
 }
@@ -186,7 +186,7 @@ static const char *const ha_track_keys[TK__COUNT] = {"name", "weight"};
  * services:.
  */
 static void ha_parse_track(struct config_ctx *ctx, yaml_node_t *list, const char *key,
-			   bool service, const struct xlb_config *cfg,
+			   bool service, const struct ha_services *svcs,
 			   const struct ha_vrrp_config *v, struct ha_track *out, size_t *count)
 {
 	static const char ifexpect[] = "an interface name: 1 to 15 characters without '/', ':' "
@@ -226,7 +226,7 @@ static void ha_parse_track(struct config_ctx *ctx, yaml_node_t *list, const char
 		s = config_text(ctx, name, key, expect);
 		if (!s)
 			continue;
-		if (service ? !ha_service_known(cfg, s) : !config_ifname_ok(s)) {
+		if (service ? !ha_service_known(svcs, s) : !config_ifname_ok(s)) {
 			config_err(ctx, config_line(name), "bad %s '%s' (expected %s)", key,
 				   config_quote(s, q, sizeof(q)), expect);
 			continue;
@@ -277,8 +277,8 @@ static const char *const ha_vrrp_keys[VK__COUNT] = {
     "unicast_peers",   "track_interface", "track_service",
 };
 
-static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const struct xlb_config *cfg,
-			      struct ha_vrrp_config *v)
+static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n,
+			      const struct ha_services *svcs, struct ha_vrrp_config *v)
 {
 	static const char ifexpect[] = "1 to 15 characters without '/', ':' or spaces";
 	static const char nameexpect[] = "1 to 63 letters, digits, '_', '.' or '-'";
@@ -344,7 +344,7 @@ static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const stru
 		config_duration(ctx, slots[VK_PREEMPT_DELAY].val, "preempt_delay",
 				&v->preempt_delay_ms);
 	if (!slots[VK_ADDRESSES].val || config_is_null(slots[VK_ADDRESSES].val)) {
-		ha_default_addrs(ctx, n, cfg, v);
+		ha_default_addrs(ctx, n, svcs, v);
 	} else if (slots[VK_ADDRESSES].val->type == YAML_SEQUENCE_NODE &&
 		   ha_list_len(ctx, slots[VK_ADDRESSES].val, "addresses") == 0) {
 		config_err(ctx, config_line(slots[VK_ADDRESSES].val),
@@ -362,16 +362,16 @@ static void ha_parse_vrrp_one(struct config_ctx *ctx, yaml_node_t *n, const stru
 			     v->unicast_peers, &v->nunicast_peers, &family);
 	}
 	if (slots[VK_TRACK_INTERFACE].val)
-		ha_parse_track(ctx, slots[VK_TRACK_INTERFACE].val, "track_interface", false, cfg, v,
+		ha_parse_track(ctx, slots[VK_TRACK_INTERFACE].val, "track_interface", false, svcs, v,
 			       v->track_ifaces, &v->ntrack_ifaces);
 	if (slots[VK_TRACK_SERVICE].val)
-		ha_parse_track(ctx, slots[VK_TRACK_SERVICE].val, "track_service", true, cfg, v,
+		ha_parse_track(ctx, slots[VK_TRACK_SERVICE].val, "track_service", true, svcs, v,
 			       v->track_services, &v->ntrack_services);
 }
 
-static void ha_parse_vrrp(struct config_ctx *ctx, yaml_node_t *list, struct xlb_config *cfg)
+static void ha_parse_vrrp(struct config_ctx *ctx, yaml_node_t *list,
+			  const struct ha_services *svcs, struct ha_config *ha)
 {
-	struct ha_config *ha = &cfg->ha;
 	long n = ha_list_len(ctx, list, "vrrp");
 
 	if (n <= 0)
@@ -385,7 +385,7 @@ static void ha_parse_vrrp(struct config_ctx *ctx, yaml_node_t *list, struct xlb_
 		yaml_node_t *item = ha_item(ctx, list, i);
 
 		if (item)
-			ha_parse_vrrp_one(ctx, item, cfg, &ha->vrrp[ha->nvrrp++]);
+			ha_parse_vrrp_one(ctx, item, svcs, &ha->vrrp[ha->nvrrp++]);
 	}
 	/* One router per (interface, VRID, family): the wire cannot tell two apart. */
 	for (size_t j = 1; j < ha->nvrrp; j++) {
@@ -533,27 +533,8 @@ static const char *const ha_sync_keys[SY__COUNT] = {
     "listen", "port", "peers", "key", "key_file", "refresh", "max_rate", "enabled", "mode",
 };
 
-/*
- * Active-active: a TCP packet without a flow on this LB belongs to a
- * connection another LB scheduled (ECMP moved it) or is new. Its real is in
- * the record that LB sends within milliseconds; a guess now (wlc, rr, ...)
- * would pin a real that may be wrong, and our own entry would then win over
- * the record (kept_local). Dropped, the packet is retransmitted by the client
- * once the record is here. mh needs no record: the hash finds the same real.
- */
-static void ha_sync_midstream_defaults(struct xlb_config *cfg)
+static void ha_parse_sync(struct config_ctx *ctx, yaml_node_t *n, struct ha_sync_config *sc)
 {
-	for (size_t i = 0; i < cfg->nservices; i++) {
-		struct service_config *svc = &cfg->services[i];
-
-		if (!svc->midstream_set && svc->sched != SCHED_MH)
-			svc->midstream_drop = true;
-	}
-}
-
-static void ha_parse_sync(struct config_ctx *ctx, yaml_node_t *n, struct xlb_config *cfg)
-{
-	struct ha_sync_config *sc = &cfg->ha.sync;
 	struct config_slot slots[SY__COUNT];
 	char buf[NET_ADDR_STRLEN];
 	uint64_t u;
@@ -575,9 +556,6 @@ static void ha_parse_sync(struct config_ctx *ctx, yaml_node_t *n, struct xlb_con
 
 		if (mode >= 0)
 			sc->mode = (uint8_t)mode;
-		/* The LBs are active-active whether or not sync runs now. */
-		if (sc->mode == HA_SYNC_ACTIVE_ACTIVE)
-			ha_sync_midstream_defaults(cfg);
 	}
 	if (slots[SY_LISTEN].val)
 		config_addr(ctx, slots[SY_LISTEN].val, "listen", "sync listen", &sc->listen);
@@ -648,7 +626,8 @@ static void ha_parse_sync(struct config_ctx *ctx, yaml_node_t *n, struct xlb_con
 enum { HK_VRRP, HK_SYNC, HK__COUNT };
 static const char *const ha_keys[HK__COUNT] = {"vrrp", "sync"};
 
-void ha_config_parse(struct config_ctx *ctx, struct yaml_node_s *n, struct xlb_config *cfg)
+void ha_config_parse(struct config_ctx *ctx, yaml_node_t *n, const struct ha_services *svcs,
+		     struct ha_config *ha)
 {
 	struct config_slot slots[HK__COUNT];
 
@@ -657,7 +636,7 @@ void ha_config_parse(struct config_ctx *ctx, struct yaml_node_s *n, struct xlb_c
 	if (!config_map(ctx, n, "ha", ha_keys, HK__COUNT, slots))
 		return;
 	if (slots[HK_VRRP].val)
-		ha_parse_vrrp(ctx, slots[HK_VRRP].val, cfg);
+		ha_parse_vrrp(ctx, slots[HK_VRRP].val, svcs, ha);
 	if (slots[HK_SYNC].val && !config_is_null(slots[HK_SYNC].val))
-		ha_parse_sync(ctx, slots[HK_SYNC].val, cfg);
+		ha_parse_sync(ctx, slots[HK_SYNC].val, &ha->sync);
 }

@@ -84,15 +84,27 @@ struct ha_config {
 	struct ha_sync_config sync; /* enabled false: no sync */
 };
 
+/*
+ * What ha: needs of services: (parsed first), one entry per service: the
+ * VIPs, an instance's default addresses (family 0: one that did not
+ * parse), and the names track_service: may name.
+ */
+struct ha_services {
+	const struct net_addr *vips;
+	const char *const *names;
+	size_t count;
+};
+
 struct config_ctx;
-struct yaml_node_s;
-struct xlb_config;
+typedef struct yaml_node_s yaml_node_t;
 
 /*
- * Parses the top-level ha: mapping into cfg->ha, reporting every problem as
- * FILE:LINE through @ctx. Runs after services: are parsed, so an instance
- * without addresses: takes the service VIPs of its family.
+ * Parses the top-level ha: mapping into @ha, reporting every problem as
+ * FILE:LINE through @ctx. An instance without addresses: takes the VIPs of
+ * @svcs; track_service: names one of them. What sync: mode: means for the
+ * services (midstream:) is applied by config.c.
  */
-void ha_config_parse(struct config_ctx *ctx, struct yaml_node_s *n, struct xlb_config *cfg);
+void ha_config_parse(struct config_ctx *ctx, yaml_node_t *n, const struct ha_services *svcs,
+		     struct ha_config *ha);
 
 #endif /* XLB_HA_CONFIG_H */

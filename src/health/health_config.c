@@ -180,8 +180,8 @@ static void health_parse_kind(struct config_ctx *ctx, yaml_node_t *n, struct hea
 		hc->kind = (uint8_t)i;
 }
 
-static void health_config_parse(struct config_ctx *ctx, yaml_node_t *n,
-				const struct service_config *svc, struct health_config *hc)
+void health_config_parse(struct config_ctx *ctx, yaml_node_t *n, int vip_family,
+			 struct health_config *hc)
 {
 	struct config_slot slots[HK__COUNT];
 	uint64_t v;
@@ -280,7 +280,7 @@ static void health_config_parse(struct config_ctx *ctx, yaml_node_t *n,
 		config_missing(ctx, n, "health", "dns_name");
 	if (hc->kind == HEALTH_SCRIPT && !slots[HK_COMMAND].key)
 		config_missing(ctx, n, "health", "command");
-	if (hc->kind == HEALTH_ARP && svc->vip.family == AF_INET6)
+	if (hc->kind == HEALTH_ARP && vip_family == AF_INET6)
 		config_err(ctx, config_line(slots[HK_CHECK].val),
 			   "check arp is for IPv4 reals (expected icmp, tcp or another check for "
 			   "an IPv6 service)");
@@ -289,8 +289,8 @@ static void health_config_parse(struct config_ctx *ctx, yaml_node_t *n,
 enum { SOK_ADDRESS, SOK_PORT, SOK__COUNT };
 static const char *const health_sorry_keys[SOK__COUNT] = {"address", "port"};
 
-static void health_sorry_parse(struct config_ctx *ctx, yaml_node_t *n, bool dsr,
-			       const struct service_config *svc, struct health_sorry *out)
+void health_sorry_parse(struct config_ctx *ctx, yaml_node_t *n, int vip_family, uint16_t port,
+			bool dsr, struct health_sorry *out)
 {
 	struct config_slot slots[SOK__COUNT];
 	char ip[NET_ADDR_STRLEN];
@@ -298,7 +298,7 @@ static void health_sorry_parse(struct config_ctx *ctx, yaml_node_t *n, bool dsr,
 
 	memset(out, 0, sizeof(*out));
 	out->line = config_line(n);
-	out->port = svc->port;
+	out->port = port;
 	if (!config_map(ctx, n, "sorry", health_sorry_keys, SOK__COUNT, slots))
 		return;
 	if (!slots[SOK_ADDRESS].val) {
@@ -307,65 +307,22 @@ static void health_sorry_parse(struct config_ctx *ctx, yaml_node_t *n, bool dsr,
 	}
 	if (!config_addr(ctx, slots[SOK_ADDRESS].val, "address", "sorry", &out->addr))
 		return;
-	if (svc->vip.family && out->addr.family != svc->vip.family) {
+	if (vip_family && out->addr.family != vip_family) {
 		config_err(ctx, config_line(slots[SOK_ADDRESS].val),
 			   "sorry server %s is %s but the vip is %s (expected an address of the "
 			   "vip's family)",
 			   net_addr_str(&out->addr, ip, sizeof(ip)),
 			   out->addr.family == AF_INET6 ? "IPv6" : "IPv4",
-			   svc->vip.family == AF_INET6 ? "IPv6" : "IPv4");
+			   vip_family == AF_INET6 ? "IPv6" : "IPv4");
 		memset(&out->addr, 0, sizeof(out->addr));
 		return;
 	}
 	if (slots[SOK_PORT].val && config_uint(ctx, slots[SOK_PORT].val, "port", 1, 65535, &v)) {
 		out->port = (uint16_t)v;
-		if (dsr && svc->port && out->port != svc->port)
+		if (dsr && port && out->port != port)
 			config_err(ctx, config_line(slots[SOK_PORT].val),
 				   "sorry port %u differs from service port %u (expected %u: the "
 				   "method cannot change ports)",
-				   out->port, svc->port, svc->port);
+				   out->port, port, port);
 	}
-	for (size_t i = 0; i < svc->nreals; i++) {
-		if (svc->reals[i].port != out->port ||
-		    !net_addr_equal(&svc->reals[i].addr, &out->addr))
-			continue;
-		config_err(ctx, out->line,
-			   "sorry server %s:%u is also a real (line %d) (expected a server that is "
-			   "not one of the reals)",
-			   net_addr_str(&out->addr, ip, sizeof(ip)), out->port, svc->reals[i].line);
-		break;
-	}
-}
-
-void health_config_parse_service(struct config_ctx *ctx, struct yaml_node_s *health,
-				 struct yaml_node_s *sorry, struct yaml_node_s *quorum, bool dsr,
-				 struct service_config *svc)
-{
-	uint64_t v;
-
-	health_config_defaults(&svc->health);
-	svc->quorum = 1;
-	if (health)
-		health_config_parse(ctx, health, svc, &svc->health);
-	if (sorry && !config_is_null(sorry))
-		health_sorry_parse(ctx, sorry, dsr, svc, &svc->sorry);
-	if (quorum && config_uint(ctx, quorum, "quorum", 1, XLB_RING_MAX, &v)) {
-		svc->quorum = (uint32_t)v;
-		if (svc->nreals && v > svc->nreals)
-			config_err(ctx, config_line(quorum),
-				   "quorum %u is more than the %zu reals of the service (expected "
-				   "at most %zu)",
-				   svc->quorum, svc->nreals, svc->nreals);
-	}
-}
-
-void health_config_parse_real(struct config_ctx *ctx, struct yaml_node_s *check_address,
-			      struct yaml_node_s *check_port, struct real_config *r)
-{
-	uint64_t v;
-
-	if (check_address)
-		config_addr(ctx, check_address, "check_address", "check_address", &r->check_addr);
-	if (check_port && config_uint(ctx, check_port, "check_port", 1, 65535, &v))
-		r->check_port = (uint16_t)v;
 }

@@ -76,19 +76,20 @@ const char *health_on_failure_name(unsigned int on_failure);
 void health_config_defaults(struct health_config *hc);
 
 struct config_ctx;
-struct yaml_node_s;
-struct service_config;
-struct real_config;
+typedef struct yaml_node_s yaml_node_t;
+
 /*
- * Parses a service's health:, sorry: and quorum: keys (each NULL when
- * absent) into @svc, after its reals, reporting problems through @ctx as
- * FILE:LINE messages. @dsr: the method cannot change ports.
+ * The health: block of a service into @hc (defaults first), every problem
+ * reported through @ctx as FILE:LINE. @vip_family: the service's (arp
+ * checks are IPv4 only), 0 if it did not parse.
  */
-void health_config_parse_service(struct config_ctx *ctx, struct yaml_node_s *health,
-				 struct yaml_node_s *sorry, struct yaml_node_s *quorum, bool dsr,
-				 struct service_config *svc);
-/* A real's check_address: and check_port: keys (each NULL when absent). */
-void health_config_parse_real(struct config_ctx *ctx, struct yaml_node_s *check_address,
-			      struct yaml_node_s *check_port, struct real_config *r);
+void health_config_parse(struct config_ctx *ctx, yaml_node_t *n, int vip_family,
+			 struct health_config *hc);
+/*
+ * A service's sorry: server into @out. @port: the service's, the default;
+ * @dsr: the method cannot change ports, so another port is an error.
+ */
+void health_sorry_parse(struct config_ctx *ctx, yaml_node_t *n, int vip_family, uint16_t port,
+			bool dsr, struct health_sorry *out);
 
 #endif /* XLB_HEALTH_CONFIG_H */

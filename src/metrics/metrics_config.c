@@ -70,9 +70,8 @@ static bool metrics_token_ok(const char *t)
 	return true;
 }
 
-void metrics_config_parse(struct config_ctx *ctx, yaml_node_t *n, struct xlb_config *cfg)
+void metrics_config_parse(struct config_ctx *ctx, yaml_node_t *n, struct metrics_config *mc)
 {
-	struct metrics_config *mc = &cfg->metrics;
 	struct config_slot slots[MK__COUNT];
 	char q[CONFIG_QUOTE_SIZE];
 	const char *s;

@@ -20,10 +20,10 @@ struct metrics_config {
 };
 
 struct config_ctx;
-struct xlb_config;
 typedef struct yaml_node_s yaml_node_t;
 
-void metrics_config_parse(struct config_ctx *ctx, yaml_node_t *n, struct xlb_config *cfg);
+/* The metrics: block into @mc, every problem reported through @ctx as FILE:LINE. */
+void metrics_config_parse(struct config_ctx *ctx, yaml_node_t *n, struct metrics_config *mc);
 /* Loopback addresses need no token: only local users can reach them. */
 bool metrics_addr_is_loopback(const struct net_addr *a);
 /* Whether @a and @b listen differently (a reload cannot move the listener). */

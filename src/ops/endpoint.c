@@ -8,40 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int ops_port(const char *s)
-{
-	char *end;
-	long p = strtol(s, &end, 10);
-
-	return *end || end == s || p < 1 || p > 65535 ? -1 : (int)p;
-}
-
 int ops_parse_endpoint(const char *text, struct net_addr *addr, int *port)
 {
-	char buf[NET_ADDR_STRLEN + 8];
-	char *colon;
+	uint16_t p;
+	int ret = net_endpoint_parse(text, addr, &p);
 
-	*port = 0;
-	if (strlen(text) >= sizeof(buf))
-		return -EINVAL;
-	snprintf(buf, sizeof(buf), "%s", text);
-	if (buf[0] == '[') {
-		char *end = strchr(buf, ']');
-
-		if (!end || (end[1] && end[1] != ':'))
-			return -EINVAL;
-		*end = '\0';
-		if (end[1] == ':' && (*port = ops_port(end + 2)) < 0)
-			return -EINVAL;
-		return net_addr_parse(buf + 1, addr);
-	}
-	colon = strchr(buf, ':');
-	if (colon && !strchr(colon + 1, ':')) {
-		*colon = '\0';
-		if ((*port = ops_port(colon + 1)) < 0)
-			return -EINVAL;
-	}
-	return net_addr_parse(buf, addr);
+	*port = ret ? 0 : p;
+	return ret;
 }
 
 const char *ops_endpoint_str(const struct net_addr *addr, int port, char *buf, size_t len)

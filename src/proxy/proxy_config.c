@@ -15,12 +15,25 @@
 #include "sched/sched.h"
 
 #include "config_yaml.h"
+#include "real_config.h"
 
 static const char *const proxy_mode_names[] = {
     [PROXY_MODE_TCP] = "tcp", [PROXY_MODE_HTTP] = "http"};
 static const char *const proxy_pp_names[] = {
     [PROXY_PP_NONE] = "none", [PROXY_PP_V1] = "v1", [PROXY_PP_V2] = "v2"};
-static const char *const proxy_key_names[PROXY_KEY__COUNT] = {PROXY_CONFIG_KEY_NAMES};
+const char *const proxy_config_keys[PROXY_KEY__COUNT] = {
+    [PROXY_KEY_MODE] = "mode",
+    [PROXY_KEY_MAX_CONNECTIONS] = "max_connections",
+    [PROXY_KEY_CONNECT_TIMEOUT] = "connect_timeout",
+    [PROXY_KEY_IDLE_TIMEOUT] = "idle_timeout",
+    [PROXY_KEY_RETRIES] = "retries",
+    [PROXY_KEY_PROXY_PROTOCOL] = "proxy_protocol",
+    [PROXY_KEY_POOL] = "pool",
+    [PROXY_KEY_PASSIVE_HEALTH] = "passive_health",
+    [PROXY_KEY_FORWARD_HEADERS] = "forward_headers",
+    [PROXY_KEY_MAX_HEADER_SIZE] = "max_header_size",
+    [PROXY_KEY_ROUTES] = "routes",
+};
 static const char *const proxy_fwd_names[] = {"x-forwarded-for", "x-forwarded-proto",
 					      "forwarded"};
 
@@ -124,10 +137,9 @@ static void proxy_config_forward_headers(struct config_ctx *ctx, yaml_node_t *n,
 	}
 }
 
-void proxy_config_parse_service(struct config_ctx *ctx, const struct config_slot *slots,
-				struct service_config *svc)
+void proxy_config_parse(struct config_ctx *ctx, const struct config_slot *slots, bool proxy,
+			uint8_t proto, int line, struct proxy_config *pc)
 {
-	struct proxy_config *pc = &svc->proxy;
 	uint64_t v;
 	int i;
 
@@ -146,17 +158,17 @@ void proxy_config_parse_service(struct config_ctx *ctx, const struct config_slot
 	pc->passive_backoff_ms = PROXY_DEFAULT_PASSIVE_BACKOFF_MS;
 	pc->passive_5xx = true;
 
-	if (svc->method != XLB_METHOD_PROXY) {
+	if (!proxy) {
 		/* Ignoring them silently would hide a forgotten "method: proxy". */
 		for (i = 0; i < PROXY_KEY__COUNT; i++)
 			if (slots[i].key)
 				config_err(ctx, config_line(slots[i].key),
 					   "%s is only used with method proxy (expected no %s key)",
-					   proxy_key_names[i], proxy_key_names[i]);
+					   proxy_config_keys[i], proxy_config_keys[i]);
 		return;
 	}
-	if (svc->proto && svc->proto != IPPROTO_TCP)
-		config_err(ctx, svc->line, "method proxy carries TCP only (expected protocol tcp)");
+	if (proto && proto != IPPROTO_TCP)
+		config_err(ctx, line, "method proxy carries TCP only (expected protocol tcp)");
 	if (slots[PROXY_KEY_MODE].val) {
 		i = config_choice(ctx, slots[PROXY_KEY_MODE].val, "mode", proxy_mode_names,
 				  ARRAY_SIZE(proxy_mode_names), "tcp or http");
@@ -190,7 +202,7 @@ void proxy_config_parse_service(struct config_ctx *ctx, const struct config_slot
 		if (i != PROXY_KEY_PASSIVE_HEALTH && slots[i].key && pc->mode != PROXY_MODE_HTTP)
 			config_err(ctx, config_line(slots[i].key),
 				   "%s is only used with mode http (expected no %s key)",
-				   proxy_key_names[i], proxy_key_names[i]);
+				   proxy_config_keys[i], proxy_config_keys[i]);
 	if (pc->mode != PROXY_MODE_HTTP)
 		return;
 	if (slots[PROXY_KEY_POOL].val)
@@ -252,8 +264,8 @@ static void proxy_route_host(struct config_ctx *ctx, yaml_node_t *n, struct prox
 }
 
 /* "ADDR" (every real with that address) or "ADDR:PORT", "[V6]:PORT". */
-static void proxy_route_real(struct config_ctx *ctx, yaml_node_t *n, const struct service_config *svc,
-			     struct proxy_route *r)
+static void proxy_route_real(struct config_ctx *ctx, yaml_node_t *n,
+			     const struct real_config *reals, size_t nreals, struct proxy_route *r)
 {
 	const char *s = config_text(ctx, n, "route real", "an address of one of the service's reals");
 	char addr[NET_ADDR_STRLEN + 2];
@@ -295,8 +307,8 @@ static void proxy_route_real(struct config_ctx *ctx, yaml_node_t *n, const struc
 			   s);
 		return;
 	}
-	for (size_t i = 0; i < svc->nreals; i++) {
-		if (!net_addr_equal(&svc->reals[i].addr, &a) || (port && svc->reals[i].port != port))
+	for (size_t i = 0; i < nreals; i++) {
+		if (!net_addr_equal(&reals[i].addr, &a) || (port && reals[i].port != port))
 			continue;
 		r->reals[r->nreals++] = (uint32_t)i;
 		found++;
@@ -306,8 +318,8 @@ static void proxy_route_real(struct config_ctx *ctx, yaml_node_t *n, const struc
 			   s);
 }
 
-static void proxy_route_parse(struct config_ctx *ctx, yaml_node_t *n, struct service_config *svc,
-			      struct proxy_route *r)
+static void proxy_route_parse(struct config_ctx *ctx, yaml_node_t *n,
+			      const struct real_config *reals, size_t nreals, struct proxy_route *r)
 {
 	struct config_slot slots[RT__COUNT];
 	yaml_node_t *list;
@@ -351,14 +363,14 @@ static void proxy_route_parse(struct config_ctx *ctx, yaml_node_t *n, struct ser
 		return;
 	}
 	/* An address may name several reals (ports): room for all of them, each once. */
-	r->reals = config_calloc(ctx, svc->nreals ? svc->nreals * count : 1, sizeof(*r->reals));
+	r->reals = config_calloc(ctx, nreals ? nreals * count : 1, sizeof(*r->reals));
 	if (!r->reals)
 		return;
 	for (size_t k = 0; k < count; k++) {
 		yaml_node_t *item = yaml_document_get_node(ctx->doc, list->data.sequence.items.start[k]);
 
 		if (item)
-			proxy_route_real(ctx, item, svc, r);
+			proxy_route_real(ctx, item, reals, nreals, r);
 	}
 	/* Each real once. */
 	for (size_t i = 0; i < r->nreals; i++)
@@ -375,14 +387,15 @@ static bool proxy_sched_locality(int id)
 }
 
 void proxy_config_parse_routes(struct config_ctx *ctx, const struct config_slot *slots,
-			       struct service_config *svc)
+			       const struct real_config *reals, size_t nreals, int sched,
+			       struct proxy_config *pc)
 {
 	yaml_node_t *list = slots[PROXY_KEY_ROUTES].val;
-	struct proxy_config *pc = &svc->proxy;
 	size_t count;
 
-	if (!list || svc->method != XLB_METHOD_PROXY || pc->mode != PROXY_MODE_HTTP)
-		return; /* reported with the other keys */
+	/* Not method proxy, or mode tcp: reported with the other keys. */
+	if (!list || pc->mode != PROXY_MODE_HTTP)
+		return;
 	if (list->type != YAML_SEQUENCE_NODE) {
 		config_err(ctx, config_line(list), "routes is %s (expected a list)", config_kind(list));
 		return;
@@ -396,10 +409,10 @@ void proxy_config_parse_routes(struct config_ctx *ctx, const struct config_slot 
 	}
 	if (!count)
 		return;
-	if (proxy_sched_locality(svc->sched))
+	if (proxy_sched_locality(sched))
 		config_err(ctx, config_line(slots[PROXY_KEY_ROUTES].key),
 			   "routes do not work with scheduler %s (expected another scheduler)",
-			   sched_get_any((enum sched_id)svc->sched)->name);
+			   sched_get_any((enum sched_id)sched)->name);
 	pc->routes = config_calloc(ctx, count, sizeof(*pc->routes));
 	if (!pc->routes)
 		return;
@@ -409,7 +422,7 @@ void proxy_config_parse_routes(struct config_ctx *ctx, const struct config_slot 
 
 		if (!item)
 			continue;
-		proxy_route_parse(ctx, item, svc, &pc->routes[i]);
+		proxy_route_parse(ctx, item, reals, nreals, &pc->routes[i]);
 		if (proxy_sched_locality(pc->routes[i].sched))
 			config_err(ctx, config_line(item),
 				   "routes do not work with scheduler %s (expected another scheduler)",

@@ -82,8 +82,8 @@ struct proxy_config {
 };
 
 /*
- * The service keys only method proxy uses, in this order in the service's
- * key table (config.c), so the parser gets them as one run of slots.
+ * The service keys only method proxy uses: this section's key table
+ * (proxy_config_keys), read beside the service's own keys.
  */
 enum {
 	PROXY_KEY_MODE,
@@ -99,25 +99,27 @@ enum {
 	PROXY_KEY_ROUTES,
 	PROXY_KEY__COUNT,
 };
-#define PROXY_CONFIG_KEY_NAMES                                                                     \
-	"mode", "max_connections", "connect_timeout", "idle_timeout", "retries", "proxy_protocol", \
-	    "pool", "passive_health", "forward_headers", "max_header_size", "routes"
+extern const char *const proxy_config_keys[PROXY_KEY__COUNT];
 
 struct config_ctx;
 struct config_slot;
-struct service_config;
+struct real_config;
 
 /*
- * Fills svc->proxy from @slots (PROXY_KEY__COUNT of them, in the order
- * above) after svc->method and svc->proto are known: defaults for method
- * proxy, an error for each key given with another method.
+ * Fills @pc from @slots (proxy_config_keys' slots in the service's
+ * mapping): defaults, then the keys. @proxy: the service's method is
+ * proxy, else each key given is an error; @proto, @line: the service's.
  */
-void proxy_config_parse_service(struct config_ctx *ctx, const struct config_slot *slots,
-				struct service_config *svc);
+void proxy_config_parse(struct config_ctx *ctx, const struct config_slot *slots, bool proxy,
+			uint8_t proto, int line, struct proxy_config *pc);
 
-/* routes: after the reals are parsed (a route names some of them). */
+/*
+ * routes: after the service's @reals are parsed (a route names some of
+ * them); @sched is the service's scheduler.
+ */
 void proxy_config_parse_routes(struct config_ctx *ctx, const struct config_slot *slots,
-			       struct service_config *svc);
+			       const struct real_config *reals, size_t nreals, int sched,
+			       struct proxy_config *pc);
 void proxy_config_free(struct proxy_config *pc);
 
 /*

@@ -16,6 +16,7 @@
 #define XLB_TESTS_MAP_RESET_H
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -252,9 +253,7 @@ static inline struct dataplane *pkt_dp_fresh(void)
 		return NULL;
 	return pkt_dp;
 }
-#endif /* XLB_DATAPLANE_H */
 
-#ifdef XLB_TYPES_H
 /*
  * The flow tables' own accounting (inserts and deletes, from which xlbd
  * derives LRU evictions): test_pkt_edge checks these; the per-packet
@@ -264,6 +263,113 @@ static inline bool counter_is_table_accounting(int c)
 {
 	return c == XLB_CNT_FLOW_INSERT || c == XLB_CNT_SYN_INSERT || c == XLB_CNT_SYN_REMOVED;
 }
-#endif
+
+/*
+ * pkt_dp_fresh() and the ifindex every run arrives on (lo, also the reals'
+ * egress), or NULL (reported on stderr).
+ */
+static inline struct dataplane *pkt_dp_fresh_lo(uint32_t *ifindex)
+{
+	struct dataplane *dp = pkt_dp_fresh();
+
+	*ifindex = if_nametoindex("lo");
+	if (!dp || !*ifindex) {
+		fprintf(stderr, "no fresh dataplane, lo ifindex %u\n", *ifindex);
+		return NULL;
+	}
+	return dp;
+}
+
+#if defined(cmocka_unit_test) && defined(XLB_TESTS_PKTBUILD_H)
+/* ---- running frames and checking what they moved (cmocka, pktbuild.h) ---- */
+
+/* One run of XDP program @prog_fd on @in, as if received on @ifindex: its verdict and frame. */
+static inline uint32_t pkt_xdp_run(int prog_fd, uint32_t ifindex, const struct pkt *in,
+				   struct pkt *out)
+{
+	uint8_t buf[PKT_MAX + 64] = { 0 };
+	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->buf, .data_size_in = in->len,
+		    .data_out = buf, .data_size_out = sizeof(buf), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		fail_msg("XDP bpf_prog_test_run_opts: %s", strerror(errno));
+	if (opts.data_size_out > sizeof(out->buf))
+		fail_msg("XDP output of %u bytes", opts.data_size_out);
+	*out = *in;
+	out->len = opts.data_size_out;
+	memcpy(out->buf, buf, out->len);
+	return opts.retval;
+}
+
+static inline void counters(struct dataplane *dp, uint64_t c[XLB_CNT__COUNT])
+{
+	assert_int_equal(dataplane_counters_read(dp, c), 0);
+}
+
+/* Every global counter but the tables' accounting moved by exactly @delta since @before. */
+static inline void check_counters(struct dataplane *dp, const char *desc,
+				  const uint64_t before[XLB_CNT__COUNT],
+				  const uint64_t delta[XLB_CNT__COUNT])
+{
+	uint64_t now[XLB_CNT__COUNT];
+	bool bad = false;
+
+	counters(dp, now);
+	for (int c = 0; c < XLB_CNT__COUNT; c++) {
+		if (counter_is_table_accounting(c))
+			continue;
+		if (now[c] - before[c] == delta[c])
+			continue;
+		print_error("%s: counter %s moved by %llu, want %llu\n", desc,
+			    dataplane_counter_name(c), (unsigned long long)(now[c] - before[c]),
+			    (unsigned long long)delta[c]);
+		bad = true;
+	}
+	if (bad)
+		fail();
+}
+
+static inline void check_stats(struct dataplane *dp, enum dp_stats_map which, uint32_t id,
+			       uint64_t packets, uint64_t bytes, uint64_t new_flows)
+{
+	struct xlb_stats st;
+
+	assert_int_equal(dataplane_stats_read(dp, which, id, &st), 0);
+	if (st.packets == packets && st.bytes == bytes && st.new_flows == new_flows)
+		return;
+	fail_msg("%s %u: packets/bytes/new_flows %llu/%llu/%llu, want %llu/%llu/%llu",
+		 which == DP_STATS_SERVICE ? "service" : "real", id, (unsigned long long)st.packets,
+		 (unsigned long long)st.bytes, (unsigned long long)st.new_flows,
+		 (unsigned long long)packets, (unsigned long long)bytes,
+		 (unsigned long long)new_flows);
+}
+/* A test's teardown when its setup allocated *state and nothing else. */
+static inline int pkt_free_state(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/*
+ * The end of main(): @tests on the shared dataplane, or 77 (skipped) when
+ * not root, as loading BPF needs it. Needs "log.h".
+ */
+#define pkt_dp_run_group(name, tests)                                                              \
+	({                                                                                         \
+		int rc_ = 77;                                                                      \
+                                                                                                   \
+		if (geteuid() != 0) {                                                              \
+			fprintf(stderr, "%s: loading BPF needs root, skipping\n", name);           \
+		} else {                                                                           \
+			log_set_level(LOG_LVL_WARN);                                               \
+			rc_ = cmocka_run_group_tests(tests, pkt_dp_group_setup,                    \
+						     pkt_dp_group_teardown);                       \
+		}                                                                                  \
+		rc_;                                                                               \
+	})
+#endif /* cmocka_unit_test && XLB_TESTS_PKTBUILD_H */
+#endif /* XLB_DATAPLANE_H */
 
 #endif /* XLB_TESTS_MAP_RESET_H */

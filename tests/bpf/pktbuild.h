@@ -17,9 +17,11 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
@@ -296,5 +298,318 @@ static inline void pkt_expect_dr(struct pkt *out, const struct pkt *in, const ui
 	memcpy(out->buf, dst, 6);
 	memcpy(out->buf + 6, src, 6);
 }
+
+/* ---- the test network: addresses and MACs every packet test and bench/pkt_cost.c use ---- */
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* Frames arrive from CLIENT_MAC addressed to the LB; reals get them from EGRESS_MAC. */
+static const uint8_t CLIENT_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xc1, 0x01 };
+static const uint8_t LB_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x1b, 0x01 };
+static const uint8_t EGRESS_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
+
+/* Each real gets its own MAC, so the output frame names the real it went to. */
+static inline void real_mac(uint32_t id, uint8_t mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x52;
+	mac[2] = id >> 24;
+	mac[3] = id >> 16;
+	mac[4] = id >> 8;
+	mac[5] = id;
+}
+
+/* The real a frame went to (real_mac()), or 0 if its MAC is no real's. */
+static inline uint32_t mac_real(const uint8_t mac[6])
+{
+	if (mac[0] != 0x02 || mac[1] != 0x52)
+		return 0;
+	return (uint32_t)mac[2] << 24 | (uint32_t)mac[3] << 16 | (uint32_t)mac[4] << 8 | mac[5];
+}
+
+/* A literal address, network order; a typo in a test aborts it. */
+static inline uint32_t ip4(const char *s)
+{
+	uint32_t a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		__builtin_trap();
+	return a;
+}
+
+static inline struct in6_addr ip6(const char *s)
+{
+	struct in6_addr a;
+
+	if (inet_pton(AF_INET6, s, &a) != 1)
+		__builtin_trap();
+	return a;
+}
+
+static inline uint16_t be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static inline void hexdump(const char *what, const uint8_t *b, size_t len)
+{
+	fprintf(stderr, "  %s (%zu bytes):", what, len);
+	for (size_t i = 0; i < len; i++)
+		fprintf(stderr, "%s%02x", i % 16 ? " " : "\n    ", b[i]);
+	fprintf(stderr, "\n");
+}
+
+/*
+ * ---- verifying a frame's checksums ----
+ *
+ * Written apart from pkt_csum_add() on purpose: the builder and the
+ * verifier would otherwise share a mistake. Sums are folded one's
+ * complement sums, not complemented: a correct header or segment sums to
+ * 0xffff.
+ */
+
+#define PKT_GUE_PORT 6080 /* GUE's outer UDP port: its payload is verified too */
+
+static inline uint16_t pkt_vsum(uint16_t acc, const uint8_t *b, size_t len)
+{
+	for (size_t i = 0; i < len; i += 2) {
+		uint32_t w = (uint32_t)b[i] << 8 | (i + 1 < len ? b[i + 1] : 0);
+		uint32_t s = acc + w;
+
+		acc = (uint16_t)((s & 0xffff) + (s >> 16));
+	}
+	return acc;
+}
+
+/* The pseudo-header (RFC 793 / RFC 768 / RFC 8200 8.1) and the segment. */
+static inline uint16_t pkt_l4_sum(const uint8_t *ip, int family, uint8_t proto, const uint8_t *seg,
+				  size_t len)
+{
+	uint8_t ph[40] = { 0 };
+	size_t n;
+
+	if (family == 4) {
+		memcpy(ph, ip + 12, 8);
+		ph[9] = proto;
+		ph[10] = len >> 8;
+		ph[11] = len & 0xff;
+		n = 12;
+	} else {
+		memcpy(ph, ip + 8, 32);
+		ph[34] = len >> 8;
+		ph[35] = len & 0xff;
+		ph[39] = proto;
+		n = 40;
+	}
+	return pkt_vsum(pkt_vsum(0, ph, n), seg, len);
+}
+
+struct csum_report {
+	unsigned int ip4_hdr; /* IPv4 header checksums that verified */
+	unsigned int l4; /* TCP, UDP, ICMP and ICMPv6 checksums that verified */
+	unsigned int udp_zero; /* UDP without checksum (IPv4, or the GUE outer header) */
+	bool bad_udp; /* verification stopped at a wrong UDP checksum */
+	uint16_t residual; /* ... whose sum was this instead of 0xffff */
+	char err[200];
+};
+
+static inline bool vfail(struct csum_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static inline bool vfail(struct csum_report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static inline bool verify_ip(struct csum_report *r, const uint8_t *ip, size_t avail,
+			     unsigned int depth);
+
+/* UDP: checksum if present, then the GUE payload (an IP packet) if it is ours. */
+static inline bool verify_udp(struct csum_report *r, const uint8_t *ip, int family,
+			      const uint8_t *seg, size_t len, unsigned int depth)
+{
+	bool gue = len >= 8 && be16(seg + 2) == PKT_GUE_PORT;
+	uint16_t sum;
+
+	if (len < 8 || be16(seg + 4) != len)
+		return vfail(r, "UDP length %u, IP says %zu",
+			     len >= 8 ? (unsigned int)be16(seg + 4) : 0u, len);
+	if (be16(seg + 6) == 0) {
+		/* RFC 8200 forbids it for IPv6, RFC 6935 allows it for tunnels */
+		if (family == 6 && !gue)
+			return vfail(r, "IPv6 UDP without checksum");
+		r->udp_zero++;
+	} else {
+		sum = pkt_l4_sum(ip, family, IPPROTO_UDP, seg, len);
+		if (sum != 0xffff) {
+			r->bad_udp = true;
+			r->residual = sum;
+			return vfail(r, "UDP checksum 0x%04x wrong (sum 0x%04x)", be16(seg + 6),
+				     sum);
+		}
+		r->l4++;
+	}
+	return gue ? verify_ip(r, seg + 8, len - 8, depth + 1) : true;
+}
+
+/*
+ * Verifies the IP packet at @ip (@avail bytes, possibly padded): the IPv4
+ * header checksum, and the TCP, UDP, ICMP or ICMPv6 checksum after any
+ * IPv6 extension headers; IPIP, IPv6-in-IPv6 and GUE payloads recursively.
+ * An IPv4 fragment has no L4 header to check; ICMP quotes are not entered.
+ */
+static inline bool verify_ip(struct csum_report *r, const uint8_t *ip, size_t avail,
+			     unsigned int depth)
+{
+	size_t hlen, len;
+	uint16_t sum;
+	uint8_t proto;
+	int family;
+
+	if (depth > 2)
+		return vfail(r, "IP nested %u deep", depth);
+	if (avail < 20)
+		return vfail(r, "IP header cut short (%zu bytes)", avail);
+	family = ip[0] >> 4;
+	if (family == 4) {
+		hlen = (ip[0] & 0xf) * 4u;
+		len = be16(ip + 2);
+		if (hlen < 20 || len < hlen || len > avail)
+			return vfail(r, "IPv4 ihl %zu, tot_len %zu, %zu bytes there", hlen, len,
+				     avail);
+		sum = pkt_vsum(0, ip, hlen);
+		if (sum != 0xffff)
+			return vfail(r, "IPv4 header checksum 0x%04x wrong (sum 0x%04x)",
+				     be16(ip + 10), sum);
+		r->ip4_hdr++;
+		if (be16(ip + 6) & 0x3fff)
+			return true; /* a fragment */
+		proto = ip[9];
+	} else if (family == 6) {
+		hlen = 40;
+		len = hlen + be16(ip + 4);
+		if (avail < hlen || len > avail)
+			return vfail(r, "IPv6 payload length %zu, %zu bytes there", len - hlen,
+				     avail);
+		proto = ip[6];
+		while (proto == 0 || proto == 43 || proto == 60) { /* hop-by-hop, routing, dest */
+			size_t ext;
+
+			if (len - hlen < 8)
+				return vfail(r, "extension header cut");
+			ext = (ip[hlen + 1] + 1u) * 8;
+			if (len - hlen < ext)
+				return vfail(r, "extension header past the payload");
+			proto = ip[hlen];
+			hlen += ext;
+		}
+	} else {
+		return vfail(r, "IP version %d", family);
+	}
+
+	switch (proto) {
+	case IPPROTO_IPIP:
+	case IPPROTO_IPV6:
+		return verify_ip(r, ip + hlen, len - hlen, depth + 1);
+	case IPPROTO_UDP:
+		return verify_udp(r, ip, family, ip + hlen, len - hlen, depth);
+	case IPPROTO_TCP:
+		if (len - hlen < 20)
+			return vfail(r, "TCP segment of %zu bytes", len - hlen);
+		sum = pkt_l4_sum(ip, family, proto, ip + hlen, len - hlen);
+		break;
+	case IPPROTO_ICMPV6:
+		if (family != 6 || len - hlen < 8)
+			return vfail(r, "ICMPv6 in IPv%d, %zu bytes", family, len - hlen);
+		sum = pkt_l4_sum(ip, family, proto, ip + hlen, len - hlen);
+		break;
+	case IPPROTO_ICMP:
+		if (family != 4 || len - hlen < 8)
+			return vfail(r, "ICMP in IPv%d, %zu bytes", family, len - hlen);
+		sum = pkt_vsum(0, ip + hlen, len - hlen); /* no pseudo-header for ICMP */
+		break;
+	default:
+		return vfail(r, "IP protocol %u", proto);
+	}
+	if (sum != 0xffff)
+		return vfail(r, "protocol %u checksum wrong (sum 0x%04x)", proto, sum);
+	r->l4++;
+	return true;
+}
+
+/* Ethernet (+ one VLAN tag) and the IP packet in it: every checksum, counted in @r. */
+static inline bool verify_frame(struct csum_report *r, const uint8_t *b, size_t len)
+{
+	size_t l2 = 14;
+	uint16_t type;
+
+	memset(r, 0, sizeof(*r));
+	if (len < 14)
+		return vfail(r, "frame of %zu bytes", len);
+	type = be16(b + 12);
+	if (type == ETH_P_8021Q || type == ETH_P_8021AD) {
+		if (len < 18)
+			return vfail(r, "VLAN tag cut short");
+		l2 = 18;
+		type = be16(b + 16);
+	}
+	if (type != ETH_P_IP && type != ETH_P_IPV6)
+		return vfail(r, "ethertype 0x%04x", type);
+	if (len < l2 + 1 || (b[l2] >> 4) != (type == ETH_P_IP ? 4 : 6))
+		return vfail(r, "ethertype 0x%04x carries no such IP version", type);
+	return verify_ip(r, b + l2, len - l2, 0);
+}
+
+#ifdef cmocka_unit_test
+/* ---- checks on output frames, for the cmocka tests (include <cmocka.h> first) ---- */
+
+static inline const char *xdp_name(uint32_t v)
+{
+	static const char *const names[] = { "XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX",
+					     "XDP_REDIRECT" };
+
+	return v < ARRAY_SIZE(names) ? names[v] : "?";
+}
+
+/* An XDP verdict. */
+static inline void check_verdict(const char *desc, uint32_t got, uint32_t want)
+{
+	if (got != want)
+		fail_msg("%s: verdict %s, want %s", desc, xdp_name(got), xdp_name(want));
+}
+
+static inline void check_bytes(const char *desc, const struct pkt *got, const struct pkt *want)
+{
+	if (got->len == want->len && memcmp(got->buf, want->buf, got->len) == 0)
+		return;
+	print_error("%s: output frame differs\n", desc);
+	hexdump("got", got->buf, got->len);
+	hexdump("want", want->buf, want->len);
+	fail();
+}
+
+/* The frame's checksums all verify, and exactly this many of each kind were there. */
+static inline void check_csums(const char *desc, const struct pkt *p, unsigned int ip4_hdr,
+			       unsigned int l4, unsigned int udp_zero)
+{
+	struct csum_report r;
+
+	if (!verify_frame(&r, p->buf, p->len)) {
+		hexdump("frame", p->buf, p->len);
+		fail_msg("%s: %s", desc, r.err);
+	}
+	if (r.ip4_hdr != ip4_hdr || r.l4 != l4 || r.udp_zero != udp_zero)
+		fail_msg("%s: verified %u IPv4 headers, %u L4 checksums, %u UDP zero; want %u, %u, "
+			 "%u",
+			 desc, r.ip4_hdr, r.l4, r.udp_zero, ip4_hdr, l4, udp_zero);
+}
+#endif /* cmocka_unit_test */
 
 #endif /* XLB_TESTS_PKTBUILD_H */

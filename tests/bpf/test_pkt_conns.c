@@ -21,11 +21,7 @@
 #include "map_reset.h"
 #include "log.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static const uint8_t CLIENT_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xc1, 0x01 };
-static const uint8_t LB_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x1b, 0x01 };
-static const uint8_t EGRESS_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
 
 #define CLIENT4 "10.0.1.1"
 #define VIP4 "10.0.0.100"
@@ -50,26 +46,6 @@ struct fixture {
 	uint32_t ifindex; /* ingress of every run, and the reals' egress: XDP_TX */
 	uint16_t ring_slot[SVC__COUNT];
 };
-
-static uint32_t ip4(const char *s)
-{
-	uint32_t a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		abort();
-	return a;
-}
-
-/* Each real gets its own MAC, so the output frame names the real it went to. */
-static void real_mac(uint32_t id, uint8_t mac[6])
-{
-	mac[0] = 0x02;
-	mac[1] = 0x52;
-	mac[2] = id >> 24;
-	mac[3] = id >> 16;
-	mac[4] = id >> 8;
-	mac[5] = id;
-}
 
 static uint32_t svc_of(uint32_t real_id)
 {
@@ -145,10 +121,8 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	f->flows_fd = -1;
-	f->ifindex = if_nametoindex("lo");
-	f->dp = pkt_dp_fresh();
-	if (!f->dp || !f->ifindex) {
-		print_error("no fresh dataplane, lo ifindex %u\n", f->ifindex);
+	f->dp = pkt_dp_fresh_lo(&f->ifindex);
+	if (!f->dp) {
 		free(f);
 		return -1;
 	}
@@ -165,14 +139,6 @@ static int setup(void **state)
 	f->ring_slot[SVC_TCP4] = f->ring_slot[SVC_UDP4] = 1;
 	put_ring(f, SVC_TCP4, tcp_ring, ARRAY_SIZE(tcp_ring));
 	put_ring(f, SVC_UDP4, udp_ring, ARRAY_SIZE(udp_ring));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	free(f);
 	return 0;
 }
 
@@ -276,41 +242,22 @@ static const char *state_name(uint32_t st)
 	return st < ARRAY_SIZE(names) ? names[st] : "?";
 }
 
-static void counters(struct fixture *f, uint64_t c[XLB_CNT__COUNT])
-{
-	assert_int_equal(dataplane_counters_read(f->dp, c), 0);
-}
-
 /* Runs the frame; checks verdict, output bytes and every global counter's delta. */
 static void run_pkt(struct fixture *f, const char *where, const struct step *s)
 {
-	uint8_t buf[PKT_MAX] = { 0 };
-	struct xdp_md ctx = { .ingress_ifindex = f->ifindex };
-	uint64_t before[XLB_CNT__COUNT], now[XLB_CNT__COUNT], delta[XLB_CNT__COUNT] = { 0 };
-	uint32_t want_verdict = s->real ? XDP_TX : XDP_DROP;
-	struct pkt in, want;
-	bool bad = false;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in.buf, .data_out = buf,
-		    .data_size_out = sizeof(buf), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .repeat = 1);
+	uint64_t before[XLB_CNT__COUNT], delta[XLB_CNT__COUNT] = { 0 };
+	struct pkt in, out, want;
 
 	build_frame(&in, s);
-	ctx.data_end = in.len;
-	opts.data_size_in = in.len;
-	counters(f, before);
-	if (bpf_prog_test_run_opts(f->prog_fd, &opts))
-		fail_msg("%s: bpf_prog_test_run_opts: %s", where, strerror(errno));
-	if (opts.retval != want_verdict)
-		fail_msg("%s: verdict %u, want %u", where, opts.retval, want_verdict);
+	counters(f->dp, before);
+	check_verdict(where, pkt_xdp_run(f->prog_fd, f->ifindex, &in, &out),
+		      s->real ? XDP_TX : XDP_DROP);
 	if (s->real) {
 		uint8_t mac[6];
 
 		real_mac(s->real, mac);
 		pkt_expect_dr(&want, &in, mac, EGRESS_MAC);
-		if (opts.data_size_out != want.len || memcmp(buf, want.buf, want.len))
-			fail_msg("%s: output frame is not the input toward real %u "
-				 "(dst MAC %02x:%02x:%02x:%02x:%02x:%02x)",
-				 where, s->real, buf[0], buf[1], buf[2], buf[3], buf[4], buf[5]);
+		check_bytes(where, &out, &want);
 	}
 
 	delta[XLB_CNT_RX] = 1;
@@ -320,19 +267,7 @@ static void run_pkt(struct fixture *f, const char *where, const struct step *s)
 	delta[XLB_CNT_FLOW_STALE_REAL] = !!(s->cnt & CNT_STALE);
 	delta[XLB_CNT_DROP_BAD_REAL] = !!(s->cnt & CNT_BAD_REAL);
 	delta[XLB_CNT_DROP_MIDSTREAM] = !!(s->cnt & CNT_DROP_MID);
-	counters(f, now);
-	for (int c = 0; c < XLB_CNT__COUNT; c++) {
-		if (counter_is_table_accounting(c))
-			continue;
-		if (now[c] - before[c] == delta[c])
-			continue;
-		print_error("%s: counter %s moved by %llu, want %llu\n", where,
-			    dataplane_counter_name(c), (unsigned long long)(now[c] - before[c]),
-			    (unsigned long long)delta[c]);
-		bad = true;
-	}
-	if (bad)
-		fail();
+	check_counters(f->dp, where, before, delta);
 }
 
 /* The flow entry: the state the step names, on its real under that real's current gen. */
@@ -800,22 +735,17 @@ static void test_midstream_drop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tcp_states, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_no_flow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_midstream_drop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rr_flows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_udp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_deleted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_deleted_udp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_new_gen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_inactive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_inactive_in_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_states, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_tcp_no_flow, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_midstream_drop, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_rr_flows, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_udp, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_stale_deleted, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_stale_deleted_udp, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_stale_new_gen, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_stale_inactive, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_stale_inactive_in_ring, setup, pkt_free_state),
 	};
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_pkt_conns: loading BPF needs root, skipping\n");
-		return 77;
-	}
-	log_set_level(LOG_LVL_WARN);
-	return cmocka_run_group_tests(tests, pkt_dp_group_setup, pkt_dp_group_teardown);
+	return pkt_dp_run_group("test_pkt_conns", tests);
 }

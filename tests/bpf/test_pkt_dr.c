@@ -23,12 +23,7 @@
 #include "log.h"
 #include "sched/sched.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Frames arrive from CLIENT_MAC addressed to the LB; reals send from EGRESS_MAC. */
-static const uint8_t CLIENT_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xc1, 0x01 };
-static const uint8_t LB_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x1b, 0x01 };
-static const uint8_t EGRESS_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
 
 #define CLIENT4 "10.0.1.1"
 #define VIP4 "10.0.0.100"
@@ -54,50 +49,6 @@ struct fixture {
 	int prog_fd;
 	uint32_t ifindex; /* ingress of every run, and the reals' egress: TX */
 };
-
-static uint32_t ip4(const char *s)
-{
-	uint32_t a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		abort();
-	return a;
-}
-
-static struct in6_addr ip6(const char *s)
-{
-	struct in6_addr a;
-
-	if (inet_pton(AF_INET6, s, &a) != 1)
-		abort();
-	return a;
-}
-
-/* Each real gets its own MAC, so the output frame names the real it went to. */
-static void real_mac(uint32_t id, uint8_t mac[6])
-{
-	mac[0] = 0x02;
-	mac[1] = 0x52;
-	mac[2] = id >> 24;
-	mac[3] = id >> 16;
-	mac[4] = id >> 8;
-	mac[5] = id;
-}
-
-static uint32_t mac_real(const uint8_t mac[6])
-{
-	if (mac[0] != 0x02 || mac[1] != 0x52)
-		return 0;
-	return (uint32_t)mac[2] << 24 | (uint32_t)mac[3] << 16 | (uint32_t)mac[4] << 8 | mac[5];
-}
-
-static void hexdump(const char *what, const uint8_t *b, size_t len)
-{
-	print_error("  %s (%zu bytes):", what, len);
-	for (size_t i = 0; i < len; i++)
-		print_error("%s%02x", i % 16 ? " " : "\n    ", b[i]);
-	print_error("\n");
-}
 
 /* ---- map population, through the same dataplane_* calls xlbd uses ---- */
 
@@ -193,10 +144,8 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	f->ifindex = if_nametoindex("lo");
-	f->dp = pkt_dp_fresh();
-	if (!f->dp || !f->ifindex) {
-		print_error("no fresh dataplane, lo ifindex %u\n", f->ifindex);
+	f->dp = pkt_dp_fresh_lo(&f->ifindex);
+	if (!f->dp) {
 		free(f);
 		return -1;
 	}
@@ -215,14 +164,6 @@ static int setup(void **state)
 		    tcp4_reals, ARRAY_SIZE(tcp4_reals), 0);
 	add_service(f, SVC_WRR, XLB_FAMILY_V4, VIP4_WRR, 80, IPPROTO_TCP, SCHED_WRR, wrr_reals,
 		    ARRAY_SIZE(wrr_reals), XLB_SVC_F_ACTIVE);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	free(f);
 	return 0;
 }
 
@@ -266,40 +207,6 @@ static uint32_t xdp_run(struct fixture *f, const struct pkt *in, struct pkt *out
 	if (err)
 		fail_msg("bpf_prog_test_run_opts: %s", strerror(err));
 	return verdict;
-}
-
-static const char *verdict_name(uint32_t v)
-{
-	switch (v) {
-	case XDP_ABORTED:
-		return "XDP_ABORTED";
-	case XDP_DROP:
-		return "XDP_DROP";
-	case XDP_PASS:
-		return "XDP_PASS";
-	case XDP_TX:
-		return "XDP_TX";
-	case XDP_REDIRECT:
-		return "XDP_REDIRECT";
-	default:
-		return "?";
-	}
-}
-
-static void check_verdict(const char *desc, uint32_t got, uint32_t want)
-{
-	if (got != want)
-		fail_msg("%s: verdict %s, want %s", desc, verdict_name(got), verdict_name(want));
-}
-
-static void check_bytes(const char *desc, const struct pkt *got, const struct pkt *want)
-{
-	if (got->len == want->len && memcmp(got->buf, want->buf, got->len) == 0)
-		return;
-	print_error("%s: output frame differs\n", desc);
-	hexdump("got", got->buf, got->len);
-	hexdump("want", want->buf, want->len);
-	fail();
 }
 
 /*
@@ -408,49 +315,6 @@ static void run_steps(struct fixture *f, const struct step *steps, size_t n)
 }
 
 /* ---- counters ---- */
-
-static void counters(struct fixture *f, uint64_t c[XLB_CNT__COUNT])
-{
-	assert_int_equal(dataplane_counters_read(f->dp, c), 0);
-}
-
-/* Every global counter moved by exactly @delta since @before. */
-static void check_counters(struct fixture *f, const char *desc,
-			   const uint64_t before[XLB_CNT__COUNT],
-			   const uint64_t delta[XLB_CNT__COUNT])
-{
-	uint64_t now[XLB_CNT__COUNT];
-	bool bad = false;
-
-	counters(f, now);
-	for (int c = 0; c < XLB_CNT__COUNT; c++) {
-		if (counter_is_table_accounting(c))
-			continue;
-		if (now[c] - before[c] == delta[c])
-			continue;
-		print_error("%s: counter %s moved by %llu, want %llu\n", desc,
-			    dataplane_counter_name(c), (unsigned long long)(now[c] - before[c]),
-			    (unsigned long long)delta[c]);
-		bad = true;
-	}
-	if (bad)
-		fail();
-}
-
-static void check_stats(struct fixture *f, enum dp_stats_map which, uint32_t id, uint64_t packets,
-			uint64_t bytes, uint64_t new_flows)
-{
-	struct xlb_stats st;
-
-	assert_int_equal(dataplane_stats_read(f->dp, which, id, &st), 0);
-	if (st.packets == packets && st.bytes == bytes && st.new_flows == new_flows)
-		return;
-	fail_msg("%s %u: packets/bytes/new_flows %llu/%llu/%llu, want %llu/%llu/%llu",
-		 which == DP_STATS_SERVICE ? "service" : "real", id, (unsigned long long)st.packets,
-		 (unsigned long long)st.bytes, (unsigned long long)st.new_flows,
-		 (unsigned long long)packets, (unsigned long long)bytes,
-		 (unsigned long long)new_flows);
-}
 
 /* ---- frames the program must hand to the kernel untouched ---- */
 
@@ -762,17 +626,17 @@ static void test_pass_untouched(void **state)
 		struct pkt in, out;
 
 		c->build(&in);
-		counters(f, before);
+		counters(f->dp, before);
 		check_verdict(c->desc, xdp_run(f, &in, &out), XDP_PASS);
 		check_bytes(c->desc, &out, &in);
 		delta[XLB_CNT_RX] = 1;
 		delta[c->counter] = 1;
-		check_counters(f, c->desc, before, delta);
+		check_counters(f->dp, c->desc, before, delta);
 	}
 	/* none of it is service traffic */
-	check_stats(f, DP_STATS_SERVICE, SVC_TCP4, 0, 0, 0);
-	check_stats(f, DP_STATS_SERVICE, SVC_UDP4, 0, 0, 0);
-	check_stats(f, DP_STATS_SERVICE, SVC_TCP6, 0, 0, 0);
+	check_stats(f->dp, DP_STATS_SERVICE, SVC_TCP4, 0, 0, 0);
+	check_stats(f->dp, DP_STATS_SERVICE, SVC_UDP4, 0, 0, 0);
+	check_stats(f->dp, DP_STATS_SERVICE, SVC_TCP6, 0, 0, 0);
 }
 
 /*
@@ -795,7 +659,7 @@ static void test_runt(void **state)
 
 	build_flow(&in, &(struct flow)TCP4(40000, SYN));
 	in.len = 10;
-	counters(f, before);
+	counters(f->dp, before);
 	err = xdp_try_run(f, &in, 8, &out, &verdict);
 	if (err == EINVAL) {
 		print_message("kernel refuses frames shorter than ETH_HLEN, skipping\n");
@@ -806,7 +670,7 @@ static void test_runt(void **state)
 	check_bytes("frame shorter than Ethernet", &out, &in);
 	delta[XLB_CNT_RX] = 1;
 	delta[XLB_CNT_PASS_MALFORMED] = 1;
-	check_counters(f, "frame shorter than Ethernet", before, delta);
+	check_counters(f->dp, "frame shorter than Ethernet", before, delta);
 }
 
 /* ---- forwarding ---- */
@@ -827,12 +691,12 @@ static void test_tcp4_flows(void **state)
 	struct fixture *f = *state;
 	uint64_t before[XLB_CNT__COUNT], delta[XLB_CNT__COUNT] = { 0 };
 
-	counters(f, before);
+	counters(f->dp, before);
 	run_steps(f, steps, ARRAY_SIZE(steps));
 	delta[XLB_CNT_RX] = ARRAY_SIZE(steps);
 	delta[XLB_CNT_FWD_TX] = ARRAY_SIZE(steps);
 	delta[XLB_CNT_NEW_FLOW] = 4;
-	check_counters(f, "IPv4 flows", before, delta);
+	check_counters(f->dp, "IPv4 flows", before, delta);
 }
 
 static void test_tcp6_flows(void **state)
@@ -851,12 +715,12 @@ static void test_tcp6_flows(void **state)
 	struct fixture *f = *state;
 	uint64_t before[XLB_CNT__COUNT], delta[XLB_CNT__COUNT] = { 0 };
 
-	counters(f, before);
+	counters(f->dp, before);
 	run_steps(f, steps, ARRAY_SIZE(steps));
 	delta[XLB_CNT_RX] = ARRAY_SIZE(steps);
 	delta[XLB_CNT_FWD_TX] = ARRAY_SIZE(steps);
 	delta[XLB_CNT_NEW_FLOW] = 5;
-	check_counters(f, "IPv6 flows", before, delta);
+	check_counters(f->dp, "IPv6 flows", before, delta);
 }
 
 static void test_vlan_tag_kept(void **state)
@@ -939,13 +803,13 @@ static void test_midstream(void **state)
 	struct fixture *f = *state;
 	uint64_t before[XLB_CNT__COUNT], delta[XLB_CNT__COUNT] = { 0 };
 
-	counters(f, before);
+	counters(f->dp, before);
 	run_steps(f, steps, ARRAY_SIZE(steps));
 	delta[XLB_CNT_RX] = 3;
 	delta[XLB_CNT_FWD_TX] = 3;
 	delta[XLB_CNT_NEW_FLOW] = 2;
 	delta[XLB_CNT_FLOW_MIDSTREAM] = 1;
-	check_counters(f, "midstream", before, delta);
+	check_counters(f->dp, "midstream", before, delta);
 }
 
 /* ---- scheduling ---- */
@@ -964,7 +828,7 @@ static void test_rr_order(void **state)
 		expect(f, desc, &in, XDP_TX, want[i]);
 	}
 	for (uint32_t id = 1; id <= 3; id++)
-		check_stats(f, DP_STATS_REAL, id, 2, 2 * in.len, 2);
+		check_stats(f->dp, DP_STATS_REAL, id, 2, 2 * in.len, 2);
 }
 
 static void test_wrr_shares(void **state)
@@ -992,9 +856,9 @@ static void test_wrr_shares(void **state)
 	assert_int_equal(got[0], 30);
 	assert_int_equal(got[1], 20);
 	assert_int_equal(got[2], 10);
-	check_stats(f, DP_STATS_REAL, 31, 30, 30 * in.len, 30);
-	check_stats(f, DP_STATS_REAL, 33, 10, 10 * in.len, 10);
-	check_stats(f, DP_STATS_SERVICE, SVC_WRR, 60, 60 * in.len, 60);
+	check_stats(f->dp, DP_STATS_REAL, 31, 30, 30 * in.len, 30);
+	check_stats(f->dp, DP_STATS_REAL, 33, 10, 10 * in.len, 10);
+	check_stats(f->dp, DP_STATS_SERVICE, SVC_WRR, 60, 60 * in.len, 60);
 }
 
 static void test_empty_ring_drops(void **state)
@@ -1006,7 +870,7 @@ static void test_empty_ring_drops(void **state)
 
 	fl.dst = VIP4_EMPTY;
 	build_flow(&in, &fl);
-	counters(f, before);
+	counters(f->dp, before);
 	expect(f, "SYN to a service without usable reals", &in, XDP_DROP, 0);
 	fl.tcp_flags = ACK;
 	build_flow(&in, &fl);
@@ -1014,8 +878,8 @@ static void test_empty_ring_drops(void **state)
 	delta[XLB_CNT_RX] = 2;
 	delta[XLB_CNT_DROP_NO_REAL] = 2;
 	delta[XLB_CNT_FLOW_MIDSTREAM] = 1; /* the ACK had no flow either */
-	check_counters(f, "empty ring", before, delta);
-	check_stats(f, DP_STATS_SERVICE, SVC_EMPTY, 0, 0, 0);
+	check_counters(f->dp, "empty ring", before, delta);
+	check_stats(f->dp, DP_STATS_SERVICE, SVC_EMPTY, 0, 0, 0);
 }
 
 /* A ring naming an id the reals map lacks is a bug upstream; drop, do not forward. */
@@ -1029,11 +893,11 @@ static void test_ring_names_missing_real(void **state)
 
 	put_ring(f, &key, SVC_TCP4, 1, SCHED_RR, ghost, 1, XLB_SVC_F_ACTIVE);
 	build_flow(&in, &(struct flow)TCP4(40000, SYN));
-	counters(f, before);
+	counters(f->dp, before);
 	expect(f, "SYN scheduled to a missing real", &in, XDP_DROP, 0);
 	delta[XLB_CNT_RX] = 1;
 	delta[XLB_CNT_DROP_BAD_REAL] = 1;
-	check_counters(f, "missing real", before, delta);
+	check_counters(f->dp, "missing real", before, delta);
 }
 
 /* ---- reals going away under established flows ---- */
@@ -1054,7 +918,7 @@ static void test_real_deleted(void **state)
 		 XLB_SVC_F_ACTIVE);
 	assert_int_equal(dataplane_real_del(f->dp, 1), 0);
 
-	counters(f, before);
+	counters(f->dp, before);
 	build_flow(&in, &(struct flow)TCP4(40000, ACK));
 	/* the cursor is at 1 after the first SYN; slot 1's ring is {2, 3} */
 	expect(f, "ACK after its real was deleted", &in, XDP_TX, 3);
@@ -1063,8 +927,8 @@ static void test_real_deleted(void **state)
 	delta[XLB_CNT_FWD_TX] = 2;
 	delta[XLB_CNT_NEW_FLOW] = 1;
 	delta[XLB_CNT_FLOW_STALE_REAL] = 1;
-	check_counters(f, "real deleted", before, delta);
-	check_stats(f, DP_STATS_REAL, 3, 2, 2 * in.len, 1);
+	check_counters(f->dp, "real deleted", before, delta);
+	check_stats(f->dp, DP_STATS_REAL, 3, 2, 2 * in.len, 1);
 }
 
 static void test_real_new_gen(void **state)
@@ -1079,7 +943,7 @@ static void test_real_new_gen(void **state)
 	/* id 1 reallocated to another backend: same id, new gen */
 	put_real(f, 1, SVC_TCP4, XLB_FAMILY_V4, 5000, f->ifindex);
 
-	counters(f, before);
+	counters(f->dp, before);
 	build_flow(&in, &(struct flow)TCP4(40000, ACK));
 	expect(f, "ACK after its real's id was reused", &in, XDP_TX, 2);
 	expect(f, "next ACK stays on the new real", &in, XDP_TX, 2);
@@ -1087,7 +951,7 @@ static void test_real_new_gen(void **state)
 	delta[XLB_CNT_FWD_TX] = 2;
 	delta[XLB_CNT_NEW_FLOW] = 1;
 	delta[XLB_CNT_FLOW_STALE_REAL] = 1;
-	check_counters(f, "real reused", before, delta);
+	check_counters(f->dp, "real reused", before, delta);
 }
 
 /* Without XLB_REAL_F_ACTIVE a real keeps no flows, like a deleted one. */
@@ -1133,17 +997,17 @@ static void test_stats_exact(void **state)
 	expect(f, "not a service", &other, XDP_PASS, 0);
 
 	svc_bytes = syn_a.len + 2 * data_a.len + syn_b.len;
-	check_stats(f, DP_STATS_SERVICE, SVC_TCP4, 4, svc_bytes, 2);
-	check_stats(f, DP_STATS_REAL, 1, 3, syn_a.len + 2 * data_a.len, 1);
-	check_stats(f, DP_STATS_REAL, 2, 1, syn_b.len, 1);
-	check_stats(f, DP_STATS_REAL, 3, 0, 0, 0);
-	check_stats(f, DP_STATS_SERVICE, SVC_UDP4, 0, 0, 0);
+	check_stats(f->dp, DP_STATS_SERVICE, SVC_TCP4, 4, svc_bytes, 2);
+	check_stats(f->dp, DP_STATS_REAL, 1, 3, syn_a.len + 2 * data_a.len, 1);
+	check_stats(f->dp, DP_STATS_REAL, 2, 1, syn_b.len, 1);
+	check_stats(f->dp, DP_STATS_REAL, 3, 0, 0, 0);
+	check_stats(f->dp, DP_STATS_SERVICE, SVC_UDP4, 0, 0, 0);
 
 	assert_int_equal(dataplane_stats_reset(f->dp, DP_STATS_REAL, 1), 0);
-	check_stats(f, DP_STATS_REAL, 1, 0, 0, 0);
+	check_stats(f->dp, DP_STATS_REAL, 1, 0, 0, 0);
 	expect(f, "A data after reset", &data_a, XDP_TX, 1);
-	check_stats(f, DP_STATS_REAL, 1, 1, data_a.len, 0);
-	check_stats(f, DP_STATS_SERVICE, SVC_TCP4, 5, svc_bytes + data_a.len, 2);
+	check_stats(f->dp, DP_STATS_REAL, 1, 1, data_a.len, 0);
+	check_stats(f->dp, DP_STATS_SERVICE, SVC_TCP4, 5, svc_bytes + data_a.len, 2);
 }
 
 /* ---- what an HA backup must not forward, and what connection sync hears ---- */
@@ -1169,7 +1033,7 @@ static void test_other_host(void **state)
 	flooded = syn;
 	memcpy(flooded.buf, OTHER_MAC, 6);
 	expect(f, "flooded to another MAC", &flooded, XDP_PASS, 0);
-	counters(f, c);
+	counters(f->dp, c);
 	assert_int_equal(c[XLB_CNT_PASS_OTHER_HOST], 1);
 	expect(f, "addressed to us", &syn, XDP_TX, 2);
 }
@@ -1279,7 +1143,7 @@ static void test_redirect(void **state)
 	put_real(f, 2, SVC_TCP4, XLB_FAMILY_V4, 1002, ifindex);
 	assert_int_equal(dataplane_txport_add(f->dp, ifindex), 0);
 
-	counters(f, before);
+	counters(f->dp, before);
 	build_flow(&in, &(struct flow)TCP4(40000, SYN));
 	expect(f, "SYN to a real on the ingress interface", &in, XDP_TX, 1);
 	build_flow(&in, &(struct flow)TCP4(40001, SYN));
@@ -1290,7 +1154,7 @@ static void test_redirect(void **state)
 	delta[XLB_CNT_FWD_TX] = 1;
 	delta[XLB_CNT_FWD_REDIRECT] = 2;
 	delta[XLB_CNT_NEW_FLOW] = 2;
-	check_counters(f, "redirect", before, delta);
+	check_counters(f->dp, "redirect", before, delta);
 
 	/*
 	 * An interface xlb is not attached to is not in tx_ports: the redirect
@@ -1360,31 +1224,26 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pktbuild),
-		cmocka_unit_test_setup_teardown(test_pass_untouched, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_runt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp4_flows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp6_flows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vlan_tag_kept, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ip_options_and_ext_headers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_udp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_midstream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rr_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wrr_shares, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_ring_drops, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ring_names_missing_real, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_deleted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_new_gen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_inactive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stats_exact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_redirect, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_other_host, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flow_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pass_untouched, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_runt, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_tcp4_flows, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_tcp6_flows, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_vlan_tag_kept, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_ip_options_and_ext_headers, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_udp, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_midstream, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_rr_order, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_wrr_shares, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_empty_ring_drops, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_ring_names_missing_real, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_real_deleted, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_real_new_gen, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_real_inactive, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_stats_exact, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_redirect, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_other_host, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_flow_events, setup, pkt_free_state),
 	};
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_pkt_dr: loading BPF needs root, skipping\n");
-		return 77;
-	}
-	log_set_level(LOG_LVL_WARN);
-	return cmocka_run_group_tests(tests, pkt_dp_group_setup, pkt_dp_group_teardown);
+	return pkt_dp_run_group("test_pkt_dr", tests);
 }

@@ -30,9 +30,6 @@
 #include "log.h"
 #include "sched/sched.h"
 
-static const uint8_t CLIENT_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xc1, 0x01 };
-static const uint8_t LB_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x1b, 0x01 };
-static const uint8_t EGRESS_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
 
 #define CLIENT4 "10.0.1.1"
 #define LB4 "10.0.0.2" /* the LB's own address: not a VIP */
@@ -50,31 +47,6 @@ struct fixture {
 	int prog_fd;
 	uint32_t ifindex;
 };
-
-static uint32_t ip4(const char *s)
-{
-	uint32_t a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		abort();
-	return a;
-}
-
-static struct in6_addr ip6(const char *s)
-{
-	struct in6_addr a;
-
-	if (inet_pton(AF_INET6, s, &a) != 1)
-		abort();
-	return a;
-}
-
-static void real_mac(uint32_t id, uint8_t mac[6])
-{
-	const uint8_t m[6] = { 0x02, 0x52, 0, 0, 0, (uint8_t)id };
-
-	memcpy(mac, m, 6);
-}
 
 static struct xlb_real make_real(struct fixture *f, uint32_t id, uint32_t svc_id, uint8_t family)
 {
@@ -151,9 +123,8 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	f->ifindex = if_nametoindex("lo");
-	f->dp = pkt_dp_fresh();
-	if (!f->dp || !f->ifindex) {
+	f->dp = pkt_dp_fresh_lo(&f->ifindex);
+	if (!f->dp) {
 		free(f);
 		return -1;
 	}
@@ -165,12 +136,6 @@ static int setup(void **state)
 		    60000);
 	put_service(f, SVC_DR6, XLB_FAMILY_V6, VIP6, XLB_METHOD_DR, dr6, 1, 0);
 	put_service(f, SVC_NAT6, XLB_FAMILY_V6, VIP6_NAT, XLB_METHOD_NAT, nat6, 1, 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	free(*state);
 	return 0;
 }
 
@@ -480,20 +445,15 @@ static void test_syn_flood_keeps_established(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_icmp_error_to_other_address, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv4_length_lies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_icmp_about_icmp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6_four_ext_headers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6_ext_beyond_reach, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_persist_respects_new_flows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syn_table, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syn_flood_keeps_established, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_error_to_other_address, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_ipv4_length_lies, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_no_icmp_about_icmp, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_ipv6_four_ext_headers, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_ipv6_ext_beyond_reach, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_persist_respects_new_flows, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_syn_table, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_syn_flood_keeps_established, setup, pkt_free_state),
 	};
 
-	log_set_level(LOG_LVL_WARN);
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_pkt_edge: needs root (BPF), skipped\n");
-		return 77;
-	}
-	return cmocka_run_group_tests(tests, pkt_dp_group_setup, pkt_dp_group_teardown);
+	return pkt_dp_run_group("test_pkt_edge", tests);
 }

@@ -22,12 +22,8 @@
 #include "map_reset.h"
 #include "log.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Frames arrive from CLIENT_MAC addressed to the LB; reals are reached from EGRESS_MAC. */
-static const uint8_t CLIENT_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xc1, 0x01 };
-static const uint8_t LB_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x1b, 0x01 };
-static const uint8_t EGRESS_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
 
 #define CLIENT4 "10.0.1.1"
 #define VIP4 "10.0.0.100"
@@ -92,24 +88,6 @@ struct fixture {
 	uint32_t ifindex; /* ingress of every run, and the reals' egress: TX */
 };
 
-static uint32_t ip4(const char *s)
-{
-	uint32_t a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		abort();
-	return a;
-}
-
-static struct in6_addr ip6(const char *s)
-{
-	struct in6_addr a;
-
-	if (inet_pton(AF_INET6, s, &a) != 1)
-		abort();
-	return a;
-}
-
 static struct xlb_addr xaddr(uint8_t family, const char *s)
 {
 	struct xlb_addr a = { 0 };
@@ -124,30 +102,7 @@ static struct xlb_addr xaddr(uint8_t family, const char *s)
 	return a;
 }
 
-static uint16_t be16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void hexdump(const char *what, const uint8_t *b, size_t len)
-{
-	print_error("  %s (%zu bytes):", what, len);
-	for (size_t i = 0; i < len; i++)
-		print_error("%s%02x", i % 16 ? " " : "\n    ", b[i]);
-	print_error("\n");
-}
-
 /* ---- the reals: everything about one follows from its id ---- */
-
-static void real_mac(uint32_t id, uint8_t mac[6])
-{
-	mac[0] = 0x02;
-	mac[1] = 0x52;
-	mac[2] = id >> 24;
-	mac[3] = id >> 16;
-	mac[4] = id >> 8;
-	mac[5] = id;
-}
 
 /* Real @id: 10.0.2.<id> or 2001:db8:2::<id>, reached from LB4 / LB6. */
 static void make_real(const struct svc_def *s, uint32_t svc_id, uint32_t id, uint32_t ifindex,
@@ -183,10 +138,8 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	f->ifindex = if_nametoindex("lo");
-	f->dp = pkt_dp_fresh();
-	if (!f->dp || !f->ifindex) {
-		print_error("no fresh dataplane, lo ifindex %u\n", f->ifindex);
+	f->dp = pkt_dp_fresh_lo(&f->ifindex);
+	if (!f->dp) {
 		free(f);
 		return -1;
 	}
@@ -227,14 +180,6 @@ static int setup(void **state)
 		if (err || dataplane_service_put(f->dp, &key, &svc))
 			return -1;
 	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	free(f);
 	return 0;
 }
 
@@ -367,209 +312,6 @@ static size_t ip_len_of(const struct pkt *p)
  * 2(B) shows is byte-order independent, folded with end-around carry and
  * returned in network order. Data carrying a correct checksum sums to 0xffff.
  */
-static uint16_t rfc1071(const void *data, size_t len)
-{
-	const uint8_t *b = data;
-	uint64_t sum = 0;
-	uint16_t w;
-
-	for (; len >= 2; b += 2, len -= 2) {
-		memcpy(&w, b, 2);
-		sum += w;
-	}
-	if (len) {
-		w = 0;
-		memcpy(&w, b, 1);
-		sum += w;
-	}
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ntohs((uint16_t)sum);
-}
-
-/* Pseudo-header (RFC 768 / RFC 8200 8.1) and segment, laid out as bytes and summed once. */
-static uint16_t l4_sum(const uint8_t *ip, int family, uint8_t proto, const uint8_t *seg,
-		       size_t len)
-{
-	static uint8_t buf[40 + PKT_MAX];
-	size_t n;
-
-	if (len > PKT_MAX)
-		__builtin_trap();
-	memset(buf, 0, 40);
-	if (family == 4) {
-		memcpy(buf, ip + 12, 8);
-		buf[9] = proto;
-		buf[10] = len >> 8;
-		buf[11] = len & 0xff;
-		n = 12;
-	} else {
-		memcpy(buf, ip + 8, 32);
-		buf[34] = len >> 8;
-		buf[35] = len & 0xff;
-		buf[39] = proto;
-		n = 40;
-	}
-	memcpy(buf + n, seg, len);
-	return rfc1071(buf, n + len);
-}
-
-struct csum_report {
-	unsigned int ip4_hdr; /* IPv4 header checksums that verified */
-	unsigned int l4; /* TCP, UDP, ICMP and ICMPv6 checksums that verified */
-	unsigned int udp_zero; /* UDP without checksum (IPv4, or the GUE outer header) */
-	bool bad_udp; /* verification stopped at a wrong UDP checksum */
-	uint16_t residual; /* ... whose sum was this instead of 0xffff */
-	char err[200];
-};
-
-static bool vfail(struct csum_report *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static bool vfail(struct csum_report *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof(r->err), fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-static bool verify_ip(struct csum_report *r, const uint8_t *ip, size_t avail, unsigned int depth);
-
-/* UDP: checksum if present, then the GUE payload (an IP packet) if it is ours. */
-static bool verify_udp(struct csum_report *r, const uint8_t *ip, int family, const uint8_t *seg,
-		       size_t len, unsigned int depth)
-{
-	bool gue = len >= 8 && be16(seg + 2) == GUE_PORT;
-	uint16_t sum;
-
-	if (len < 8 || be16(seg + 4) != len)
-		return vfail(r, "UDP length %u, IP says %zu",
-			     len >= 8 ? (unsigned int)be16(seg + 4) : 0u, len);
-	if (be16(seg + 6) == 0) {
-		/* RFC 8200 forbids it for IPv6, RFC 6935 allows it for tunnels */
-		if (family == 6 && !gue)
-			return vfail(r, "IPv6 UDP without checksum");
-		r->udp_zero++;
-	} else {
-		sum = l4_sum(ip, family, IPPROTO_UDP, seg, len);
-		if (sum != 0xffff) {
-			r->bad_udp = true;
-			r->residual = sum;
-			return vfail(r, "UDP checksum 0x%04x wrong (sum 0x%04x)", be16(seg + 6),
-				     sum);
-		}
-		r->l4++;
-	}
-	return gue ? verify_ip(r, seg + 8, len - 8, depth + 1) : true;
-}
-
-/*
- * Verifies the IP packet at @ip (@avail bytes, possibly padded): the IPv4
- * header checksum, and the TCP, UDP, ICMP or ICMPv6 checksum; IPIP,
- * IPv6-in-IPv6 and GUE payloads recursively. ICMP quotes are not entered.
- */
-static bool verify_ip(struct csum_report *r, const uint8_t *ip, size_t avail, unsigned int depth)
-{
-	size_t hlen, len;
-	uint16_t sum;
-	uint8_t proto;
-	int family;
-
-	if (depth > 2)
-		return vfail(r, "IP nested %u deep", depth);
-	if (avail < 20)
-		return vfail(r, "IP header cut short (%zu bytes)", avail);
-	family = ip[0] >> 4;
-	if (family == 4) {
-		hlen = (ip[0] & 0xf) * 4u;
-		len = be16(ip + 2);
-		if (hlen < 20 || len < hlen || len > avail)
-			return vfail(r, "IPv4 ihl %zu, tot_len %zu, %zu bytes there", hlen, len,
-				     avail);
-		sum = rfc1071(ip, hlen);
-		if (sum != 0xffff)
-			return vfail(r, "IPv4 header checksum 0x%04x wrong (sum 0x%04x)",
-				     be16(ip + 10), sum);
-		r->ip4_hdr++;
-		proto = ip[9];
-	} else if (family == 6) {
-		hlen = 40;
-		len = hlen + be16(ip + 4);
-		if (avail < hlen || len > avail)
-			return vfail(r, "IPv6 payload length %zu, %zu bytes there", len - hlen,
-				     avail);
-		proto = ip[6];
-	} else {
-		return vfail(r, "IP version %d", family);
-	}
-
-	switch (proto) {
-	case IPPROTO_IPIP:
-	case IPPROTO_IPV6:
-		return verify_ip(r, ip + hlen, len - hlen, depth + 1);
-	case IPPROTO_UDP:
-		return verify_udp(r, ip, family, ip + hlen, len - hlen, depth);
-	case IPPROTO_TCP:
-	case IPPROTO_ICMPV6:
-		if (proto == IPPROTO_ICMPV6 && family != 6)
-			return vfail(r, "ICMPv6 in IPv4");
-		sum = l4_sum(ip, family, proto, ip + hlen, len - hlen);
-		break;
-	case IPPROTO_ICMP:
-		if (family != 4)
-			return vfail(r, "ICMP in IPv6");
-		sum = rfc1071(ip + hlen, len - hlen); /* no pseudo-header for ICMP */
-		break;
-	default:
-		return vfail(r, "IP protocol %u", proto);
-	}
-	if (sum != 0xffff)
-		return vfail(r, "protocol %u checksum wrong (sum 0x%04x)", proto, sum);
-	r->l4++;
-	return true;
-}
-
-static bool verify_frame(struct csum_report *r, const uint8_t *b, size_t len)
-{
-	size_t l2 = 14;
-	uint16_t type;
-
-	memset(r, 0, sizeof(*r));
-	if (len < 14)
-		return vfail(r, "frame of %zu bytes", len);
-	type = be16(b + 12);
-	if (type == ETH_P_8021Q || type == ETH_P_8021AD) {
-		if (len < 18)
-			return vfail(r, "VLAN tag cut short");
-		l2 = 18;
-		type = be16(b + 16);
-	}
-	if (type != ETH_P_IP && type != ETH_P_IPV6)
-		return vfail(r, "ethertype 0x%04x", type);
-	if (len < l2 + 1 || (b[l2] >> 4) != (type == ETH_P_IP ? 4 : 6))
-		return vfail(r, "ethertype 0x%04x carries no such IP version", type);
-	return verify_ip(r, b + l2, len - l2, 0);
-}
-
-/* The frame's checksums all verify, and exactly this many of each kind were there. */
-static void check_csums(const char *desc, const struct pkt *p, unsigned int ip4_hdr,
-			unsigned int l4, unsigned int udp_zero)
-{
-	struct csum_report r;
-
-	if (!verify_frame(&r, p->buf, p->len)) {
-		hexdump("frame", p->buf, p->len);
-		fail_msg("%s: %s", desc, r.err);
-	}
-	if (r.ip4_hdr != ip4_hdr || r.l4 != l4 || r.udp_zero != udp_zero)
-		fail_msg("%s: verified %u IPv4 headers, %u L4 checksums, %u UDP zero; want %u, %u, "
-			 "%u",
-			 desc, r.ip4_hdr, r.l4, r.udp_zero, ip4_hdr, l4, udp_zero);
-}
-
 /* The frame's only fault is a UDP checksum that sums to @residual. */
 static void check_bad_udp(const char *desc, const struct pkt *p, uint16_t residual)
 {
@@ -589,7 +331,7 @@ static uint16_t udp_residual(const struct pkt *p)
 {
 	const uint8_t *ip = p->buf + p->l3_off;
 
-	return l4_sum(ip, p->l3, IPPROTO_UDP, p->buf + p->l4_off,
+	return pkt_l4_sum(ip, p->l3, IPPROTO_UDP, p->buf + p->l4_off,
 		      ip_len_of(p) - (p->l4_off - p->l3_off));
 }
 
@@ -807,20 +549,7 @@ static void expect_icmp6(struct pkt *want, const struct pkt *in, uint32_t mtu)
 
 static uint32_t xdp_run(struct fixture *f, const struct pkt *in, struct pkt *out)
 {
-	uint8_t buf[PKT_MAX + 64] = { 0 };
-	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = f->ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->buf, .data_size_in = in->len,
-		    .data_out = buf, .data_size_out = sizeof(buf), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = 1);
-
-	if (bpf_prog_test_run_opts(f->xdp_fd, &opts))
-		fail_msg("XDP bpf_prog_test_run_opts: %s", strerror(errno));
-	pkt_init(out);
-	if (opts.data_size_out > sizeof(out->buf))
-		fail_msg("XDP output of %u bytes", opts.data_size_out);
-	out->len = opts.data_size_out;
-	memcpy(out->buf, buf, out->len);
-	return opts.retval;
+	return pkt_xdp_run(f->xdp_fd, f->ifindex, in, out);
 }
 
 /* The tc program on the same frame, as an skb arriving on lo; 0 or the errno. */
@@ -843,74 +572,7 @@ static int tc_try_run(struct fixture *f, const struct pkt *in, struct pkt *out, 
 	return 0;
 }
 
-static const char *xdp_name(uint32_t v)
-{
-	static const char *const names[] = { "XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX",
-					     "XDP_REDIRECT" };
-
-	return v < ARRAY_SIZE(names) ? names[v] : "?";
-}
-
-static void check_verdict(const char *desc, uint32_t got, uint32_t want)
-{
-	if (got != want)
-		fail_msg("%s: verdict %s, want %s", desc, xdp_name(got), xdp_name(want));
-}
-
-static void check_bytes(const char *desc, const struct pkt *got, const struct pkt *want)
-{
-	if (got->len == want->len && memcmp(got->buf, want->buf, got->len) == 0)
-		return;
-	print_error("%s: output frame differs\n", desc);
-	hexdump("got", got->buf, got->len);
-	hexdump("want", want->buf, want->len);
-	fail();
-}
-
 /* ---- counters and stats ---- */
-
-static void counters(struct fixture *f, uint64_t c[XLB_CNT__COUNT])
-{
-	assert_int_equal(dataplane_counters_read(f->dp, c), 0);
-}
-
-/* Every global counter moved by exactly @delta since @before. */
-static void check_counters(struct fixture *f, const char *desc,
-			   const uint64_t before[XLB_CNT__COUNT],
-			   const uint64_t delta[XLB_CNT__COUNT])
-{
-	uint64_t now[XLB_CNT__COUNT];
-	bool bad = false;
-
-	counters(f, now);
-	for (int c = 0; c < XLB_CNT__COUNT; c++) {
-		if (counter_is_table_accounting(c))
-			continue;
-		if (now[c] - before[c] == delta[c])
-			continue;
-		print_error("%s: counter %s moved by %llu, want %llu\n", desc,
-			    dataplane_counter_name(c), (unsigned long long)(now[c] - before[c]),
-			    (unsigned long long)delta[c]);
-		bad = true;
-	}
-	if (bad)
-		fail();
-}
-
-static void check_stats(struct fixture *f, enum dp_stats_map which, uint32_t id, uint64_t packets,
-			uint64_t bytes, uint64_t new_flows)
-{
-	struct xlb_stats st;
-
-	assert_int_equal(dataplane_stats_read(f->dp, which, id, &st), 0);
-	if (st.packets == packets && st.bytes == bytes && st.new_flows == new_flows)
-		return;
-	fail_msg("%s %u: packets/bytes/new_flows %llu/%llu/%llu, want %llu/%llu/%llu",
-		 which == DP_STATS_SERVICE ? "service" : "real", id, (unsigned long long)st.packets,
-		 (unsigned long long)st.bytes, (unsigned long long)st.new_flows,
-		 (unsigned long long)packets, (unsigned long long)bytes,
-		 (unsigned long long)new_flows);
-}
 
 /* ---- forwarding: every method x family, SYN and established, TCP and UDP ---- */
 
@@ -956,7 +618,7 @@ static void run_l3_steps(struct fixture *f, const char *what, const struct l3_st
 {
 	uint64_t before[XLB_CNT__COUNT], delta[XLB_CNT__COUNT] = { 0 };
 
-	counters(f, before);
+	counters(f->dp, before);
 	for (size_t i = 0; i < n; i++) {
 		const struct flow *fl = &steps[i].fl;
 		const struct svc_def *s;
@@ -991,7 +653,7 @@ static void run_l3_steps(struct fixture *f, const char *what, const struct l3_st
 	}
 	delta[XLB_CNT_RX] = n;
 	delta[XLB_CNT_FWD_TX] = n;
-	check_counters(f, what, before, delta);
+	check_counters(f->dp, what, before, delta);
 }
 
 /* clang-format off */
@@ -1185,7 +847,7 @@ static void test_too_big(void **state)
 		build_client(&in, &c->fl);
 		assert_int_equal(ip_len_of(&in), c->fl.ip_len);
 		expect_real(&c->fl, c->real_id, f->ifindex, &s, &r);
-		counters(f, before);
+		counters(f->dp, before);
 		switch (c->outcome) {
 		case BIG_FWD:
 			expect_forward(&want, &in, &c->fl, c->real_id, f->ifindex);
@@ -1217,7 +879,7 @@ static void test_too_big(void **state)
 		delta[XLB_CNT_RX] = 1;
 		delta[XLB_CNT_NEW_FLOW] = 1;
 		delta[XLB_CNT_FLOW_MIDSTREAM] = c->fl.proto == IPPROTO_TCP;
-		check_counters(f, c->desc, before, delta);
+		check_counters(f->dp, c->desc, before, delta);
 	}
 }
 
@@ -1242,27 +904,27 @@ static void test_too_big_flow_recorded(void **state)
 	build_client(&in_big, &big);
 	build_client(&in_small, &small);
 
-	counters(f, before);
+	counters(f->dp, before);
 	expect_icmp4(&want, &in_big, 580);
 	check_verdict("UDP 1000 bytes", xdp_run(f, &in_big, &out), XDP_TX);
 	check_bytes("UDP 1000 bytes", &out, &want);
 	delta[XLB_CNT_RX] = 1;
 	delta[XLB_CNT_NEW_FLOW] = 1;
 	delta[XLB_CNT_ICMP_TOO_BIG] = 1;
-	check_counters(f, "too-big first packet", before, delta);
-	check_stats(f, DP_STATS_REAL, 42, 1, in_big.len, 1);
+	check_counters(f->dp, "too-big first packet", before, delta);
+	check_stats(f->dp, DP_STATS_REAL, 42, 1, in_big.len, 1);
 
-	counters(f, before);
+	counters(f->dp, before);
 	expect_forward(&want, &in_small, &small, 42, f->ifindex);
 	check_verdict("UDP 500 bytes", xdp_run(f, &in_small, &out), XDP_TX);
 	check_bytes("UDP 500 bytes", &out, &want);
 	memset(delta, 0, sizeof(delta));
 	delta[XLB_CNT_RX] = 1;
 	delta[XLB_CNT_FWD_TX] = 1;
-	check_counters(f, "the retry is no new flow", before, delta);
-	check_stats(f, DP_STATS_REAL, 42, 2, in_big.len + in_small.len, 1);
+	check_counters(f->dp, "the retry is no new flow", before, delta);
+	check_stats(f->dp, DP_STATS_REAL, 42, 2, in_big.len + in_small.len, 1);
 
-	counters(f, before);
+	counters(f->dp, before);
 	build_client(&in, &syn);
 	expect_forward(&want, &in, &syn, 41, f->ifindex);
 	check_verdict("SYN", xdp_run(f, &in, &out), XDP_TX);
@@ -1280,7 +942,7 @@ static void test_too_big_flow_recorded(void **state)
 	delta[XLB_CNT_FWD_TX] = 2;
 	delta[XLB_CNT_NEW_FLOW] = 1;
 	delta[XLB_CNT_ICMP_TOO_BIG] = 1;
-	check_counters(f, "too big mid-flow", before, delta);
+	check_counters(f->dp, "too big mid-flow", before, delta);
 }
 
 /* ---- the tc program: same plans, applied with skb helpers ---- */
@@ -1333,7 +995,7 @@ static void test_tc(void **state)
 		int err;
 
 		build_client(&in, &c->fl);
-		counters(f, before);
+		counters(f->dp, before);
 		err = tc_try_run(f, &in, &out, &retval);
 		if (err == EINVAL || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */) {
 			print_message("%s: this kernel refuses the tc test run (%s), skipping\n",
@@ -1348,7 +1010,7 @@ static void test_tc(void **state)
 		 * other (only the redirect is not carried out), so its failing
 		 * is a bug in the flags or sizes we pass, not a test-mode limit.
 		 */
-		counters(f, now);
+		counters(f->dp, now);
 		if (now[XLB_CNT_ENCAP_FAILED] != before[XLB_CNT_ENCAP_FAILED])
 			fail_msg("%s: bpf_skb_adjust_room failed (encap_failed counted)", c->desc);
 		delta[XLB_CNT_RX] = 1;
@@ -1357,7 +1019,7 @@ static void test_tc(void **state)
 			if (retval != TC_ACT_SHOT)
 				fail_msg("%s: tc verdict %u, want TC_ACT_SHOT", c->desc, retval);
 			delta[XLB_CNT_DROP_TOO_BIG] = 1;
-			check_counters(f, c->desc, before, delta);
+			check_counters(f->dp, c->desc, before, delta);
 			continue;
 		}
 		if (retval != TC_ACT_REDIRECT)
@@ -1368,7 +1030,7 @@ static void test_tc(void **state)
 		step_csums(&c->fl, s, &ip4_hdr, &l4, &udp_zero);
 		check_csums(c->desc, &out, ip4_hdr, l4, udp_zero);
 		delta[XLB_CNT_FWD_TX] = 1;
-		check_counters(f, c->desc, before, delta);
+		check_counters(f->dp, c->desc, before, delta);
 	}
 	if (skipped == ARRAY_SIZE(tc_cases))
 		skip();
@@ -1391,10 +1053,10 @@ static void test_csum_verifier(void **state)
 	struct pkt p, bad;
 
 	(void)state;
-	assert_int_equal(rfc1071(ip_hdr, sizeof(ip_hdr)), 0xffff);
+	assert_int_equal(pkt_vsum(0, (const uint8_t *)ip_hdr, sizeof(ip_hdr)), 0xffff);
 	/* RFC 1071 section 3's example: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2 */
-	assert_int_equal(rfc1071("\x00\x01\xf2\x03\xf4\xf5\xf6\xf7", 8), 0xddf2);
-	assert_int_equal(rfc1071("\x01\x02\x03", 3), 0x0402);
+	assert_int_equal(pkt_vsum(0, (const uint8_t *)"\x00\x01\xf2\x03\xf4\xf5\xf6\xf7", 8), 0xddf2);
+	assert_int_equal(pkt_vsum(0, (const uint8_t *)"\x01\x02\x03", 3), 0x0402);
 
 	build_client(&p, &tcp4);
 	check_csums("TCP v4", &p, 1, 1, 0);
@@ -1440,21 +1102,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csum_verifier),
-		cmocka_unit_test_setup_teardown(test_tun4, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tun6, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gue4, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gue6, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dscp4, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dscp6, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_too_big_flow_recorded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tun4, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_tun6, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_gue4, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_gue6, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_dscp4, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_dscp6, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_too_big, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_too_big_flow_recorded, setup, pkt_free_state),
+		cmocka_unit_test_setup_teardown(test_tc, setup, pkt_free_state),
 	};
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_pkt_l3: loading BPF needs root, skipping\n");
-		return 77;
-	}
-	log_set_level(LOG_LVL_WARN);
-	return cmocka_run_group_tests(tests, pkt_dp_group_setup, pkt_dp_group_teardown);
+	return pkt_dp_run_group("test_pkt_l3", tests);
 }

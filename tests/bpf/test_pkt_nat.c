@@ -23,15 +23,11 @@
 #include "map_reset.h"
 #include "log.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
  * Frames from clients and reals are addressed to LB_MAC; toward a real they
  * leave from EGRESS_MAC to the real's own MAC (real_mac()).
  */
-static const uint8_t CLIENT_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xc1, 0x01 };
-static const uint8_t LB_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x1b, 0x01 };
-static const uint8_t EGRESS_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
 static const uint8_t ROUTER_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x77, 0x01 };
 static const uint8_t VETH_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xfe, 0x01 };
 
@@ -189,29 +185,6 @@ static bool addr_equal(const struct xlb_addr *a, const struct xlb_addr *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
-static void real_mac(uint32_t id, uint8_t mac[6])
-{
-	mac[0] = 0x02;
-	mac[1] = 0x52;
-	mac[2] = id >> 24;
-	mac[3] = id >> 16;
-	mac[4] = id >> 8;
-	mac[5] = id;
-}
-
-static uint16_t be16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void hexdump(const char *what, const uint8_t *b, size_t len)
-{
-	print_error("  %s (%zu bytes):", what, len);
-	for (size_t i = 0; i < len; i++)
-		print_error("%s%02x", i % 16 ? " " : "\n    ", b[i]);
-	print_error("\n");
-}
-
 /* ---- frames ---- */
 
 #define SYN PKT_TCP_SYN
@@ -352,177 +325,6 @@ static void build_icmp(struct pkt *p, uint8_t family, const struct xlb_addr *src
  * end-around carry, an odd last byte padded with zero. Data that carries a
  * correct checksum sums to 0xffff.
  */
-static uint16_t oc_sum(uint16_t acc, const uint8_t *b, size_t len)
-{
-	for (size_t i = 0; i < len; i += 2) {
-		uint32_t w = (uint32_t)b[i] << 8 | (i + 1 < len ? b[i + 1] : 0);
-		uint32_t s = acc + w;
-
-		acc = (uint16_t)((s & 0xffff) + (s >> 16));
-	}
-	return acc;
-}
-
-/* The pseudo-header of RFC 793 / RFC 768 / RFC 8200 8.1, summed on its own. */
-static uint16_t oc_pseudo(const uint8_t *ip, uint8_t family, uint8_t proto, size_t l4_len)
-{
-	uint8_t ph[40] = { 0 };
-
-	if (family == 4) {
-		memcpy(ph, ip + 12, 8);
-		ph[9] = proto;
-		ph[10] = l4_len >> 8;
-		ph[11] = l4_len & 0xff;
-		return oc_sum(0, ph, 12);
-	}
-	memcpy(ph, ip + 8, 32);
-	ph[34] = l4_len >> 8;
-	ph[35] = l4_len & 0xff;
-	ph[39] = proto;
-	return oc_sum(0, ph, 40);
-}
-
-struct csum_report {
-	unsigned int ip4; /* IPv4 header checksums that verified */
-	unsigned int l4; /* TCP, UDP, ICMP, ICMPv6 checksums that verified */
-	unsigned int udp0; /* IPv4 UDP without a checksum */
-	char err[160];
-};
-
-static bool vfail(struct csum_report *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static bool vfail(struct csum_report *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof(r->err), fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-/* Walks Ethernet (+ one tag), IPv4 or IPv6 (+ extension headers), and checks every sum. */
-static bool verify_frame(struct csum_report *r, const uint8_t *b, size_t len)
-{
-	size_t off = 14, l4_len;
-	const uint8_t *ip, *l4;
-	uint8_t family, proto;
-	uint16_t ethertype;
-
-	memset(r, 0, sizeof(*r));
-	if (len < 14)
-		return vfail(r, "frame of %zu bytes", len);
-	ethertype = be16(b + 12);
-	if (ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD) {
-		if (len < 18)
-			return vfail(r, "VLAN tag cut");
-		ethertype = be16(b + 16);
-		off = 18;
-	}
-	ip = b + off;
-	if (ethertype == ETH_P_IP) {
-		size_t hlen, tot;
-
-		family = 4;
-		if (len < off + 20 || ip[0] >> 4 != 4 || (ip[0] & 0xf) < 5)
-			return vfail(r, "bad IPv4 header");
-		hlen = (ip[0] & 0xf) * 4u;
-		tot = be16(ip + 2);
-		if (len < off + hlen || tot < hlen || len < off + tot)
-			return vfail(r, "IPv4 lengths: header %zu, total %zu, frame %zu", hlen, tot,
-				     len);
-		if (oc_sum(0, ip, hlen) != 0xffff)
-			return vfail(r, "IPv4 header checksum: sums to %04x",
-				     oc_sum(0, ip, hlen));
-		r->ip4++;
-		if (be16(ip + 6) & 0x3fff)
-			return true; /* a fragment: no L4 header to check */
-		proto = ip[9];
-		l4 = ip + hlen;
-		l4_len = tot - hlen;
-	} else if (ethertype == ETH_P_IPV6) {
-		size_t plen;
-
-		family = 6;
-		if (len < off + 40 || ip[0] >> 4 != 6)
-			return vfail(r, "bad IPv6 header");
-		plen = be16(ip + 4);
-		if (len < off + 40 + plen)
-			return vfail(r, "IPv6 payload length %zu, frame %zu", plen, len);
-		proto = ip[6];
-		l4 = ip + 40;
-		l4_len = plen;
-		while (proto == 0 || proto == 43 || proto == 60) {
-			size_t ext;
-
-			if (l4_len < 8)
-				return vfail(r, "extension header cut");
-			ext = (l4[1] + 1u) * 8;
-			if (l4_len < ext)
-				return vfail(r, "extension header past the payload");
-			proto = l4[0];
-			l4 += ext;
-			l4_len -= ext;
-		}
-	} else {
-		return vfail(r, "ethertype %04x", ethertype);
-	}
-
-	switch (proto) {
-	case IPPROTO_TCP:
-		if (l4_len < 20)
-			return vfail(r, "TCP segment of %zu bytes", l4_len);
-		if (oc_sum(oc_pseudo(ip, family, proto, l4_len), l4, l4_len) != 0xffff)
-			return vfail(r, "TCP checksum %04x wrong", be16(l4 + 16));
-		break;
-	case IPPROTO_UDP:
-		if (l4_len < 8 || be16(l4 + 4) != l4_len)
-			return vfail(r, "UDP length %u in %zu bytes", l4_len >= 8 ? be16(l4 + 4) : 0,
-				     l4_len);
-		if (!be16(l4 + 6)) {
-			if (family == 6)
-				return vfail(r, "IPv6 UDP without checksum");
-			r->udp0++;
-			return true;
-		}
-		if (oc_sum(oc_pseudo(ip, family, proto, l4_len), l4, l4_len) != 0xffff)
-			return vfail(r, "UDP checksum %04x wrong", be16(l4 + 6));
-		break;
-	case IPPROTO_ICMP:
-		if (family != 4 || l4_len < 8)
-			return vfail(r, "ICMP in IPv%u, %zu bytes", family, l4_len);
-		if (oc_sum(0, l4, l4_len) != 0xffff)
-			return vfail(r, "ICMP checksum %04x wrong", be16(l4 + 2));
-		break;
-	case IPPROTO_ICMPV6:
-		if (family != 6 || l4_len < 8)
-			return vfail(r, "ICMPv6 in IPv%u, %zu bytes", family, l4_len);
-		if (oc_sum(oc_pseudo(ip, family, proto, l4_len), l4, l4_len) != 0xffff)
-			return vfail(r, "ICMPv6 checksum %04x wrong", be16(l4 + 2));
-		break;
-	default:
-		return vfail(r, "L4 protocol %u", proto);
-	}
-	r->l4++;
-	return true;
-}
-
-/* Every checksum in @p verifies, and exactly these many of each kind were found. */
-static void check_csums(const char *desc, const struct pkt *p, unsigned int ip4, unsigned int l4,
-			unsigned int udp0)
-{
-	struct csum_report r;
-
-	if (!verify_frame(&r, p->buf, p->len)) {
-		hexdump("frame", p->buf, p->len);
-		fail_msg("%s: %s", desc, r.err);
-	}
-	if (r.ip4 != ip4 || r.l4 != l4 || r.udp0 != udp0)
-		fail_msg("%s: verified %u IPv4 header, %u L4, %u checksum-less UDP; want %u, %u, %u",
-			 desc, r.ip4, r.l4, r.udp0, ip4, l4, udp0);
-}
-
 static void check_frame_csums(const char *desc, const struct pkt *p, const struct frame *fr)
 {
 	bool udp0 = fr->proto == IPPROTO_UDP && (fr->flags & FR_NO_CSUM);
@@ -554,10 +356,8 @@ static int setup(void **state)
 		return -1;
 	f->nat_rev_fd = f->flows_fd = -1;
 	*state = f;
-	f->ifindex = if_nametoindex("lo");
-	f->dp = pkt_dp_fresh();
-	if (!f->dp || !f->ifindex) {
-		print_error("no fresh dataplane, lo ifindex %u\n", f->ifindex);
+	f->dp = pkt_dp_fresh_lo(&f->ifindex);
+	if (!f->dp) {
 		return -1;
 	}
 	f->xdp_fd = dataplane_prog_fd(f->dp, false);
@@ -686,67 +486,14 @@ static const char *verdict_name(enum hook hook, uint32_t v)
 	}
 }
 
-static void check_verdict(const char *desc, enum hook hook, uint32_t got, uint32_t want)
+static void check_hook_verdict(const char *desc, enum hook hook, uint32_t got, uint32_t want)
 {
 	if (got != want)
 		fail_msg("%s: verdict %s, want %s", desc, verdict_name(hook, got),
 			 verdict_name(hook, want));
 }
 
-static void check_bytes(const char *desc, const struct pkt *got, const struct pkt *want)
-{
-	if (got->len == want->len && memcmp(got->buf, want->buf, got->len) == 0)
-		return;
-	print_error("%s: output frame differs\n", desc);
-	hexdump("got", got->buf, got->len);
-	hexdump("want", want->buf, want->len);
-	fail();
-}
-
 /* ---- counters and stats ---- */
-
-static void counters(struct fixture *f, uint64_t c[XLB_CNT__COUNT])
-{
-	assert_int_equal(dataplane_counters_read(f->dp, c), 0);
-}
-
-/* Every global counter moved by exactly @delta since @before. */
-static void check_counters(struct fixture *f, const char *desc,
-			   const uint64_t before[XLB_CNT__COUNT],
-			   const uint64_t delta[XLB_CNT__COUNT])
-{
-	uint64_t now[XLB_CNT__COUNT];
-	bool bad = false;
-
-	counters(f, now);
-	for (int c = 0; c < XLB_CNT__COUNT; c++) {
-		if (counter_is_table_accounting(c))
-			continue;
-		if (now[c] - before[c] == delta[c])
-			continue;
-		print_error("%s: counter %s moved by %llu, want %llu\n", desc,
-			    dataplane_counter_name(c), (unsigned long long)(now[c] - before[c]),
-			    (unsigned long long)delta[c]);
-		bad = true;
-	}
-	if (bad)
-		fail();
-}
-
-static void check_stats(struct fixture *f, enum dp_stats_map which, uint32_t id, uint64_t packets,
-			uint64_t bytes, uint64_t new_flows)
-{
-	struct xlb_stats st;
-
-	assert_int_equal(dataplane_stats_read(f->dp, which, id, &st), 0);
-	if (st.packets == packets && st.bytes == bytes && st.new_flows == new_flows)
-		return;
-	fail_msg("%s %u: packets/bytes/new_flows %llu/%llu/%llu, want %llu/%llu/%llu",
-		 which == DP_STATS_SERVICE ? "service" : "real", id, (unsigned long long)st.packets,
-		 (unsigned long long)st.bytes, (unsigned long long)st.new_flows,
-		 (unsigned long long)packets, (unsigned long long)bytes,
-		 (unsigned long long)new_flows);
-}
 
 /* ---- the model ---- */
 
@@ -1027,11 +774,11 @@ static void run_step(struct fixture *f, enum hook hook, uint32_t svc_id, const s
 	build_frame(&in, &in_fr);
 	build_frame(&want, &want_fr);
 
-	counters(f, before);
-	check_verdict(desc, hook, run(f, hook, &in, &out), verdict);
+	counters(f->dp, before);
+	check_hook_verdict(desc, hook, run(f, hook, &in, &out), verdict);
 	check_bytes(desc, &out, &want);
 	check_frame_csums(desc, &out, &want_fr);
-	check_counters(f, desc, before, delta);
+	check_counters(f->dp, desc, before, delta);
 	if (tally && st->dir == IN) {
 		tally->packets++;
 		tally->bytes += in.len;
@@ -1050,7 +797,7 @@ static void run_steps(struct fixture *f, enum hook hook, uint32_t svc_id, const 
 		run_step(f, hook, svc_id, &steps[i], &tally);
 	}
 	/* replies are not service traffic */
-	check_stats(f, DP_STATS_SERVICE, svc_id, tally.packets, tally.bytes, tally.new_flows);
+	check_stats(f->dp, DP_STATS_SERVICE, svc_id, tally.packets, tally.bytes, tally.new_flows);
 }
 
 /* For services with two reals (rr: a new flow takes the next). */
@@ -1289,12 +1036,12 @@ static void fnat_exhausted(struct fixture *f, uint32_t svc_id)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		snprintf(desc, sizeof(desc), "%s: SYN with every candidate port taken (%d)", s->name,
 			 attempt);
-		counters(f, before);
-		check_verdict(desc, XDP, run(f, XDP, &in, &out), XDP_DROP);
+		counters(f->dp, before);
+		check_hook_verdict(desc, XDP, run(f, XDP, &in, &out), XDP_DROP);
 		check_bytes(desc, &out, &in);
 		delta[XLB_CNT_RX] = 1;
 		delta[XLB_CNT_FNAT_NO_PORT] = 1;
-		check_counters(f, desc, before, delta);
+		check_counters(f->dp, desc, before, delta);
 		/* no flow left behind, and the holders' entries are untouched */
 		assert_int_equal(dataplane_flow_get(f->dp, &k, &flow), -ENOENT);
 		for (uint32_t i = 0; i < XLB_FNAT_PORT_TRIES; i++) {
@@ -1305,7 +1052,7 @@ static void fnat_exhausted(struct fixture *f, uint32_t svc_id)
 			assert_memory_equal(&got, &want, sizeof(got));
 		}
 	}
-	check_stats(f, DP_STATS_SERVICE, svc_id, 0, 0, 0);
+	check_stats(f->dp, DP_STATS_SERVICE, svc_id, 0, 0, 0);
 
 	/* one port freed (its flow expired): the next SYN gets exactly that one */
 	{
@@ -1398,12 +1145,12 @@ static void test_reply_untouched(void **state)
 		if (c->mangle == CUT_L4)
 			in.len = in.l4_off + (s->proto == IPPROTO_TCP ? 12 : 6);
 
-		counters(f, before);
-		check_verdict(c->desc, XDP, run(f, XDP, &in, &out), XDP_PASS);
+		counters(f->dp, before);
+		check_hook_verdict(c->desc, XDP, run(f, XDP, &in, &out), XDP_PASS);
 		check_bytes(c->desc, &out, &in);
 		delta[XLB_CNT_RX] = 1;
 		delta[c->counter] = 1;
-		check_counters(f, c->desc, before, delta);
+		check_counters(f->dp, c->desc, before, delta);
 	}
 }
 
@@ -1424,12 +1171,12 @@ static void test_nat_services_off(void **state)
 	assert_int_equal(set_nat_services(f, 0), 0);
 	fr = reply_frame(model_find(&f->m, NAT_TCP4, 1, 40000), ACK, 0, mac);
 	build_frame(&in, &fr);
-	counters(f, before);
-	check_verdict("reply with nat_services 0", XDP, run(f, XDP, &in, &out), XDP_PASS);
+	counters(f->dp, before);
+	check_hook_verdict("reply with nat_services 0", XDP, run(f, XDP, &in, &out), XDP_PASS);
 	check_bytes("reply with nat_services 0", &out, &in);
 	delta[XLB_CNT_RX] = 1;
 	delta[XLB_CNT_PASS_NO_SERVICE] = 1;
-	check_counters(f, "reply with nat_services 0", before, delta);
+	check_counters(f->dp, "reply with nat_services 0", before, delta);
 
 	assert_int_equal(set_nat_services(f, 1), 0);
 	run_step(f, XDP, NAT_TCP4, &steps[1], NULL);
@@ -1645,8 +1392,8 @@ static void run_icmp_case(struct fixture *f, const struct icmp_case *c)
 		memcpy(want.buf + 6, EGRESS_MAC, 6);
 	}
 
-	counters(f, before);
-	check_verdict(c->desc, XDP, run(f, XDP, &in, &out), verdict);
+	counters(f->dp, before);
+	check_hook_verdict(c->desc, XDP, run(f, XDP, &in, &out), verdict);
 	check_bytes(c->desc, &out, &want);
 	check_csums(c->desc, &out, s->family == 4, 1, 0);
 	/* ICMP (v4) does not sum the IP header: its checksum must not have moved */
@@ -1654,7 +1401,7 @@ static void run_icmp_case(struct fixture *f, const struct icmp_case *c)
 		assert_memory_equal(out.buf + 34 + 2, in.buf + 34 + 2, 2);
 	if (c->expect == X_DSCP && s->family == 6)
 		assert_memory_not_equal(out.buf + 54 + 2, in.buf + 54 + 2, 2);
-	check_counters(f, c->desc, before, delta);
+	check_counters(f->dp, c->desc, before, delta);
 }
 
 static void test_icmp(void **state)
@@ -1768,27 +1515,27 @@ static void test_reply_fib_resolved(void **state)
 
 		snprintf(desc, sizeof(desc), "%s: reply arriving on the client's interface",
 			 s->name);
-		counters(f, before);
-		check_verdict(desc, XDP, run_on(f, XDP, veth, &in, &out), XDP_TX);
+		counters(f->dp, before);
+		check_hook_verdict(desc, XDP, run_on(f, XDP, veth, &in, &out), XDP_TX);
 		check_bytes(desc, &out, &want);
 		check_csums(desc, &out, s->family == 4, 1, 0);
-		check_counters(f, desc, before, delta);
+		check_counters(f->dp, desc, before, delta);
 
 		snprintf(desc, sizeof(desc), "%s: reply toward another interface of ours", s->name);
 		assert_int_equal(dataplane_txport_add(f->dp, veth), 0);
-		check_verdict(desc, XDP, run(f, XDP, &in, &out), XDP_REDIRECT);
+		check_hook_verdict(desc, XDP, run(f, XDP, &in, &out), XDP_REDIRECT);
 		check_bytes(desc, &out, &want);
 
 		/* the kernel takes it from here: still addressed to us, or it drops it */
 		snprintf(desc, sizeof(desc), "%s: reply toward an interface not ours", s->name);
 		assert_int_equal(dataplane_txport_del(f->dp, veth), 0);
-		check_verdict(desc, XDP, run(f, XDP, &in, &out), XDP_PASS);
+		check_hook_verdict(desc, XDP, run(f, XDP, &in, &out), XDP_PASS);
 		check_bytes(desc, &out, &want_stack);
 
 		snprintf(desc, sizeof(desc), "%s (tc): reply", s->name);
-		check_verdict(desc, TC, run_on(f, TC, veth, &in, &out), TC_ACT_REDIRECT);
+		check_hook_verdict(desc, TC, run_on(f, TC, veth, &in, &out), TC_ACT_REDIRECT);
 		check_bytes(desc, &out, &want);
-		check_verdict(desc, TC, run(f, TC, &in, &out), TC_ACT_REDIRECT);
+		check_hook_verdict(desc, TC, run(f, TC, &in, &out), TC_ACT_REDIRECT);
 		check_bytes(desc, &out, &want);
 	}
 }
@@ -1812,11 +1559,11 @@ static void test_csum_verifier(void **state)
 	uint8_t q[28] = { 0x45 };
 
 	(void)state;
-	assert_int_equal(oc_sum(0, ip_hdr, sizeof(ip_hdr)), 0xffff);
+	assert_int_equal(pkt_vsum(0, ip_hdr, sizeof(ip_hdr)), 0xffff);
 	/* RFC 1071 section 3's example: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2 */
-	assert_int_equal(oc_sum(0, (const uint8_t *)"\x00\x01\xf2\x03\xf4\xf5\xf6\xf7", 8),
+	assert_int_equal(pkt_vsum(0, (const uint8_t *)"\x00\x01\xf2\x03\xf4\xf5\xf6\xf7", 8),
 			 0xddf2);
-	assert_int_equal(oc_sum(0, (const uint8_t *)"\x01\x02\x03", 3), 0x0402);
+	assert_int_equal(pkt_vsum(0, (const uint8_t *)"\x01\x02\x03", 3), 0x0402);
 
 	build_frame(&p, &tcp4);
 	check_csums("TCP v4 with options", &p, 1, 1, 0);
@@ -1832,7 +1579,7 @@ static void test_csum_verifier(void **state)
 	pkt_put_be16(bad.buf + p.l3_off + 10,
 		     pkt_csum_fold(pkt_csum_add(0, bad.buf + p.l3_off, 28)));
 	assert_false(verify_frame(&r, bad.buf, bad.len)); /* only the pseudo-header sees it */
-	assert_int_equal(r.ip4, 1);
+	assert_int_equal(r.ip4_hdr, 1);
 
 	build_frame(&p, &udp6);
 	check_csums("UDP v6", &p, 0, 1, 0);

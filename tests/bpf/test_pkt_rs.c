@@ -19,11 +19,9 @@
 
 #include "xlb_rs_bpf.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* what the program returns for every packet it lets through, changed or not */
 #define TC_ACT_UNSPEC ((uint32_t)-1)
 
-static const uint8_t LB_MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x1b, 0x01};
 static const uint8_t RS_MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x55, 0x01};
 
 #define CLIENT4 "192.0.2.10"
@@ -50,24 +48,6 @@ struct fixture {
 	struct rs_bpf_vip vips[8];
 	size_t nvips;
 };
-
-static uint32_t ip4(const char *s)
-{
-	uint32_t a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		abort();
-	return a;
-}
-
-static struct in6_addr ip6(const char *s)
-{
-	struct in6_addr a;
-
-	if (inet_pton(AF_INET6, s, &a) != 1)
-		abort();
-	return a;
-}
 
 static void add_vip(struct fixture *f, const char *vip, int method, uint8_t dscp, uint16_t port)
 {
@@ -119,14 +99,6 @@ static int teardown(void **state)
 
 /* ---- running ---- */
 
-static void hexdump(const char *what, const uint8_t *b, size_t len)
-{
-	print_error("  %s (%zu bytes):", what, len);
-	for (size_t i = 0; i < len; i++)
-		print_error("%s%02x", i % 16 ? " " : "\n    ", b[i]);
-	print_error("\n");
-}
-
 static void run(struct fixture *f, const char *desc, const struct pkt *in, struct pkt *out)
 {
 	uint8_t buf[PKT_MAX + 64];
@@ -140,16 +112,6 @@ static void run(struct fixture *f, const char *desc, const struct pkt *in, struc
 	pkt_init(out);
 	out->len = opts.data_size_out;
 	memcpy(out->buf, buf, out->len);
-}
-
-static void check_bytes(const char *desc, const struct pkt *got, const struct pkt *want)
-{
-	if (got->len == want->len && memcmp(got->buf, want->buf, got->len) == 0)
-		return;
-	print_error("%s: output frame differs\n", desc);
-	hexdump("got", got->buf, got->len);
-	hexdump("want", want->buf, want->len);
-	fail();
 }
 
 static void counters(struct fixture *f, __u64 c[XLB_RS_CNT__COUNT])

@@ -36,7 +36,6 @@
  * mh_tables instead of a ring; see the mh section at the end.
  */
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define NREALS 3
 #define SVC_ID 7
@@ -49,9 +48,6 @@
 /* Config order differs from id order, so index/id mix-ups show. */
 static const uint32_t real_ids[NREALS] = { 17, 5, 42 };
 
-static const uint8_t CLIENT_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xc1, 0x01 };
-static const uint8_t LB_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x1b, 0x01 };
-static const uint8_t EGRESS_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
 
 struct fixture {
 	struct dataplane *dp;
@@ -78,15 +74,6 @@ struct tally {
 	unsigned int picks, to[NREALS], none;
 };
 
-static uint32_t ip4(const char *s)
-{
-	uint32_t a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		abort();
-	return a;
-}
-
 static struct xlb_addr xaddr(uint8_t family, const char *s)
 {
 	struct xlb_addr a = { 0 };
@@ -96,23 +83,6 @@ static struct xlb_addr xaddr(uint8_t family, const char *s)
 	else if (inet_pton(AF_INET6, s, a.addr) != 1)
 		abort();
 	return a;
-}
-
-static void real_mac(uint32_t id, uint8_t mac[6])
-{
-	mac[0] = 0x02;
-	mac[1] = 0x52;
-	mac[2] = id >> 24;
-	mac[3] = id >> 16;
-	mac[4] = id >> 8;
-	mac[5] = id;
-}
-
-static uint32_t mac_real(const uint8_t mac[6])
-{
-	if (mac[0] != 0x02 || mac[1] != 0x52)
-		return 0;
-	return (uint32_t)mac[2] << 24 | (uint32_t)mac[3] << 16 | (uint32_t)mac[4] << 8 | mac[5];
 }
 
 static int id_index(const uint32_t *ids, int n, uint32_t id)
@@ -325,26 +295,9 @@ static struct xlb_flow_key flow_key(const struct client *c)
 	return k;
 }
 
-static void counters(struct fixture *f, uint64_t c[XLB_CNT__COUNT])
-{
-	assert_int_equal(dataplane_counters_read(f->dp, c), 0);
-}
-
 static uint32_t xdp_run(struct fixture *f, const struct pkt *in, struct pkt *out)
 {
-	uint8_t buf[PKT_MAX] = { 0 };
-	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = f->ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .data_size_in = in->len,
-		    .data_out = buf, .data_size_out = sizeof(buf), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = 1);
-
-	memcpy(buf, in->buf, in->len);
-	if (bpf_prog_test_run_opts(f->prog_fd, &opts))
-		fail_msg("bpf_prog_test_run_opts: %s", strerror(errno));
-	*out = *in;
-	out->len = opts.data_size_out;
-	memcpy(out->buf, buf, out->len);
-	return opts.retval;
+	return pkt_xdp_run(f->prog_fd, f->ifindex, in, out);
 }
 
 /* The most reals a case has (mh's larger services). */
@@ -376,9 +329,9 @@ static uint32_t bpf_pick_ids(struct fixture *f, const struct client *c, const ui
 	build_syn(&in, c);
 	for (int i = 0; i < n; i++)
 		read_conns(f, ids[i], &cb[i]);
-	counters(f, before);
+	counters(f->dp, before);
 	verdict = xdp_run(f, &in, &out);
-	counters(f, after);
+	counters(f->dp, after);
 	for (int i = 0; i < n; i++)
 		read_conns(f, ids[i], &ca[i]);
 
@@ -1448,9 +1401,9 @@ static void test_mh_midstream(void **state)
 		pkt_ipv4(&in, c.fl.saddr.addr[0], c.fl.daddr.addr[0], IPPROTO_TCP);
 		pkt_tcp(&in, ntohs(c.fl.sport), ntohs(c.fl.dport), PKT_TCP_ACK | PKT_TCP_PSH);
 		pkt_finish(&in);
-		counters(f, before);
+		counters(f->dp, before);
 		assert_int_equal(xdp_run(f, &in, &out), XDP_TX);
-		counters(f, after);
+		counters(f->dp, after);
 		assert_int_equal(mac_real(out.buf), want);
 		assert_int_equal(dataplane_flow_get(f->dp, &key, &flow), 0);
 		assert_int_equal(flow.real_id, want);
@@ -1968,10 +1921,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lblcr_sequence, setup, teardown),
 	};
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_pkt_sched: loading BPF needs root, skipping\n");
-		return 77;
-	}
-	log_set_level(LOG_LVL_WARN);
-	return cmocka_run_group_tests(tests, pkt_dp_group_setup, pkt_dp_group_teardown);
+	return pkt_dp_run_group("test_pkt_sched", tests);
 }

@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "config_yaml.h"
 #include "fuzz.h"
 #include "sched/sched.h"
 

@@ -19,7 +19,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "config_yaml.h"
+#include "config_names.h"
 #include "ctl_request.h"
 #include "fuzz.h"
 #include "ops/endpoint.h"
