@@ -91,6 +91,7 @@ struct model {
 	struct vrrp_ctx *vrrp; /* VRRP instances (ha: vrrp), for the control socket; may be NULL */
 	struct sync_ctx *sync; /* NULL: sync off */
 	struct proxy_engine *proxy; /* method proxy's engine, for the control socket; may be NULL */
+	struct upgrade_old *upgrade; /* the xlbd we took over from, while it drains; may be NULL */
 	/*
 	 * Bumped whenever a proxy service's reals may have changed (health,
 	 * weight, reload): the proxy engine is not in the BPF maps and

@@ -24,6 +24,12 @@
 #define PROXY_COPY_BUF (16 * 1024)
 #define PROXY_SPLICE_AFTER (256 * 1024) /* bytes copied before a direction splices */
 #define PROXY_CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+/*
+ * Draining for a new xlbd: a keep-alive client idle this long is closed (one
+ * still sending gets "Connection: close" on its next response instead; this
+ * keeps the close from racing a request already on its way).
+ */
+#define PROXY_DRAIN_IDLE_MS 1000
 /* The max_connections warning: at most once a second per service. */
 #define PROXY_REFUSAL_LOG_MS 1000
 
@@ -623,12 +629,17 @@ void proxy_conn_accept(struct proxy_worker *w, struct proxy_listener *l)
 void proxy_conn_sweep(struct proxy_worker *w)
 {
 	uint64_t now = proxy_now_ms();
+	bool draining = atomic_load_explicit(&w->draining, memory_order_relaxed);
 	struct proxy_conn *next;
 
 	w->now_ms = now;
 	for (struct proxy_conn *c = w->conns; c; c = next) {
 		next = c->next;
-		if (c->state == PROXY_CONN_CONNECTING && now >= c->connect_deadline_ms)
+		/* A new xlbd took over: keep-alive clients reconnect to it. */
+		if (draining && c->cfg.mode == PROXY_MODE_HTTP && proxy_http_idle(c) &&
+		    now - c->last_active_ms >= PROXY_DRAIN_IDLE_MS)
+			proxy_conn_close(c);
+		else if (c->state == PROXY_CONN_CONNECTING && now >= c->connect_deadline_ms)
 			proxy_conn_dial_failed(c, PROXY_FAIL_CONNECT_TIMEOUT);
 		else if (c->state != PROXY_CONN_CONNECTING &&
 			 now - c->last_active_ms >= c->cfg.idle_timeout_ms &&

@@ -109,6 +109,8 @@ void proxy_http_event(struct proxy_conn *c, bool from_real, uint32_t events);
 void proxy_http_connected(struct proxy_conn *c);
 void proxy_http_no_real(struct proxy_conn *c);
 void proxy_http_free(struct proxy_conn *c);
+/* Between two requests of a keep-alive client, nothing owed either way. */
+bool proxy_http_idle(const struct proxy_conn *c);
 /* idle_timeout while a request waits for its response: 504 (true), or false if not http's. */
 bool proxy_http_timeout(struct proxy_conn *c);
 

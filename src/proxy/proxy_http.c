@@ -61,6 +61,7 @@ struct proxy_http {
 	struct proxy_http_body req_body, resp_body;
 	bool resp_head_done;
 	bool resp_started; /* bytes of this response reached to_client */
+	uint32_t requests; /* taken on this client connection so far */
 };
 
 static size_t proxy_buf_room(const struct proxy_buf *b)
@@ -280,7 +281,10 @@ static bool proxy_http_take_request(struct proxy_conn *c)
 	c->group = (size_t)group;
 	if (group <= PROXY_ROUTES_MAX)
 		atomic_fetch_add(&c->svc->stats.route_requests[group], 1);
-	h->client_keep = req.keep_alive;
+	/* Draining for a new xlbd: this response is the connection's last. */
+	h->client_keep = req.keep_alive && !atomic_load_explicit(&c->w->draining,
+								memory_order_relaxed);
+	h->requests++;
 	h->req_is_head = req.is_head;
 	h->req_minor = req.minor;
 	h->req_upgrade = req.upgrade;
@@ -637,6 +641,15 @@ bool proxy_http_timeout(struct proxy_conn *c)
 	proxy_http_error(c, 504, "Gateway Timeout");
 	proxy_http_pump(c);
 	return true;
+}
+
+bool proxy_http_idle(const struct proxy_conn *c)
+{
+	const struct proxy_http *h = c->http;
+
+	/* A connection that has not sent its first request yet is about to: not idle. */
+	return h && h->phase == HTTP_READ_HEAD && h->requests && !h->from_client.len &&
+	       !h->to_client.len;
 }
 
 void proxy_http_free(struct proxy_conn *c)
