@@ -21,6 +21,14 @@ struct proxy_pipe {
 	uint64_t moved; /* bytes passed on so far */
 	bool src_eof;
 	bool dst_shut;
+	/*
+	 * src may have bytes to read: set by its epoll events, cleared by a
+	 * read that came back short (edge-triggered: what arrives later brings
+	 * an event), so a short read is not followed by one that only says
+	 * EAGAIN. src_hup (its peer closed, as an event said): read on until 0.
+	 */
+	bool src_ready;
+	bool src_hup;
 };
 
 enum proxy_conn_state {
