@@ -244,8 +244,8 @@ void proxy_conn_dial(struct proxy_conn *c)
 			proxy_conn_no_real(c);
 			return;
 		}
-		if (c->cfg.mode == PROXY_MODE_HTTP)
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		/* We pass on what we read when we read it: Nagle would only hold a tail back. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		rc = connect(fd, (struct sockaddr *)&pick.sa, pick.salen);
 		if (rc == 0 || errno == EINPROGRESS) {
 			bool now = rc == 0;

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,8 @@ void proxy_engine_close(struct proxy_engine *e)
 
 /*
  * One listening socket of a worker. IP_FREEBIND: xlbd may start before the
- * VIP is configured (or VRRP moves it here later).
+ * VIP is configured (or VRRP moves it here later). TCP_NODELAY is inherited
+ * by every accepted socket (no call per connection).
  */
 static int proxy_listen_socket(const struct proxy_service *svc)
 {
@@ -136,6 +138,7 @@ static int proxy_listen_socket(const struct proxy_service *svc)
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0 ||
 	    (svc->vip.family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
 	    bind(fd, (const struct sockaddr *)&svc->vip_sa, svc->vip_salen) < 0 ||
