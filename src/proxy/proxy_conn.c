@@ -22,7 +22,12 @@
 
 #define PROXY_SPLICE_CHUNK (64 * 1024) /* a default pipe's capacity */
 #define PROXY_COPY_BUF (16 * 1024)
-#define PROXY_SPLICE_AFTER (256 * 1024) /* bytes copied before a direction splices */
+/*
+ * A direction splices once it has copied this much and its reads fill the
+ * copy buffer (a bulk transfer under way). Many small answers on one
+ * keep-alive connection add up too, but never fill it: they stay copied.
+ */
+#define PROXY_SPLICE_AFTER (256 * 1024)
 #define PROXY_CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 /*
  * Draining for a new xlbd: a keep-alive client idle this long is closed (one
@@ -39,6 +44,7 @@ static void proxy_pipe_init(struct proxy_pipe *p)
 	p->buf = NULL;
 	p->len = p->off = 0;
 	p->moved = 0;
+	p->bulk = false;
 	p->src_eof = p->dst_shut = false;
 	p->src_ready = true;
 	p->src_hup = false;
@@ -389,6 +395,7 @@ static int proxy_pipe_copy(struct proxy_conn *c, struct proxy_pipe *p, int src, 
 				/* Short: the queue is empty now (unless the peer closed: read the 0). */
 				if (n < PROXY_COPY_BUF && !p->src_hup)
 					p->src_ready = false;
+				p->bulk = n == PROXY_COPY_BUF && p->moved >= PROXY_SPLICE_AFTER;
 			} else if (n == 0) {
 				p->src_eof = true;
 			} else if (errno == EAGAIN) {
@@ -413,8 +420,8 @@ static int proxy_pipe_copy(struct proxy_conn *c, struct proxy_pipe *p, int src, 
 		if (!moved)
 			break;
 		*moved_any = true;
-		if (p->len == 0 && p->moved >= PROXY_SPLICE_AFTER)
-			break; /* bulk: the caller switches to splice */
+		if (p->len == 0 && p->bulk)
+			break; /* the caller switches to splice */
 	}
 	return 0;
 }
@@ -427,12 +434,12 @@ static int proxy_pipe_copy(struct proxy_conn *c, struct proxy_pipe *p, int src, 
 static int proxy_pipe_pump(struct proxy_conn *c, struct proxy_pipe *p, int src, int dst,
 			   bool to_real, bool *moved_any, const struct proxy_pipe *other)
 {
-	if (p->fds[0] < 0 && (p->moved < PROXY_SPLICE_AFTER || p->len)) {
+	if (p->fds[0] < 0 && (!p->bulk || p->len)) {
 		int err = proxy_pipe_copy(c, p, src, dst, to_real, moved_any);
 
 		if (err)
 			return err;
-		if (p->moved < PROXY_SPLICE_AFTER || p->len || p->src_eof)
+		if (!p->bulk || p->len || p->src_eof)
 			goto out;
 	}
 	if (p->fds[0] < 0 && pipe2(p->fds, O_NONBLOCK | O_CLOEXEC) < 0) {

@@ -10,8 +10,9 @@
  * One direction of a connection. It starts by copying through a small
  * buffer: most responses are a few KiB, and a pipe's two splice() calls plus
  * its creation cost more than copying them. A direction that carries more
- * than PROXY_SPLICE_AFTER bytes switches to socket -> pipe -> socket splice(),
- * so bulk payload never leaves the kernel.
+ * than PROXY_SPLICE_AFTER bytes, with reads that fill the buffer (bulk, not
+ * many small answers on one keep-alive connection), switches to socket ->
+ * pipe -> socket splice(), so bulk payload never leaves the kernel.
  */
 struct proxy_pipe {
 	int fds[2]; /* -1 until splicing */
@@ -19,6 +20,7 @@ struct proxy_pipe {
 	size_t len; /* bytes in the pipe (splicing) or in buf */
 	size_t off; /* copying: where the unsent bytes of buf start */
 	uint64_t moved; /* bytes passed on so far */
+	bool bulk;	/* its last read filled the copy buffer, past PROXY_SPLICE_AFTER */
 	bool src_eof;
 	bool dst_shut;
 	/*
