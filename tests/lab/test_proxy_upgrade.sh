@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # xlbd --upgrade keeps proxied connections: 50 rate-limited downloads
-# (about 5 s each) through method proxy are under way when a new xlbd takes
+# (about 10 s each) through method proxy are under way when a new xlbd takes
 # over; the old one hands it its listening sockets (the same sockets: their
 # inodes do not change), releases the data plane, control socket and locks,
 # stops accepting once the new one accepts, lets the downloads finish and
@@ -20,7 +20,7 @@ lab_up 2
 VIP=$LAB_VIP4
 NDL=50
 SLOW_SIZE=$((1024 * 1024))
-# 1 MiB at 200 KiB/s: about 5 s, long enough to be cut by a restart.
+# 1 MiB at 100 KiB/s: about 10 s, still under way when a slow (busy) new xlbd takes over.
 head -c "$SLOW_SIZE" /dev/urandom >"$LABTMP/www/slow"
 SLOW_SHA=$(sha256sum "$LABTMP/www/slow" | cut -d' ' -f1)
 for i in "${LAB_REALS[@]}"; do
@@ -29,7 +29,7 @@ for i in "${LAB_REALS[@]}"; do
     server {
         listen 0.0.0.0:8083;
         location = / { default_type text/plain; return 200 "r$i\n"; }
-        location = /slow { alias $LABTMP/www/slow; limit_rate 200k; }
+        location = /slow { alias $LABTMP/www/slow; limit_rate 100k; }
     }
 PEOF
 	_lab_nginx_health_conf "$i"
@@ -125,7 +125,7 @@ lab_wait_for 10 _lab_pid_dead "$old_pid" || lab_fail "the old xlbd $old_pid did 
 st=0
 wait "$old_pid" || st=$?
 [ "$st" -eq 0 ] || lab_fail "the old xlbd $old_pid exited with status $st"
-lab_pass "$NDL downloads of 1 MiB (about 5 s each) all whole across the upgrade; the old xlbd $old_pid drained them and exited"
+lab_pass "$NDL downloads of 1 MiB (about 10 s each) all whole across the upgrade; the old xlbd $old_pid drained them and exited"
 no_upgrade() { lab_ctl_json | jq -e '.upgrade == null'; }
 lab_wait_for 3 no_upgrade || lab_fail "xlbctl still shows the old xlbd after it exited: $(lab_ctl_json | jq -c .upgrade)"
 grep -q "xlbd pid $old_pid is done (drained" "$LAB_XLBD_LOG" || lab_fail "the new xlbd did not log the old one's end"
