@@ -23,6 +23,7 @@
 #include "ops/rate.h"
 #include "proxy/proxy_engine.h"
 #include "sched/sched.h"
+#include "upgrade.h"
 
 /* A local client that has connected sends its request at once and reads the
  * reply at once; a stuck or trickling one holds the event loop no longer
@@ -207,6 +208,8 @@ json_object *ctl_list_json(struct model *m)
 				       json_object_new_uint64(cnt[c]));
 	json_object_object_add(root, "counters", counters);
 	json_object_object_add(root, "flow_table", ctl_flow_table_json(&m->flowtab));
+	if (m->upgrade)
+		json_object_object_add(root, "upgrade", upgrade_json(m->upgrade));
 	health_json_stats(root, m->health);
 	rate_json(root, m);
 	return root;
@@ -247,17 +250,10 @@ static json_object *ctl_ha_json(struct model *m)
 	return o;
 }
 
-static json_object *ctl_dispatch(struct model *m, const char *request, size_t len)
+static json_object *ctl_dispatch(struct model *m, json_object *req, const char *cmd)
 {
-	char err[256];
-	json_object *req = ctl_request_parse(request, len, err, sizeof(err));
-	json_object *cmd_obj, *reply;
-	const char *cmd;
+	json_object *reply;
 
-	if (!req)
-		return ctl_error("%s", err);
-	json_object_object_get_ex(req, "cmd", &cmd_obj);
-	cmd = json_object_get_string(cmd_obj);
 	if (strcmp(cmd, "list") == 0 || strcmp(cmd, "stats") == 0)
 		reply = ctl_list_json(m);
 	else if (strcmp(cmd, "real_weight") == 0)
@@ -266,10 +262,25 @@ static json_object *ctl_dispatch(struct model *m, const char *request, size_t le
 		reply = ctl_ha_json(m);
 	else if (!(reply = ops_ctl_dispatch(m, cmd, req)))
 		reply = ctl_error("unknown command '%s' (expected list, stats, real_weight, ha, flows, "
-				  "zero, reload, trace, bgp, drain_node or undrain_node)",
+				  "zero, reload, trace, bgp, drain_node, undrain_node or upgrade)",
 				  cmd);
-	json_object_put(req);
 	return reply;
+}
+
+/* "upgrade": the bound on draining, in range; 0 or -EINVAL with @err. */
+static int ctl_upgrade_args(json_object *req, uint32_t *drain_ms, char *err, size_t errlen)
+{
+	json_object *v;
+	int64_t ms = UPGRADE_DRAIN_DEFAULT_MS;
+
+	if (json_object_object_get_ex(req, "drain_ms", &v))
+		ms = json_object_get_int64(v);
+	if (ms < 1 || ms > UPGRADE_DRAIN_MAX_MS) {
+		snprintf(err, errlen, "upgrade: 'drain_ms' must be 1..%u", UPGRADE_DRAIN_MAX_MS);
+		return -EINVAL;
+	}
+	*drain_ms = (uint32_t)ms;
+	return 0;
 }
 
 static uint64_t ctl_now_ms(void)
@@ -291,7 +302,7 @@ static bool ctl_wait(int fd, short events, uint64_t deadline_ms)
 	return poll(&pfd, 1, (int)(deadline_ms - now)) > 0;
 }
 
-static void ctl_serve_client(int fd, struct model *m)
+static bool ctl_serve_client(int fd, struct model *m, struct ctl_upgrade *up)
 {
 	char req[CTL_REQUEST_MAX + 2];
 	size_t len = 0;
@@ -302,7 +313,7 @@ static void ctl_serve_client(int fd, struct model *m)
 		ssize_t n;
 
 		if (!ctl_wait(fd, POLLIN, deadline))
-			return;
+			return false;
 		n = read(fd, req + len, sizeof(req) - 1 - len);
 		if (n <= 0)
 			break;
@@ -312,7 +323,31 @@ static void ctl_serve_client(int fd, struct model *m)
 	}
 	req[len] = '\0';
 
-	json_object *reply = ctl_dispatch(m, req, len);
+	char err[256];
+	json_object *parsed = ctl_request_parse(req, len, err, sizeof(err)), *cmd_obj, *reply;
+	const char *cmd = "";
+
+	if (parsed) {
+		json_object_object_get_ex(parsed, "cmd", &cmd_obj);
+		cmd = json_object_get_string(cmd_obj);
+	}
+	if (!parsed) {
+		reply = ctl_error("%s", err);
+	} else if (strcmp(cmd, "upgrade") == 0) {
+		/* Answered by the hand-over itself, on this connection. */
+		reply = ctl_upgrade_args(parsed, &up->drain_ms, err, sizeof(err)) ?
+				ctl_error("%s", err) :
+				NULL;
+		if (!reply) {
+			json_object_put(parsed);
+			up->fd = fd;
+			return true;
+		}
+	} else {
+		reply = ctl_dispatch(m, parsed, cmd);
+	}
+	json_object_put(parsed);
+
 	const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	size_t left = strlen(text);
 
@@ -330,9 +365,10 @@ static void ctl_serve_client(int fd, struct model *m)
 	if (left == 0)
 		send(fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	json_object_put(reply);
+	return false;
 }
 
-void ctl_handle(struct ctl_server *ctl, struct model *m)
+bool ctl_handle(struct ctl_server *ctl, struct model *m, struct ctl_upgrade *up)
 {
 	/*
 	 * One client per turn of the event loop: the listening socket stays
@@ -342,7 +378,9 @@ void ctl_handle(struct ctl_server *ctl, struct model *m)
 	int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
-		return;
-	ctl_serve_client(fd, m);
+		return false;
+	if (ctl_serve_client(fd, m, up))
+		return true;
 	close(fd);
+	return false;
 }

@@ -42,6 +42,12 @@ static const struct ctl_key ctl_keys_trace[] = {
 	{ NULL },
 };
 
+/* xlbd --upgrade asking the running xlbd to hand over (upgrade.h). */
+static const struct ctl_key ctl_keys_upgrade[] = {
+	{ "drain_ms", json_type_int, false },
+	{ NULL },
+};
+
 static const struct ctl_command ctl_commands[] = {
 	{ "list", ctl_keys_none },   { "stats", ctl_keys_none },
 	{ "ha", ctl_keys_none },     { "real_weight", ctl_keys_real_weight },
@@ -49,6 +55,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "reload", ctl_keys_none }, { "trace", ctl_keys_trace },
 	{ "bgp", ctl_keys_none },    { "drain_node", ctl_keys_none },
 	{ "undrain_node", ctl_keys_none },
+	{ "upgrade", ctl_keys_upgrade },
 };
 
 static int ctl_fail(char *err, size_t errlen, const char *fmt, const char *arg)

@@ -38,6 +38,7 @@
 #include "ops/rate.h"
 #include "proxy/proxy_engine.h"
 #include "sweeper.h"
+#include "upgrade.h"
 
 #define XLBD_DEFAULT_CONFIG "/etc/xlb/xlb.yaml"
 #define XLBD_TICK_SEC 1
@@ -49,10 +50,14 @@ static struct metrics_server *metrics_srv;
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: xlbd [-t] [-d] [-c FILE] [--detach]\n"
+	fprintf(out, "Usage: xlbd [-t] [-d] [-c FILE] [--upgrade [--drain-timeout SEC]] [--detach]\n"
 		     "  -c FILE   config file (default " XLBD_DEFAULT_CONFIG ")\n"
 		     "  -t        check the config and exit: 0 valid, 1 invalid\n"
 		     "  -d        debug logging\n"
+		     "  --upgrade take over from the xlbd running on the config's control socket\n"
+		     "            (if any): its listening sockets, data plane, VRRP and control\n"
+		     "            socket; it finishes its proxied connections and exits\n"
+		     "  --drain-timeout SEC  how long it may take for that (default 60)\n"
 		     "  --detach  remove xlb's programs from the config's interfaces and exit\n"
 		     "Runs in the foreground and logs to stderr. SIGHUP reloads the config\n"
 		     "(an invalid file is rejected and the running config stays in force).\n"
@@ -265,7 +270,11 @@ static void watch_sync(int epfd, const struct model *m, int *watched)
 	*watched = fd;
 }
 
-static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh, const char *path)
+/* run()'s result when a new xlbd asked to take over (@up holds its request). */
+#define RUN_HANDOVER 1
+
+static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh, const char *path,
+	       struct ctl_upgrade *up)
 {
 	struct itimerspec tick = { .it_interval = { XLBD_TICK_SEC, 0 }, .it_value = { XLBD_TICK_SEC, 0 } };
 	int epfd = -1, sigfd = -1, timerfd = -1, err = 0;
@@ -296,6 +305,11 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 		goto out;
 	}
 	watch_sync(epfd, m, &sync_watched);
+	if (m->upgrade && epoll_add(epfd, upgrade_fd(m->upgrade))) {
+		err = -errno;
+		log_error("event loop setup: %s", strerror(errno));
+		goto out;
+	}
 	if (metrics_srv && epoll_add(epfd, metrics_server_fd(metrics_srv))) {
 		err = -errno;
 		log_error("event loop setup: %s", strerror(errno));
@@ -344,7 +358,16 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 				if (watchdog)
 					sd_notify(0, "WATCHDOG=1");
 			} else if (fd == ctl_listen_fd(ctl)) {
-				ctl_handle(ctl, m);
+				if (ctl_handle(ctl, m, up)) {
+					err = RUN_HANDOVER;
+					goto out;
+				}
+			} else if (m->upgrade && fd == upgrade_fd(m->upgrade)) {
+				if (!upgrade_process(m->upgrade)) {
+					/* Leaves the epoll set as it closes. */
+					upgrade_free(m->upgrade);
+					m->upgrade = NULL;
+				}
 			} else if (fd == neigh_event_fd(neigh)) {
 				neigh_process_events(neigh, model_neigh_event, m);
 			} else if (fd == health_fd(m->health)) {
@@ -380,11 +403,19 @@ int main(int argc, char **argv)
 	struct neigh_ctx *neigh = NULL;
 	struct ctl_server *ctl = NULL;
 	struct model model = {};
-	bool check_only = false;
+	bool check_only = false, upgrade = false, handing_over = false;
+	uint32_t drain_ms = UPGRADE_DRAIN_DEFAULT_MS;
+	struct ctl_upgrade up = { .fd = -1 };
+	struct proxy_engine *draining = NULL;
+	struct upgrade_old *old = NULL; /* the xlbd we take over from, until model_init() */
+	int lock_fds[2] = { -1, -1 };
 	int opt, err;
+	char *end;
 
 	static const struct option long_opts[] = {
 		{ "detach", no_argument, NULL, 'D' },
+		{ "upgrade", no_argument, NULL, 'U' },
+		{ "drain-timeout", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -395,6 +426,22 @@ int main(int argc, char **argv)
 		case 'D':
 			detach_only = true;
 			break;
+		case 'U':
+			upgrade = true;
+			break;
+		case 'W': {
+			double sec = strtod(optarg, &end);
+
+			if (end == optarg || *end || !(sec * 1000 >= 1) ||
+			    sec * 1000 > UPGRADE_DRAIN_MAX_MS) {
+				fprintf(stderr, "xlbd: --drain-timeout %s: expected seconds, "
+						"0.001 to %u\n",
+					optarg, UPGRADE_DRAIN_MAX_MS / 1000);
+				return 1;
+			}
+			drain_ms = (uint32_t)(sec * 1000);
+			break;
+		}
 		case 'c':
 			path = optarg;
 			break;
@@ -434,8 +481,20 @@ int main(int argc, char **argv)
 	if (detach_only)
 		return detach_interfaces(&cfg);
 
+	/*
+	 * An upgrade: the running xlbd hands over its listening sockets and
+	 * releases everything else (locks included) before we go on.
+	 */
+	if (upgrade) {
+		err = upgrade_begin(cfg.control_socket, drain_ms, &old);
+		if (err == -ENOENT)
+			log_info("upgrade: no xlbd answers on %s; starting afresh",
+				 cfg.control_socket);
+		else if (err < 0)
+			goto out;
+	}
 	/* Before anything is touched: a second xlbd on the same socket or pins stops here. */
-	err = instance_lock_socket(cfg.control_socket);
+	err = lock_fds[0] = instance_lock_socket(cfg.control_socket);
 	if (err < 0)
 		goto out;
 	{
@@ -455,10 +514,10 @@ int main(int argc, char **argv)
 			 (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
 			 desc);
 	}
-	err = instance_lock_pin_dir(cfg.bpf_pin_dir);
+	err = lock_fds[1] = instance_lock_pin_dir(cfg.bpf_pin_dir);
 	if (err < 0)
 		goto out;
-	err = 0; /* the locks' fds stay open (close-on-exec) until xlbd exits */
+	err = 0; /* the locks' fds stay open (close-on-exec) until xlbd exits or hands over */
 	err = neigh_open(&neigh);
 	if (err) {
 		log_error("netlink: %s", strerror(-err));
@@ -466,6 +525,8 @@ int main(int argc, char **argv)
 	}
 	model_init(&model, dp, neigh);
 	model.on_quorum = follow_quorum;
+	model.upgrade = old;
+	old = NULL;
 	err = health_open(health_model_notify, &model, &model.health);
 	if (err) {
 		log_error("health checks: %s", strerror(-err));
@@ -478,6 +539,13 @@ int main(int argc, char **argv)
 	err = proxy_engine_open(&model.proxy);
 	if (err)
 		goto out;
+	if (model.upgrade) {
+		int *fds;
+		size_t n = upgrade_take_listeners(model.upgrade, &fds);
+
+		proxy_engine_adopt(model.proxy, fds, n);
+		free(fds);
+	}
 	err = model_apply(&model, &cfg);
 	if (err)
 		goto out;
@@ -486,6 +554,11 @@ int main(int argc, char **argv)
 	err = proxy_engine_apply(model.proxy, &model);
 	if (err)
 		goto out;
+	/* Our workers accept on the handed-over sockets now: the old xlbd may stop. */
+	if (model.upgrade && upgrade_start_drain(model.upgrade) < 0) {
+		upgrade_free(model.upgrade);
+		model.upgrade = NULL;
+	}
 	/*
 	 * After the data plane is ready: a master must be able to forward at once.
 	 * From here VRRP runs in its own thread; the loop below cannot delay it.
@@ -509,8 +582,16 @@ int main(int argc, char **argv)
 	log_info("running: %zu services, control socket %s", model.nservices,
 		 model.cfg.control_socket);
 	sd_notifyf(0, "READY=1\nSTATUS=%zu services\nMAINPID=%d", model.nservices, (int)getpid());
-	err = run(&model, ctl, neigh, path);
-	sd_notify(0, "STOPPING=1");
+	while ((err = run(&model, ctl, neigh, path, &up)) == RUN_HANDOVER) {
+		if (upgrade_give_listeners(up.fd, model.proxy) == 0) {
+			handing_over = true;
+			err = 0;
+			break;
+		}
+		close(up.fd); /* it failed: nothing was handed over, we run on */
+	}
+	if (!handing_over)
+		sd_notify(0, "STOPPING=1");
 out:
 	/* Before anything else: routers move the flows away while we still forward. */
 	bgp_close(model.bgp);
@@ -526,9 +607,18 @@ out:
 	/* Before the model: a check ending now must not report to a freed model. */
 	health_close(model.health);
 	model.health = NULL;
-	/* Workers read only their snapshots, but stop them before the model goes anyway. */
-	proxy_engine_close(model.proxy);
+	/*
+	 * Workers read only their snapshots, but stop them before the model goes
+	 * anyway; when handing over, they outlive it to finish their connections.
+	 */
+	if (handing_over)
+		draining = model.proxy;
+	else
+		proxy_engine_close(model.proxy);
 	model.proxy = NULL;
+	upgrade_free(model.upgrade);
+	model.upgrade = NULL;
+	upgrade_free(old);
 	model_shutdown(&model);
 	rate_free();
 	config_free(&cfg);
@@ -536,5 +626,13 @@ out:
 	if (neigh)
 		neigh_close(neigh);
 	dataplane_close(dp);
+	if (handing_over) {
+		/* Last of our roles: the new xlbd takes the locks once we say we released. */
+		for (int i = 0; i < 2; i++)
+			if (lock_fds[i] >= 0)
+				close(lock_fds[i]);
+		upgrade_drain(up.fd, draining, up.drain_ms);
+		proxy_engine_close(draining);
+	}
 	return err ? 1 : 0;
 }

@@ -98,6 +98,7 @@ struct model {
 	 */
 	void (*on_quorum)(struct model *m, const struct service *s, bool changed);
 	struct proxy_engine *proxy; /* method proxy's engine, for the control socket; may be NULL */
+	struct upgrade_old *upgrade; /* the xlbd we took over from, while it drains; may be NULL */
 	/*
 	 * Bumped whenever a proxy service's reals may have changed (health,
 	 * weight, reload): the proxy engine is not in the BPF maps and

@@ -158,6 +158,20 @@ static void print_health(json_object *r)
 		printf("  %s %s", jstr(h, "check"), jstr(h, "state"));
 }
 
+/* xlbd --upgrade: the xlbd it took over from, while that one finishes its connections. */
+static void print_upgrade(json_object *u)
+{
+	if (!u)
+		return;
+	printf("\nUpgrade: old xlbd pid %lld %s, %lld connection(s)", (long long)jint(u, "old_pid"),
+	       jstr(u, "state"), (long long)jint(u, "connections"));
+	if (jget(u, "draining_for_ms"))
+		printf(" (draining for %.1fs of at most %.1fs)",
+		       (double)jint(u, "draining_for_ms") / 1000.0,
+		       (double)jint(u, "drain_timeout_ms") / 1000.0);
+	printf("\n");
+}
+
 static int cmd_list(const struct xlbctl_opts *opts, json_object *reply)
 {
 	json_object *services = jget(reply, "services");
@@ -213,6 +227,7 @@ static int cmd_list(const struct xlbctl_opts *opts, json_object *reply)
 			printf("\n");
 		}
 	}
+	print_upgrade(jget(reply, "upgrade"));
 	return 0;
 }
 

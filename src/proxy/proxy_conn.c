@@ -22,8 +22,19 @@
 
 #define PROXY_SPLICE_CHUNK (64 * 1024) /* a default pipe's capacity */
 #define PROXY_COPY_BUF (16 * 1024)
-#define PROXY_SPLICE_AFTER (256 * 1024) /* bytes copied before a direction splices */
+/*
+ * A direction splices once it has copied this much and its reads fill the
+ * copy buffer (a bulk transfer under way). Many small answers on one
+ * keep-alive connection add up too, but never fill it: they stay copied.
+ */
+#define PROXY_SPLICE_AFTER (256 * 1024)
 #define PROXY_CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+/*
+ * Draining for a new xlbd: a keep-alive client idle this long is closed (one
+ * still sending gets "Connection: close" on its next response instead; this
+ * keeps the close from racing a request already on its way).
+ */
+#define PROXY_DRAIN_IDLE_MS 1000
 /* The max_connections warning: at most once a second per service. */
 #define PROXY_REFUSAL_LOG_MS 1000
 
@@ -33,7 +44,10 @@ static void proxy_pipe_init(struct proxy_pipe *p)
 	p->buf = NULL;
 	p->len = p->off = 0;
 	p->moved = 0;
+	p->bulk = false;
 	p->src_eof = p->dst_shut = false;
+	p->src_ready = true;
+	p->src_hup = false;
 }
 
 static void proxy_pipe_close(struct proxy_pipe *p)
@@ -221,6 +235,8 @@ void proxy_conn_dial(struct proxy_conn *c)
 		c->real_connected = false;
 		c->tried[c->ntried++] = pick.stats->real_id;
 		c->state = PROXY_CONN_CONNECTING;
+		/* A new socket to a real: registered after connect(), its first bytes bring an event. */
+		c->down.src_ready = c->down.src_hup = false;
 		c->connect_deadline_ms = c->w->now_ms + c->cfg.connect_timeout_ms;
 		if (c->cfg.mode == PROXY_MODE_HTTP && proxy_conn_reuse(c)) {
 			proxy_conn_connected(c);
@@ -234,8 +250,8 @@ void proxy_conn_dial(struct proxy_conn *c)
 			proxy_conn_no_real(c);
 			return;
 		}
-		if (c->cfg.mode == PROXY_MODE_HTTP)
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		/* We pass on what we read when we read it: Nagle would only hold a tail back. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		rc = connect(fd, (struct sockaddr *)&pick.sa, pick.salen);
 		if (rc == 0 || errno == EINPROGRESS) {
 			bool now = rc == 0;
@@ -316,26 +332,34 @@ static void proxy_conn_connected(struct proxy_conn *c)
 }
 
 /*
- * A connecting socket's event. In mode tcp an event may be stale (queued for
- * an earlier socket of this connection: a retry), so then "connected" needs
- * getpeername() to agree; a first dial has no earlier socket, and mode
- * http's sockets each have their own handle: they save the call.
+ * A connecting socket's event. Its mask says how the connect ended: an
+ * error (refused, reset, unreachable) or writable (connected). In mode tcp
+ * after a retry an event may be stale (queued for the earlier socket of
+ * this connection, which had the same handle), so then the socket itself
+ * is asked (SO_ERROR, and getpeername() for "connected"); a first dial has
+ * no earlier socket, and mode http's sockets each have their own handle.
  */
-static void proxy_conn_connect_event(struct proxy_conn *c)
+static void proxy_conn_connect_event(struct proxy_conn *c, uint32_t events)
 {
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
 	int soerr = 0;
 	socklen_t elen = sizeof(soerr);
 
+	if (c->ntried <= 1 || c->cfg.mode == PROXY_MODE_HTTP) {
+		if (events & (EPOLLERR | EPOLLHUP))
+			proxy_conn_dial_failed(c, PROXY_FAIL_CONNECT);
+		else if (events & EPOLLOUT)
+			proxy_conn_connected(c);
+		return;
+	}
 	if (getsockopt(c->rfd, SOL_SOCKET, SO_ERROR, &soerr, &elen) < 0)
 		soerr = errno;
 	if (soerr) {
 		proxy_conn_dial_failed(c, PROXY_FAIL_CONNECT);
 		return;
 	}
-	if (c->ntried > 1 && c->cfg.mode != PROXY_MODE_HTTP &&
-	    getpeername(c->rfd, (struct sockaddr *)&peer, &len) < 0)
+	if (getpeername(c->rfd, (struct sockaddr *)&peer, &len) < 0)
 		return; /* still in progress */
 	proxy_conn_connected(c);
 }
@@ -362,15 +386,21 @@ static int proxy_pipe_copy(struct proxy_conn *c, struct proxy_pipe *p, int src, 
 		bool moved = false;
 		ssize_t n;
 
-		if (p->len == 0 && !p->src_eof) {
+		if (p->len == 0 && !p->src_eof && p->src_ready) {
 			n = recv(src, p->buf, PROXY_COPY_BUF, 0);
 			if (n > 0) {
 				p->len = (size_t)n;
 				p->off = 0;
 				moved = true;
+				/* Short: the queue is empty now (unless the peer closed: read the 0). */
+				if (n < PROXY_COPY_BUF && !p->src_hup)
+					p->src_ready = false;
+				p->bulk = n == PROXY_COPY_BUF && p->moved >= PROXY_SPLICE_AFTER;
 			} else if (n == 0) {
 				p->src_eof = true;
-			} else if (errno != EAGAIN && errno != EINTR) {
+			} else if (errno == EAGAIN) {
+				p->src_ready = false;
+			} else if (errno != EINTR) {
 				return -errno;
 			}
 		}
@@ -390,22 +420,26 @@ static int proxy_pipe_copy(struct proxy_conn *c, struct proxy_pipe *p, int src, 
 		if (!moved)
 			break;
 		*moved_any = true;
-		if (p->len == 0 && p->moved >= PROXY_SPLICE_AFTER)
-			break; /* bulk: the caller switches to splice */
+		if (p->len == 0 && p->bulk)
+			break; /* the caller switches to splice */
 	}
 	return 0;
 }
 
-/* One direction: src -> pipe -> dst until one side would block. */
+/*
+ * One direction: src -> pipe -> dst until one side would block. @other is
+ * the opposite direction: once it is done too, the connection closes at
+ * once, and close() sends the FIN that shutdown() would.
+ */
 static int proxy_pipe_pump(struct proxy_conn *c, struct proxy_pipe *p, int src, int dst,
-			   bool to_real, bool *moved_any)
+			   bool to_real, bool *moved_any, const struct proxy_pipe *other)
 {
-	if (p->fds[0] < 0 && (p->moved < PROXY_SPLICE_AFTER || p->len)) {
+	if (p->fds[0] < 0 && (!p->bulk || p->len)) {
 		int err = proxy_pipe_copy(c, p, src, dst, to_real, moved_any);
 
 		if (err)
 			return err;
-		if (p->moved < PROXY_SPLICE_AFTER || p->len || p->src_eof)
+		if (!p->bulk || p->len || p->src_eof)
 			goto out;
 	}
 	if (p->fds[0] < 0 && pipe2(p->fds, O_NONBLOCK | O_CLOEXEC) < 0) {
@@ -420,11 +454,14 @@ static int proxy_pipe_pump(struct proxy_conn *c, struct proxy_pipe *p, int src, 
 			n = splice(src, NULL, p->fds[1], NULL, PROXY_SPLICE_CHUNK,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
+				/* Never judged short: a pipe's slots can end a splice early. */
 				p->len = (size_t)n;
 				moved = true;
 			} else if (n == 0) {
 				p->src_eof = true;
-			} else if (errno != EAGAIN && errno != EINTR) {
+			} else if (errno == EAGAIN) {
+				p->src_ready = false;
+			} else if (errno != EINTR) {
 				return -errno;
 			}
 		}
@@ -447,7 +484,8 @@ static int proxy_pipe_pump(struct proxy_conn *c, struct proxy_pipe *p, int src, 
 	}
 out:
 	if (p->len == 0 && p->src_eof && !p->dst_shut) {
-		shutdown(dst, SHUT_WR); /* pass the half-close on */
+		if (!other->dst_shut)
+			shutdown(dst, SHUT_WR); /* pass the half-close on */
 		p->dst_shut = true;
 	}
 	return 0;
@@ -466,9 +504,9 @@ static void proxy_tcp_pump(struct proxy_conn *c)
 			goto out; /* 0: the rest when the real's socket has room */
 		err = 0;
 	}
-	err = proxy_pipe_pump(c, &c->up, c->cfd, c->rfd, true, &moved);
+	err = proxy_pipe_pump(c, &c->up, c->cfd, c->rfd, true, &moved, &c->down);
 	if (!err)
-		err = proxy_pipe_pump(c, &c->down, c->rfd, c->cfd, false, &moved);
+		err = proxy_pipe_pump(c, &c->down, c->rfd, c->cfd, false, &moved, &c->up);
 out:
 	if (moved)
 		c->last_active_ms = c->w->now_ms;
@@ -495,9 +533,16 @@ void proxy_conn_event(struct proxy_worker *w, struct proxy_handle *h, uint32_t e
 	}
 	if (c->dead)
 		return;
+	/* mode tcp: what this event says the socket has to read (also while connecting). */
+	if (c->cfg.mode != PROXY_MODE_HTTP && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+		struct proxy_pipe *p = from_real ? &c->down : &c->up;
+
+		p->src_ready = true;
+		p->src_hup |= (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+	}
 	if (from_real && c->state == PROXY_CONN_CONNECTING) {
 		if (c->rfd >= 0)
-			proxy_conn_connect_event(c);
+			proxy_conn_connect_event(c, events);
 		return;
 	}
 	if (c->cfg.mode == PROXY_MODE_HTTP)
@@ -623,12 +668,17 @@ void proxy_conn_accept(struct proxy_worker *w, struct proxy_listener *l)
 void proxy_conn_sweep(struct proxy_worker *w)
 {
 	uint64_t now = proxy_now_ms();
+	bool draining = atomic_load_explicit(&w->draining, memory_order_relaxed);
 	struct proxy_conn *next;
 
 	w->now_ms = now;
 	for (struct proxy_conn *c = w->conns; c; c = next) {
 		next = c->next;
-		if (c->state == PROXY_CONN_CONNECTING && now >= c->connect_deadline_ms)
+		/* A new xlbd took over: keep-alive clients reconnect to it. */
+		if (draining && c->cfg.mode == PROXY_MODE_HTTP && proxy_http_idle(c) &&
+		    now - c->last_active_ms >= PROXY_DRAIN_IDLE_MS)
+			proxy_conn_close(c);
+		else if (c->state == PROXY_CONN_CONNECTING && now >= c->connect_deadline_ms)
 			proxy_conn_dial_failed(c, PROXY_FAIL_CONNECT_TIMEOUT);
 		else if (c->state != PROXY_CONN_CONNECTING &&
 			 now - c->last_active_ms >= c->cfg.idle_timeout_ms &&

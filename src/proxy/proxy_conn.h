@@ -10,8 +10,9 @@
  * One direction of a connection. It starts by copying through a small
  * buffer: most responses are a few KiB, and a pipe's two splice() calls plus
  * its creation cost more than copying them. A direction that carries more
- * than PROXY_SPLICE_AFTER bytes switches to socket -> pipe -> socket splice(),
- * so bulk payload never leaves the kernel.
+ * than PROXY_SPLICE_AFTER bytes, with reads that fill the buffer (bulk, not
+ * many small answers on one keep-alive connection), switches to socket ->
+ * pipe -> socket splice(), so bulk payload never leaves the kernel.
  */
 struct proxy_pipe {
 	int fds[2]; /* -1 until splicing */
@@ -19,8 +20,17 @@ struct proxy_pipe {
 	size_t len; /* bytes in the pipe (splicing) or in buf */
 	size_t off; /* copying: where the unsent bytes of buf start */
 	uint64_t moved; /* bytes passed on so far */
+	bool bulk;	/* its last read filled the copy buffer, past PROXY_SPLICE_AFTER */
 	bool src_eof;
 	bool dst_shut;
+	/*
+	 * src may have bytes to read: set by its epoll events, cleared by a
+	 * read that came back short (edge-triggered: what arrives later brings
+	 * an event), so a short read is not followed by one that only says
+	 * EAGAIN. src_hup (its peer closed, as an event said): read on until 0.
+	 */
+	bool src_ready;
+	bool src_hup;
 };
 
 enum proxy_conn_state {
@@ -109,6 +119,8 @@ void proxy_http_event(struct proxy_conn *c, bool from_real, uint32_t events);
 void proxy_http_connected(struct proxy_conn *c);
 void proxy_http_no_real(struct proxy_conn *c);
 void proxy_http_free(struct proxy_conn *c);
+/* Between two requests of a keep-alive client, nothing owed either way. */
+bool proxy_http_idle(const struct proxy_conn *c);
 /* idle_timeout while a request waits for its response: 504 (true), or false if not http's. */
 bool proxy_http_timeout(struct proxy_conn *c);
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,15 @@
 /* Per proxied connection: client and real sockets, and two pipes in mode tcp. */
 #define PROXY_FDS_PER_CONN 6
 
+/* A listening socket a previous xlbd handed over, until a service takes it. */
+struct proxy_adopted {
+	int fd;
+	struct sockaddr_storage sa;
+};
+
 struct proxy_engine {
+	struct proxy_adopted *adopted;
+	size_t nadopted;
 	struct proxy_worker *workers;
 	size_t nworkers;
 	bool started;
@@ -44,6 +53,7 @@ void proxy_service_put(struct proxy_service *svc)
 	if (!svc || atomic_fetch_sub(&svc->refs, 1) != 1)
 		return;
 	proxy_snapshot_free(svc->snap);
+	free(svc->lfds);
 	for (size_t i = 0; i < svc->nreals; i++)
 		proxy_real_stats_put(svc->reals[i]);
 	free(svc->reals);
@@ -104,6 +114,10 @@ void proxy_engine_close(struct proxy_engine *e)
 		proxy_worker_stop(&e->workers[i]);
 	for (size_t i = 0; i < e->nservices; i++)
 		proxy_service_put(e->services[i]);
+	for (size_t i = 0; i < e->nadopted; i++)
+		if (e->adopted[i].fd >= 0)
+			close(e->adopted[i].fd);
+	free(e->adopted);
 	free(e->services);
 	free(e->workers);
 	free(e);
@@ -111,7 +125,8 @@ void proxy_engine_close(struct proxy_engine *e)
 
 /*
  * One listening socket of a worker. IP_FREEBIND: xlbd may start before the
- * VIP is configured (or VRRP moves it here later).
+ * VIP is configured (or VRRP moves it here later). TCP_NODELAY is inherited
+ * by every accepted socket (no call per connection).
  */
 static int proxy_listen_socket(const struct proxy_service *svc)
 {
@@ -123,6 +138,7 @@ static int proxy_listen_socket(const struct proxy_service *svc)
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0 ||
 	    (svc->vip.family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
 	    bind(fd, (const struct sockaddr *)&svc->vip_sa, svc->vip_salen) < 0 ||
@@ -150,38 +166,81 @@ static struct proxy_service *proxy_service_new(const struct service *s)
 	return svc;
 }
 
-/* Every worker gets its own socket; on failure none is kept. */
+static bool proxy_sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a->ss_family == AF_INET6 && a6->sin6_port == b6->sin6_port &&
+	       memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+}
+
+/*
+ * Every worker gets a socket: first those a previous xlbd handed over for
+ * this VIP and port (their queues are served, nothing is reset), then new
+ * ones; more handed-over ones than workers are shared out. On failure none
+ * is kept.
+ */
 static int proxy_service_listen(struct proxy_engine *e, struct proxy_service *svc)
 {
-	int fds[PROXY_MAX_WORKERS];
-	size_t i;
+	size_t n = 0, i, cap = e->nworkers;
+	int *fds;
 
-	for (i = 0; i < e->nworkers; i++) {
-		fds[i] = proxy_listen_socket(svc);
-		if (fds[i] < 0) {
-			int err = fds[i];
+	for (i = 0; i < e->nadopted; i++)
+		cap += e->adopted[i].fd >= 0 && proxy_sa_equal(&e->adopted[i].sa, &svc->vip_sa);
+	fds = calloc(cap, sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	for (i = 0; i < e->nadopted; i++) {
+		if (e->adopted[i].fd < 0 || !proxy_sa_equal(&e->adopted[i].sa, &svc->vip_sa))
+			continue;
+		fds[n++] = e->adopted[i].fd;
+		e->adopted[i].fd = -1;
+	}
+	if (n)
+		log_info("service %s: serving %zu listening socket(s) handed over by the previous "
+			 "xlbd",
+			 svc->name, n);
+	while (n < e->nworkers) {
+		fds[n] = proxy_listen_socket(svc);
+		if (fds[n] < 0) {
+			int err = fds[n];
 
-			while (i--)
-				close(fds[i]);
+			while (n--)
+				close(fds[n]);
+			free(fds);
 			return err;
 		}
+		n++;
 	}
-	for (i = 0; i < e->nworkers; i++) {
+	for (i = 0; i < n; i++) {
 		struct proxy_cmd *cmd = calloc(1, sizeof(*cmd));
 
 		if (!cmd) {
 			close(fds[i]);
+			fds[i] = -1;
 			continue;
 		}
 		proxy_service_get(svc);
 		*cmd = (struct proxy_cmd){.kind = PROXY_CMD_LISTEN, .svc = svc, .fd = fds[i]};
-		proxy_worker_post(&e->workers[i], cmd);
+		proxy_worker_post(&e->workers[i % e->nworkers], cmd);
 	}
+	free(svc->lfds);
+	svc->lfds = fds;
+	svc->nlfds = n;
 	return 0;
 }
 
 static void proxy_service_unlisten(struct proxy_engine *e, struct proxy_service *svc)
 {
+	/* From now on the workers may close them: never hand these numbers over. */
+	free(svc->lfds);
+	svc->lfds = NULL;
+	svc->nlfds = 0;
 	for (size_t i = 0; i < e->nworkers; i++) {
 		struct proxy_cmd *cmd = calloc(1, sizeof(*cmd));
 
@@ -394,6 +453,28 @@ static void proxy_engine_check_fds(const struct model *m)
 			 (unsigned long long)want, (unsigned long long)rl.rlim_cur);
 }
 
+/* Handed-over sockets no service of the config took: their queued connections are reset. */
+static void proxy_engine_adopted_close(struct proxy_engine *e)
+{
+	char ip[NET_ADDR_STRLEN];
+
+	for (size_t i = 0; i < e->nadopted; i++) {
+		struct net_addr a;
+		uint16_t port;
+
+		if (e->adopted[i].fd < 0)
+			continue;
+		net_addr_from_sockaddr((struct sockaddr *)&e->adopted[i].sa, &a, &port);
+		log_warn("a listening socket on %s port %u handed over by the previous xlbd: no "
+			 "proxy service of this config listens there; closed",
+			 net_addr_str(&a, ip, sizeof(ip)), port);
+		close(e->adopted[i].fd);
+	}
+	free(e->adopted);
+	e->adopted = NULL;
+	e->nadopted = 0;
+}
+
 int proxy_engine_apply(struct proxy_engine *e, struct model *m)
 {
 	struct proxy_service **next = calloc(m->nservices ? m->nservices : 1, sizeof(*next));
@@ -461,6 +542,7 @@ int proxy_engine_apply(struct proxy_engine *e, struct model *m)
 	free(e->services);
 	e->services = next;
 	e->nservices = nnext;
+	proxy_engine_adopted_close(e);
 	return first_err;
 }
 
@@ -481,6 +563,77 @@ void proxy_engine_refresh(struct proxy_engine *e, struct model *m)
 			log_error("service %s: cannot publish its reals: %s", s->cfg.name,
 				  strerror(-err));
 	}
+}
+
+/* ---- upgrades ---- */
+
+size_t proxy_engine_listeners(const struct proxy_engine *e, int *fds, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->nservices; i++)
+		for (size_t k = 0; k < e->services[i]->nlfds; k++) {
+			if (e->services[i]->lfds[k] < 0)
+				continue;
+			if (n < max)
+				fds[n] = e->services[i]->lfds[k];
+			n++;
+		}
+	return n;
+}
+
+/* A TCP socket in the listening state: what a handed-over descriptor must be. */
+static bool proxy_is_listener(int fd, struct sockaddr_storage *sa)
+{
+	int type = 0, acc = 0;
+	socklen_t tl = sizeof(type), al = sizeof(acc), sl = sizeof(*sa);
+
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM &&
+	       getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &al) == 0 && acc &&
+	       getsockname(fd, (struct sockaddr *)sa, &sl) == 0 &&
+	       (sa->ss_family == AF_INET || sa->ss_family == AF_INET6);
+}
+
+void proxy_engine_adopt(struct proxy_engine *e, int *fds, size_t n)
+{
+	struct proxy_adopted *a = realloc(e->adopted, (e->nadopted + n) * sizeof(*a));
+
+	if (!a && n) {
+		log_error("proxy: no memory for %zu handed-over listening sockets; closed", n);
+		for (size_t i = 0; i < n; i++)
+			close(fds[i]);
+		return;
+	}
+	e->adopted = a;
+	for (size_t i = 0; i < n; i++) {
+		struct proxy_adopted *d = &e->adopted[e->nadopted];
+
+		if (!proxy_is_listener(fds[i], &d->sa)) {
+			log_warn("proxy: a handed-over descriptor is not a listening TCP socket; "
+				 "closed");
+			close(fds[i]);
+			continue;
+		}
+		d->fd = fds[i];
+		e->nadopted++;
+	}
+}
+
+void proxy_engine_drain(struct proxy_engine *e)
+{
+	for (size_t i = 0; e->started && i < e->nworkers; i++)
+		atomic_store(&e->workers[i].draining, true);
+	for (size_t i = 0; i < e->nservices; i++)
+		proxy_service_unlisten(e, e->services[i]);
+}
+
+uint64_t proxy_engine_connections(const struct proxy_engine *e)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; e && i < e->nservices; i++)
+		n += (uint64_t)atomic_load(&e->services[i]->stats.active);
+	return n;
 }
 
 /* ---- xlbctl ---- */

@@ -28,6 +28,25 @@ int proxy_engine_apply(struct proxy_engine *e, struct model *m);
 /* Republishes the reals if the model changed them since (health, weights). */
 void proxy_engine_refresh(struct proxy_engine *e, struct model *m);
 
+/* ---- upgrades (upgrade.h) ---- */
+
+/* Every listening socket of every worker: up to @max into @fds; returns how many there are. */
+size_t proxy_engine_listeners(const struct proxy_engine *e, int *fds, size_t max);
+/*
+ * Listening sockets a previous xlbd handed over (@n of them, ours now): the
+ * next apply serves each service on those bound to its VIP and port, opening
+ * new ones only for workers left over, and closes the ones no service takes.
+ */
+void proxy_engine_adopt(struct proxy_engine *e, int *fds, size_t n);
+/*
+ * A new xlbd took over: stop accepting on every service (what is queued is
+ * still served); mode http clients get "Connection: close" on their next
+ * response, and idle keep-alive ones are closed.
+ */
+void proxy_engine_drain(struct proxy_engine *e);
+/* Client connections open now, all services. */
+uint64_t proxy_engine_connections(const struct proxy_engine *e);
+
 /* xlbctl: "proxy": {...} on a proxy service's object and on each of its reals. */
 void proxy_json_service(json_object *o, const struct proxy_engine *e, const struct service *s);
 void proxy_json_real(json_object *o, const struct proxy_engine *e, const struct service *s,

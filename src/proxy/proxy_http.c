@@ -22,11 +22,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "proxy/proxy_conn.h"
 #include "proxy/proxy_http_parse.h"
+
+/*
+ * Whether a socket may have bytes to read, as mode tcp's proxy_pipe keeps
+ * it: set by its events, cleared by a short read (edge-triggered: later
+ * bytes bring an event), kept while its peer has closed (read on to the 0).
+ * It saves the read that would only say EAGAIN.
+ */
+struct proxy_rx {
+	bool ready;
+	bool hup;
+};
 
 /* Each direction's buffer: a request head fits whole, bodies stream through. */
 #define PROXY_HTTP_BUF (PROXY_HTTP_HEAD_MAX + 256)
@@ -61,6 +73,8 @@ struct proxy_http {
 	struct proxy_http_body req_body, resp_body;
 	bool resp_head_done;
 	bool resp_started; /* bytes of this response reached to_client */
+	uint32_t requests; /* taken on this client connection so far */
+	struct proxy_rx client_rx, real_rx;
 };
 
 static size_t proxy_buf_room(const struct proxy_buf *b)
@@ -110,6 +124,23 @@ static ssize_t proxy_buf_read(struct proxy_buf *b, int fd)
 	if (n < 0)
 		return -errno;
 	b->len += (size_t)n;
+	return n;
+}
+
+/* proxy_buf_read() when @rx says @fd may have bytes; keeps @rx up to date. */
+static ssize_t proxy_buf_read_rx(struct proxy_buf *b, int fd, struct proxy_rx *rx)
+{
+	size_t room;
+	ssize_t n;
+
+	if (!rx->ready)
+		return -EAGAIN;
+	if (!proxy_buf_room(b))
+		proxy_buf_compact(b);
+	room = proxy_buf_room(b);
+	n = proxy_buf_read(b, fd);
+	if (room && (n == -EAGAIN || (n > 0 && (size_t)n < room && !rx->hup)))
+		rx->ready = false;
 	return n;
 }
 
@@ -280,7 +311,10 @@ static bool proxy_http_take_request(struct proxy_conn *c)
 	c->group = (size_t)group;
 	if (group <= PROXY_ROUTES_MAX)
 		atomic_fetch_add(&c->svc->stats.route_requests[group], 1);
-	h->client_keep = req.keep_alive;
+	/* Draining for a new xlbd: this response is the connection's last. */
+	h->client_keep = req.keep_alive && !atomic_load_explicit(&c->w->draining,
+								memory_order_relaxed);
+	h->requests++;
 	h->req_is_head = req.is_head;
 	h->req_minor = req.minor;
 	h->req_upgrade = req.upgrade;
@@ -455,7 +489,7 @@ static int proxy_http_exchange(struct proxy_conn *c, bool *moved)
 		return (int)n;
 	}
 	if (!h->real_eof) {
-		n = proxy_buf_read(&h->from_real, c->rfd);
+		n = proxy_buf_read_rx(&h->from_real, c->rfd, &h->real_rx);
 		if (n > 0)
 			*moved = true;
 		else if (n == 0)
@@ -538,7 +572,7 @@ static void proxy_http_pump(struct proxy_conn *c)
 
 		/* The client's bytes: requests (also pipelined ones) and bodies. */
 		if (!h->client_eof && h->phase != HTTP_CLOSING) {
-			n = proxy_buf_read(&h->from_client, c->cfd);
+			n = proxy_buf_read_rx(&h->from_client, c->cfd, &h->client_rx);
 			if (n > 0)
 				moved = true;
 			else if (n == 0)
@@ -598,19 +632,29 @@ int proxy_http_start(struct proxy_conn *c)
 		return -ENOMEM;
 	c->state = PROXY_CONN_IDLE;
 	c->http->phase = HTTP_READ_HEAD;
+	c->http->client_rx.ready = true;
 	proxy_http_pump(c);
 	return 0;
 }
 
 void proxy_http_event(struct proxy_conn *c, bool from_real, uint32_t events)
 {
-	(void)from_real;
-	(void)events;
+	struct proxy_rx *rx = from_real ? &c->http->real_rx : &c->http->client_rx;
+
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		rx->ready = true;
+		rx->hup |= (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+	}
 	proxy_http_pump(c);
 }
 
 void proxy_http_connected(struct proxy_conn *c)
 {
+	/*
+	 * A new or pooled connection to the real: nothing to read before it has
+	 * our request (an idle one that had something was dropped by the pool).
+	 */
+	c->http->real_rx = (struct proxy_rx){0};
 	atomic_fetch_add(&c->real->requests, 1);
 	c->http->phase = HTTP_EXCHANGE;
 	proxy_http_pump(c);
@@ -637,6 +681,15 @@ bool proxy_http_timeout(struct proxy_conn *c)
 	proxy_http_error(c, 504, "Gateway Timeout");
 	proxy_http_pump(c);
 	return true;
+}
+
+bool proxy_http_idle(const struct proxy_conn *c)
+{
+	const struct proxy_http *h = c->http;
+
+	/* A connection that has not sent its first request yet is about to: not idle. */
+	return h && h->phase == HTTP_READ_HEAD && h->requests && !h->from_client.len &&
+	       !h->to_client.len;
 }
 
 void proxy_http_free(struct proxy_conn *c)

@@ -143,6 +143,8 @@ struct proxy_service {
 	atomic_uint_fast32_t max_connections;	/* read at accept, without the lock */
 
 	/* Main thread only. */
+	int *lfds; /* the workers' listening sockets, until unlisten (for an upgrade) */
+	size_t nlfds;
 	struct proxy_real_stats **reals; /* the current reals' counters, for xlbctl */
 	size_t nreals;
 	uint64_t built_gen;
@@ -249,7 +251,9 @@ struct proxy_worker {
 	pthread_mutex_t qlock;
 	struct proxy_cmd *queue;
 	atomic_bool stop;
+	atomic_bool draining; /* a new xlbd took over: no more keep-alive for clients */
 	struct proxy_listener *listeners;
+	struct proxy_listener *dead_listeners; /* closed during this batch; freed after it */
 	struct proxy_conn *conns; /* every open connection, for the timeout sweep */
 	struct proxy_conn *dead;  /* closed during this batch of events; freed after it */
 	struct proxy_upstream *idle_ups; /* mode http's pool: every idle connection, newest first */

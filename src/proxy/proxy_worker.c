@@ -50,11 +50,29 @@ void proxy_worker_post(struct proxy_worker *w, struct proxy_cmd *cmd)
 		log_warn("proxy worker %d: cannot wake it: %s", w->index, strerror(errno));
 }
 
-static void proxy_listener_close(struct proxy_listener *l)
+/*
+ * Leaves the epoll set explicitly: after an upgrade the socket lives on in
+ * the new xlbd, and epoll forgets a descriptor only when the last reference
+ * to its socket closes. Freed by the caller (after the batch of events: one
+ * may still point at it).
+ */
+static void proxy_listener_close(struct proxy_worker *w, struct proxy_listener *l)
 {
-	close(l->fd); /* also leaves the epoll set: no other descriptor refers to it */
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+	close(l->fd);
+	l->fd = -1;
 	proxy_service_put(l->svc);
-	free(l);
+	l->svc = NULL;
+}
+
+static void proxy_listeners_free(struct proxy_listener **head)
+{
+	while (*head) {
+		struct proxy_listener *l = *head;
+
+		*head = l->next;
+		free(l);
+	}
 }
 
 static void proxy_worker_listen(struct proxy_worker *w, struct proxy_cmd *cmd)
@@ -74,7 +92,8 @@ static void proxy_worker_listen(struct proxy_worker *w, struct proxy_cmd *cmd)
 	if (err) {
 		log_error("service %s: worker %d cannot watch its listener: %s", l->svc->name,
 			  w->index, strerror(-err));
-		proxy_listener_close(l);
+		proxy_listener_close(w, l);
+		free(l);
 		return;
 	}
 	l->next = w->listeners;
@@ -93,7 +112,9 @@ static void proxy_worker_unlisten(struct proxy_worker *w, struct proxy_service *
 		}
 		*pl = l->next;
 		proxy_conn_accept(w, l);
-		proxy_listener_close(l);
+		proxy_listener_close(w, l);
+		l->next = w->dead_listeners;
+		w->dead_listeners = l;
 	}
 	proxy_service_put(svc);
 }
@@ -157,7 +178,8 @@ static void *proxy_worker_main(void *arg)
 					proxy_conn_sweep(w);
 				break;
 			case PROXY_H_LISTENER:
-				proxy_conn_accept(w, h->owner);
+				if (((struct proxy_listener *)h->owner)->fd >= 0)
+					proxy_conn_accept(w, h->owner);
 				break;
 			default:
 				proxy_conn_event(w, h, events[i].events);
@@ -166,6 +188,7 @@ static void *proxy_worker_main(void *arg)
 		}
 		/* Only now: a later event of this batch may still name a closed connection. */
 		proxy_conn_free_dead(w);
+		proxy_listeners_free(&w->dead_listeners);
 	}
 	return NULL;
 }
@@ -237,8 +260,10 @@ void proxy_worker_stop(struct proxy_worker *w)
 		struct proxy_listener *l = w->listeners;
 
 		w->listeners = l->next;
-		proxy_listener_close(l);
+		proxy_listener_close(w, l);
+		free(l);
 	}
+	proxy_listeners_free(&w->dead_listeners);
 	proxy_conn_close_all(w);
 	proxy_conn_free_dead(w);
 	while (w->queue) {

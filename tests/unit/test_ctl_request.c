@@ -132,6 +132,11 @@ static void test_keys(void **state)
 	refused("{\"cmd\":\"real_weight\",\"service\":\"web\",\"real\":\"10.0.0.1\\u0000:99\",\"weight\":1}",
 		"'real' contains a NUL");
 	refused("{\"cmd\":\"list\\u0000x\"}", "\"cmd\" contains a NUL");
+	/* xlbd --upgrade's request: only drain_ms, an integer (its range is ctl.c's). */
+	refused("{\"cmd\":\"upgrade\",\"drain_ms\":\"60s\"}", "'drain_ms' must be int");
+	refused("{\"cmd\":\"upgrade\",\"fds\":1}", "unknown key 'fds'");
+	json_object_put(parse("{\"cmd\":\"upgrade\",\"drain_ms\":1000}"));
+	assert_string_equal(err, "");
 }
 
 /* The defects found: "abc" drained the real (0), a negative weight reset it. */
