@@ -28,6 +28,8 @@ mh) LBS=(1 2 3 4) PARTS=" join leave crash " ;;
 wlc) LBS=(1 2 3) PARTS=" leave " LAB_BGP_SYNC=${BGP_LEAVE_SYNC:-true} ;;
 *) echo "BGP_LEAVE_SCHED: mh or wlc" >&2; exit 2 ;;
 esac
+PARTS=" ${BGP_LEAVE_PARTS:-$PARTS} " # e.g. "join leave": Join needs a 4th node
+[[ $PARTS != *" join "* && $PARTS != *" crash "* ]] || LBS=(1 2 3 4)
 N=${#LBS[@]}
 
 lab_require_xlb
@@ -78,16 +80,39 @@ part_join() {
 	lab_bgp_wait_paths 3 5 || lab_fail "join: lb4's drain did not withdraw it"
 	RATE=$((170 * 1024)) downloads join # 6 s: lb4 must join while they run, on a busy machine too
 	sleep 1 # a fixed head start, not a wait for a condition: lb4 joins mid-stream
+	if [ "$LAB_BGP_SYNC" = true ]; then
+		# What an operator's undrain waits for: every peer's full sync, and
+		# with it the flows lb4 is about to be sent.
+		lab_bgp_sync_full 4 3 || lab_fail "join: lb4 lacks a peer's full sync: $(lab_ha_json lb4 | jq -c '.sync.peers')"
+		lab_wait_for 3 _holds_all 4 || lab_fail "join: lb4 does not hold all 100 flows from sync"
+	fi
 	lab_ha_ctl lb4 undrain-node >/dev/null
 	lab_wait_for 5 lab_bgp_has_path 4 || lab_fail "join: the router did not add lb4: $(lab_bgp_nexthops | tr '\n' ' ')"
 	local join_s=$((($(_lab_now_us) - DL_T0) / 1000)) i on_lb4 moved
 	lab_pid_alive "$DL_PID" || lab_fail "join: lb4 joined after the downloads ended (${join_s} ms)"
 	finish join
-	# Who held which flow: a client port seen by two nodes is a flow ECMP moved.
-	for i in 1 2 3 4; do lab_bgp_clients "$i" | comm -12 - "$LABTMP/ports" >"$LABTMP/clients-lb$i"; done
-	on_lb4=$(wc -l <"$LABTMP/clients-lb4")
-	moved=$(cat "$LABTMP"/clients-lb* | sort | uniq -d | wc -l)
-	lab_pass "join: lb4 announced the VIP ${join_s} ms after 100 downloads (6 s each) were all running; ECMP moved $moved of 100 flows ($on_lb4 to lb4, the rest between the old nodes); $OK of 100 completed intact in ${DL_SECONDS} s"
+	if [ -z "$LAB_BGP_SYNC" ]; then
+		# Who held which flow: a client port seen by two nodes is a flow ECMP moved.
+		for i in 1 2 3 4; do lab_bgp_clients "$i" | comm -12 - "$LABTMP/ports" >"$LABTMP/clients-lb$i"; done
+		on_lb4=$(wc -l <"$LABTMP/clients-lb4")
+		moved=$(cat "$LABTMP"/clients-lb* | sort | uniq -d | wc -l)
+		lab_pass "join: lb4 announced the VIP ${join_s} ms after 100 downloads (6 s each) were all running; ECMP moved $moved of 100 flows ($on_lb4 to lb4, the rest between the old nodes); $OK of 100 completed intact in ${DL_SECONDS} s"
+	else
+		# With sync every node holds every flow: ask the router where each goes now.
+		on_lb4=$(_routed_to 4 | wc -l)
+		lab_pass "join ($LAB_BGP_SCHED, sync): lb4 announced the VIP ${join_s} ms after 100 downloads (6 s each) were all running; the router now sends $on_lb4 of them to lb4; lb4 dropped $(lab_bgp_counter 4 drop_midstream) segments without state; $OK of 100 completed intact in ${DL_SECONDS} s"
+	fi
+}
+
+# _routed_to I: the client ports of the downloads the router sends to node I
+# now (its ECMP hash of each connection).
+_routed_to() {
+	local via="via $(lab_bgp_lb_ip "$1") " p route
+	while read -r p; do
+		route=$(ip -n "$(lab_ns router)" -4 route get "$LAB_BGP_VIP" from "$LAB_BGP_CLIENT" iif eth1 \
+			ipproto tcp sport "$p" dport 80)
+		if [[ $route == *"$via"* ]]; then echo "$p"; fi
+	done <"$LABTMP/ports"
 }
 
 # ---------------------------------------------------------------- Leave
@@ -101,7 +126,7 @@ _sum() {
 	echo "$n"
 }
 part_leave() {
-	local ms drops0 drops inst sync_note= i
+	local ms drops0 drops inst gaps sync_note= i
 	downloads leave
 	if [ "$LAB_BGP_SYNC" = true ]; then
 		# Whichever node ECMP moves a flow to must have it already.
@@ -126,6 +151,12 @@ part_leave() {
 		inst=$(_sum lab_bgp_sync_counter installed)
 		sync_note="; sync $LAB_BGP_SYNC: the nodes that stayed installed $inst records from their peers and dropped $drops segments without state (drop_midstream)"
 		lab_log "leave: sync $LAB_BGP_SYNC: $(jq -c '{ok, seconds, failed: .failed[:3]}' "$LABTMP/leave.json")$sync_note"
+	fi
+	if [ "$LAB_BGP_SYNC" = true ]; then
+		# The lab loses no datagram: a gap in a peer's sequence (which costs a
+		# full sync) means our own messages to the others skipped numbers.
+		gaps=$(_sum lab_bgp_sync_counter rx_gaps)
+		[ "$gaps" -eq 0 ] || lab_fail "leave: the nodes that stayed saw $gaps gaps in their peers' sequence numbers"
 	fi
 	finish leave
 	lab_pass "leave ($LAB_BGP_SCHED): lb1's link down + kill -9 of its xlbd: the router withdrew it in ${ms} ms (BFD ${LAB_BGP_BFD_MS} ms x ${LAB_BGP_BFD_MULT} = ${DETECT_MS} ms; hold time ${LAB_BGP_HOLD_S} s); $OK of 100 downloads completed intact in ${DL_SECONDS} s$sync_note"
