@@ -11,12 +11,13 @@
 #   Crash: kill -9 of an xlbd alone (link up): its BIRD dies with it, the
 #          session closes, the router withdraws at once (measured).
 # Scheduler: mh (BGP_LEAVE_SCHED=mh, the default): all three parts, 4 nodes.
-# BGP_LEAVE_SCHED=wlc (test_bgp_leave_wlc.sh): Leave alone, 3 nodes with
+# BGP_LEAVE_SCHED=wlc (test_bgp_leave_wlc.sh): Join and Leave, 4 nodes with
 # active-active connection sync between them (each node every other one's
 # peer): a flow ECMP moves is found on the node it moves to because sync
-# carried it there; nothing else could send it to the same real.
+# carried it there; nothing else could send it to the same real. lb4 is
+# undrained only once every peer's full sync reached it.
 # BGP_LEAVE_SYNC=false (wlc; not in the suite) turns sync off to show the
-# downloads break without it.
+# downloads break without it. BGP_LEAVE_PARTS="leave" runs only that part.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_ha.sh"
@@ -24,12 +25,13 @@ set -euo pipefail
 
 LAB_BGP_SCHED=${BGP_LEAVE_SCHED:-mh}
 case $LAB_BGP_SCHED in
-mh) LBS=(1 2 3 4) PARTS=" join leave crash " ;;
-wlc) LBS=(1 2 3) PARTS=" leave " LAB_BGP_SYNC=${BGP_LEAVE_SYNC:-true} ;;
+mh) PARTS=" join leave crash " ;;
+wlc) PARTS=" join leave " LAB_BGP_SYNC=${BGP_LEAVE_SYNC:-true} ;;
 *) echo "BGP_LEAVE_SCHED: mh or wlc" >&2; exit 2 ;;
 esac
-PARTS=" ${BGP_LEAVE_PARTS:-$PARTS} " # e.g. "join leave": Join needs a 4th node
-[[ $PARTS != *" join "* && $PARTS != *" crash "* ]] || LBS=(1 2 3 4)
+PARTS=" ${BGP_LEAVE_PARTS:-$PARTS} "
+LBS=(1 2 3)
+[[ $PARTS != *" join "* && $PARTS != *" crash "* ]] || LBS+=(4) # the node that joins or crashes
 N=${#LBS[@]}
 
 lab_require_xlb
@@ -83,7 +85,7 @@ part_join() {
 	if [ "$LAB_BGP_SYNC" = true ]; then
 		# What an operator's undrain waits for: every peer's full sync, and
 		# with it the flows lb4 is about to be sent.
-		lab_bgp_sync_full 4 3 || lab_fail "join: lb4 lacks a peer's full sync: $(lab_ha_json lb4 | jq -c '.sync.peers')"
+		lab_wait_for 5 lab_bgp_sync_full 4 3 || lab_fail "join: lb4 lacks a peer's full sync: $(lab_ha_json lb4 | jq -c '.sync.peers')"
 		lab_wait_for 3 _holds_all 4 || lab_fail "join: lb4 does not hold all 100 flows from sync"
 	fi
 	lab_ha_ctl lb4 undrain-node >/dev/null
@@ -149,7 +151,7 @@ part_leave() {
 	drops=$(($(_sum lab_bgp_counter drop_midstream) - drops0))
 	if [ -n "$LAB_BGP_SYNC" ]; then
 		inst=$(_sum lab_bgp_sync_counter installed)
-		sync_note="; sync $LAB_BGP_SYNC: the nodes that stayed installed $inst records from their peers and dropped $drops segments without state (drop_midstream)"
+		sync_note="; sync $LAB_BGP_SYNC: the nodes that stayed installed $inst records from their peers in the run and dropped $drops segments without state (drop_midstream)"
 		lab_log "leave: sync $LAB_BGP_SYNC: $(jq -c '{ok, seconds, failed: .failed[:3]}' "$LABTMP/leave.json")$sync_note"
 	fi
 	if [ "$LAB_BGP_SYNC" = true ]; then
