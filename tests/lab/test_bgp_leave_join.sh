@@ -109,7 +109,8 @@ part_join() {
 # _routed_to I: the client ports of the downloads the router sends to node I
 # now (its ECMP hash of each connection).
 _routed_to() {
-	local via="via $(lab_bgp_lb_ip "$1") " p route
+	local via p route
+	via="via $(lab_bgp_lb_ip "$1") "
 	while read -r p; do
 		route=$(ip -n "$(lab_ns router)" -4 route get "$LAB_BGP_VIP" from "$LAB_BGP_CLIENT" iif eth1 \
 			ipproto tcp sport "$p" dport 80)
@@ -128,7 +129,7 @@ _sum() {
 	echo "$n"
 }
 part_leave() {
-	local ms drops0 drops inst gaps sync_note= i
+	local ms drops0 drops inst gaps sync_note='' i
 	downloads leave
 	if [ "$LAB_BGP_SYNC" = true ]; then
 		# Whichever node ECMP moves a flow to must have it already.
