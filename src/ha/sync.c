@@ -38,6 +38,12 @@ struct sync_peer_state {
 	struct sync_session sess;
 	uint64_t rx_messages;
 	uint64_t last_rx_ms;
+	/*
+	 * Our sequence toward it, +1 per message it is sent: one counter for
+	 * all peers would skip the numbers of messages sent to the others only
+	 * (hellos, requests), and every peer would see gaps that are no loss.
+	 */
+	uint64_t tx_seq;
 	/* Its full sync reached us whole (its end came) since its session was verified. */
 	bool full_sync;
 };
@@ -59,7 +65,7 @@ struct sync_ctx {
 	int epfd, sock, timerfd;
 	struct ring_buffer *events;
 	bool timer_armed;
-	uint64_t session, seq; /* ours: random per run, +1 per message */
+	uint64_t session; /* ours: random per run */
 	struct sync_peer_state peers[HA_PEERS_MAX];
 	/* outgoing records, a ring */
 	struct sync_record *queue;
@@ -129,12 +135,13 @@ static void sync_push_cb(const struct sync_record *rec, void *arg)
 	sync_push(arg, rec);
 }
 
-/* To @only, or to every peer when it is NULL. */
+/* To @only, or to every peer when it is NULL; each with its own next sequence number. */
 static int sync_send(struct sync_ctx *s, const struct sync_header *h,
 		     const struct sync_record *recs, const struct sync_peer_state *only)
 {
 	uint8_t buf[SYNC_MSG_MAX];
-	size_t len = sync_encode(h, recs, s->cfg.key, s->cfg.key_len, buf);
+	struct sync_header ph = *h;
+	size_t len;
 	int err = 0;
 
 	for (size_t i = 0; i < s->cfg.npeers; i++) {
@@ -142,6 +149,8 @@ static int sync_send(struct sync_ctx *s, const struct sync_header *h,
 
 		if (only && p != only)
 			continue;
+		ph.seq = ++p->tx_seq;
+		len = sync_encode(&ph, recs, s->cfg.key, s->cfg.key_len, buf);
 		if (sendto(s->sock, buf, len, 0, (struct sockaddr *)&p->sa, p->salen) < 0) {
 			err = -errno;
 			s->c.tx_errors++;
@@ -166,7 +175,6 @@ static void sync_hello(struct sync_ctx *s, struct sync_peer_state *p)
 		return;
 	if (!p->full_sync)
 		h.hello.flags |= SYNC_HELLO_F_WANT_FULL;
-	h.seq = ++s->seq;
 	sync_send(s, &h, NULL, p);
 	s->c.hellos_sent++;
 }
@@ -202,7 +210,6 @@ static void sync_flush(struct sync_ctx *s, bool force)
 		if (to_end && !n) {
 			struct sync_header e = { .type = SYNC_MSG_FULL_END, .session = s->session };
 
-			e.seq = ++s->seq;
 			err = sync_send(s, &e, NULL, NULL);
 			if (err == -EAGAIN || err == -ENOBUFS)
 				break;
@@ -216,8 +223,7 @@ static void sync_flush(struct sync_ctx *s, bool force)
 		for (size_t i = 0; i < n; i++)
 			batch[i] = s->queue[(s->qhead + i) % s->qcap];
 		h.count = (uint16_t)n;
-		h.seq = ++s->seq;
-		err = sync_send(s, &h, batch, NULL);
+			err = sync_send(s, &h, batch, NULL);
 		if (err == -EAGAIN || err == -ENOBUFS)
 			break; /* the socket is full: the records stay for the next try */
 		s->qhead = (s->qhead + n) % s->qcap;
@@ -235,7 +241,6 @@ static void sync_request_full(struct sync_ctx *s, const struct sync_peer_state *
 {
 	struct sync_header h = { .type = SYNC_MSG_FULL_REQUEST, .session = s->session };
 
-	h.seq = ++s->seq;
 	sync_send(s, &h, NULL, only);
 	s->c.full_requests_sent++;
 	s->last_full_request_ms = sync_now_ns() / 1000000;
@@ -655,7 +660,6 @@ struct json_object *sync_json(const struct sync_ctx *s)
 							      "active-backup"));
 	J_U64(o, "port", s->cfg.port);
 	J_U64(o, "session", s->session);
-	J_U64(o, "seq", s->seq);
 	J_U64(o, "queued", s->qlen);
 	J_U64(o, "max_rate", s->cfg.max_rate);
 	J_U64(o, "refresh_ms", s->cfg.refresh_ms);
@@ -675,6 +679,7 @@ struct json_object *sync_json(const struct sync_ctx *s)
 			J_U64(po, "session", p->sess.session);
 			J_U64(po, "seq", p->sess.seq);
 		}
+		J_U64(po, "tx_seq", p->tx_seq);
 		json_object_array_add(peers, po);
 	}
 	json_object_object_add(o, "peers", peers);
