@@ -386,10 +386,10 @@ static void bgp_on_timeout(struct bgp_ctx *b)
 	static const char *const names[] = { "nothing", "its hello", "configure", "show protocols" };
 	int unread = -1;
 
-	ioctl(b->sock, SIOCOUTQ, &unread); /* bytes of ours BIRD has not read */
+	/* What of ours BIRD has not read (kernel bytes, buffer overhead included): 0 if it did. */
+	ioctl(b->sock, SIOCOUTQ, &unread);
 	if (++b->timeouts < BGP_WEDGED_TIMEOUTS) {
-		log_warn("bgp: BIRD has not answered %s for %d s (%d bytes of it unread by BIRD); "
-			 "reconnecting",
+		log_warn("bgp: BIRD has not answered %s for %d s (send queue %d); reconnecting",
 			 names[b->inflight], BGP_REPLY_TIMEOUT_MS / 1000, unread);
 		bgp_disconnect(b);
 		return;
@@ -397,7 +397,7 @@ static void bgp_on_timeout(struct bgp_ctx *b)
 	snprintf(b->last_error, sizeof(b->last_error),
 		 "BIRD wedged: answered nothing for %d s, even after a reconnect",
 		 BGP_REPLY_TIMEOUT_MS / 1000 * BGP_WEDGED_TIMEOUTS);
-	log_error("bgp: %s (%s unanswered, %d bytes of it unread by BIRD); restarting it in %u s",
+	log_error("bgp: %s (%s unanswered, send queue %d); restarting it in %u s",
 		  b->last_error, names[b->inflight], unread, b->backoff_ms / 1000);
 	b->timeouts = 0;
 	bgp_stop_bird(b, 0);

@@ -115,6 +115,19 @@ back_ms=$((($(_lab_now_us) - LAB_BGP_T0_US) / 1000))
 starts=$(lab_bgp_json 3 | jq -r .bird.starts)
 [ "$starts" -eq 2 ] || lab_fail "bird killed: lb3 started BIRD $starts times"
 lab_pass "BIRD killed alone: lb3's route went, xlbd started BIRD again (starts: $starts) and the route was back ${back_ms} ms later"
+# BIRD wedged (SIGSTOP: its process stays, its control socket answers
+# nothing): the router's BFD drops lb3; xlbd reconnects once, then kills
+# and restarts it (2 unanswered commands of 5 s, then the exit backoff).
+bird_pid=$(lab_bgp_json 3 | jq -r .bird.pid)
+kill -STOP "$bird_pid"
+LAB_BGP_T0_US=$(_lab_now_us)
+lab_bgp_wait_gone_ms 3 5000 >/dev/null || { kill -CONT "$bird_pid"; lab_fail "bird wedged: the router still routes via lb3"; }
+_restarted() { [ "$(lab_bgp_json 3 | jq -r .bird.starts)" -eq 3 ]; }
+lab_wait_for 20 _restarted || { kill -CONT "$bird_pid"; lab_fail "bird wedged: xlbd did not restart it: $(lab_ha_ctl lb3 bgp)"; }
+lab_wait_for 15 lab_bgp_has_path 3 || lab_fail "bird wedged: lb3 did not come back: $(lab_ha_ctl lb3 bgp)"
+back_ms=$((($(_lab_now_us) - LAB_BGP_T0_US) / 1000))
+grep -q "bgp: BIRD wedged" "$LABTMP/xlbd-lb3.log" || lab_fail "bird wedged: xlbd did not say why it restarted BIRD"
+lab_pass "BIRD wedged (SIGSTOP): the router dropped lb3 (BFD); xlbd found BIRD's control socket silent, restarted it, the route was back ${back_ms} ms later"
 
 # ---------------------------------------------------------------- metrics, xlbd -t
 # The router has the path before xlbd's next poll of BIRD (once a second) sees the session.
