@@ -9,14 +9,17 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "bgp/bgp_vips.h"
 #include "bgp/bird_conf.h"
+#include "bgp/bird_conf_state.h"
 #include "bgp/bird_ctl.h"
 #include "bgp/bird_proc.h"
 #include "log.h"
@@ -25,6 +28,7 @@
 #define BGP_TIMER_MS 250 /* connect retries, restart backoff, polls */
 #define BGP_POLL_MS 1000 /* `show protocols` this often */
 #define BGP_REPLY_TIMEOUT_MS 5000 /* a BIRD that answers nothing this long is reconnected */
+#define BGP_WEDGED_TIMEOUTS 2 /* that many in a row, even after a reconnect: restarted */
 #define BGP_BACKOFF_MIN_MS 1000
 #define BGP_BACKOFF_MAX_MS 30000
 #define BGP_STOP_WAIT_MS 2000
@@ -57,8 +61,8 @@ struct bgp_ctx {
 	uint64_t sent_ms, polled_ms;
 	char rbuf[BIRD_REPLY_MAX];
 	size_t rlen;
-	bool conf_dirty; /* the file changed since BIRD last read it */
-	bool configured; /* BIRD accepted the file as it is now */
+	struct bird_conf_state conf; /* does BIRD run the file as it is now */
+	unsigned timeouts; /* commands in a row BIRD did not answer */
 	char last_error[160];
 	/* what we want announced */
 	bool draining;
@@ -138,6 +142,7 @@ static void bgp_disconnect(struct bgp_ctx *b)
 	b->sock = -1;
 	b->inflight = BGP_CMD_NONE;
 	b->rlen = 0;
+	bird_conf_lost(&b->conf); /* a configure not answered is sent again */
 }
 
 static void bgp_send(struct bgp_ctx *b, enum bgp_cmd cmd, const char *line)
@@ -159,9 +164,7 @@ static void bgp_send_next(struct bgp_ctx *b)
 {
 	if (b->sock < 0 || b->inflight != BGP_CMD_NONE)
 		return;
-	if (b->conf_dirty) {
-		b->conf_dirty = false;
-		b->configured = false;
+	if (bird_conf_take(&b->conf)) {
 		bgp_send(b, BGP_CMD_CONFIGURE, "configure\n");
 	} else if (bgp_now_ms() - b->polled_ms >= BGP_POLL_MS) {
 		b->polled_ms = bgp_now_ms();
@@ -250,6 +253,10 @@ static void bgp_on_reply(struct bgp_ctx *b, int code, const char *reply, size_t 
 	char msg[160];
 
 	b->inflight = BGP_CMD_NONE;
+	if (cmd != BGP_CMD_HELLO) /* a BIRD that only says hello is no less wedged */
+		b->timeouts = 0;
+	if (cmd == BGP_CMD_CONFIGURE)
+		bird_conf_answered(&b->conf, bird_code_ok(code));
 	if (!bird_code_ok(code)) {
 		bird_reply_message(reply, len, msg, sizeof(msg));
 		snprintf(b->last_error, sizeof(b->last_error), "%s", msg);
@@ -258,14 +265,12 @@ static void bgp_on_reply(struct bgp_ctx *b, int code, const char *reply, size_t 
 		return;
 	}
 	if (cmd == BGP_CMD_CONFIGURE) {
-		b->configured = !b->conf_dirty;
 		b->last_error[0] = '\0';
 		bgp_log_announced(b);
 	} else if (cmd == BGP_CMD_SHOW) {
 		bgp_on_protocols(b, reply, len);
 	} else if (cmd == BGP_CMD_HELLO) {
-		/* BIRD read the file at start; a change since then is still dirty. */
-		b->configured = !b->conf_dirty;
+		bird_conf_connected(&b->conf);
 		log_info("bgp: connected to BIRD (pid %d) at %s", (int)b->pid, b->sock_path);
 	}
 }
@@ -328,7 +333,7 @@ static void bgp_start_bird(struct bgp_ctx *b)
 	}
 	b->starts++;
 	b->started_ms = bgp_now_ms();
-	b->conf_dirty = false; /* it reads the file as it is now */
+	bird_conf_started(&b->conf); /* it reads the file as it is now */
 	log_info("bgp: started %s (pid %d), config %s", b->cfg.bird, (int)b->pid, b->conf_path);
 }
 
@@ -342,7 +347,7 @@ static void bgp_stop_bird(struct bgp_ctx *b, int wait_ms)
 	}
 	b->pid = 0;
 	b->pidfd = -1;
-	b->configured = false;
+	b->conf.configured = false;
 	bgp_peers_down(b, "BIRD stopped");
 }
 
@@ -361,8 +366,41 @@ static void bgp_on_exit(struct bgp_ctx *b)
 	snprintf(b->last_error, sizeof(b->last_error), "BIRD ended: %s", b->last_exit);
 	b->pid = 0;
 	b->pidfd = -1;
-	b->configured = false;
+	b->conf.configured = false;
 	bgp_peers_down(b, "BIRD not running");
+	b->restart_at_ms = bgp_now_ms() + b->backoff_ms;
+	b->backoff_ms = b->backoff_ms * 2 > BGP_BACKOFF_MAX_MS ? BGP_BACKOFF_MAX_MS : b->backoff_ms * 2;
+}
+
+/*
+ * BIRD did not answer a command in time. Once: the connection is suspect, so
+ * a new one (a configure in flight is sent again on it). Again right after a
+ * reconnect: BIRD itself is wedged (its main loop serves every socket, its
+ * BGP sessions included), and a wedged BIRD would keep announcing what it
+ * last had, maybe a VIP whose quorum is lost: it is killed and started again
+ * (backoff as for an exit). Its sessions drop; the router routes around this
+ * node until they are back, which is safe, as the other nodes serve.
+ */
+static void bgp_on_timeout(struct bgp_ctx *b)
+{
+	static const char *const names[] = { "nothing", "its hello", "configure", "show protocols" };
+	int unread = -1;
+
+	/* What of ours BIRD has not read (kernel bytes, buffer overhead included): 0 if it did. */
+	ioctl(b->sock, SIOCOUTQ, &unread);
+	if (++b->timeouts < BGP_WEDGED_TIMEOUTS) {
+		log_warn("bgp: BIRD has not answered %s for %d s (send queue %d); reconnecting",
+			 names[b->inflight], BGP_REPLY_TIMEOUT_MS / 1000, unread);
+		bgp_disconnect(b);
+		return;
+	}
+	snprintf(b->last_error, sizeof(b->last_error),
+		 "BIRD wedged: answered nothing for %d s, even after a reconnect",
+		 BGP_REPLY_TIMEOUT_MS / 1000 * BGP_WEDGED_TIMEOUTS);
+	log_error("bgp: %s (%s unanswered, send queue %d); restarting it in %u s",
+		  b->last_error, names[b->inflight], unread, b->backoff_ms / 1000);
+	b->timeouts = 0;
+	bgp_stop_bird(b, 0);
 	b->restart_at_ms = bgp_now_ms() + b->backoff_ms;
 	b->backoff_ms = b->backoff_ms * 2 > BGP_BACKOFF_MAX_MS ? BGP_BACKOFF_MAX_MS : b->backoff_ms * 2;
 }
@@ -419,8 +457,7 @@ static void bgp_refresh(struct bgp_ctx *b, bool force)
 	free(b->announced);
 	b->announced = want;
 	b->nannounced = nwant;
-	b->conf_dirty = true;
-	b->configured = false;
+	bird_conf_changed(&b->conf);
 	bgp_send_next(b);
 }
 
@@ -438,11 +475,18 @@ static void bgp_tick(struct bgp_ctx *b)
 		bgp_start_bird(b);
 	if (b->pid > 0 && b->sock < 0)
 		bgp_connect(b);
-	if (b->sock >= 0 && b->inflight != BGP_CMD_NONE && now - b->sent_ms > BGP_REPLY_TIMEOUT_MS) {
-		log_warn("bgp: BIRD has not answered for %d s; reconnecting",
-			 BGP_REPLY_TIMEOUT_MS / 1000);
-		bgp_disconnect(b);
-	}
+	/* A reply already here is no timeout (this timer may come first in a batch). */
+	if (b->sock >= 0 && b->inflight != BGP_CMD_NONE)
+		bgp_read(b);
+	/*
+	 * A fresh clock: this tick may have sent a command (a reconnect's hello,
+	 * a configure of bgp_refresh()) after @now; with @now that command was
+	 * "overdue" at once (an unsigned underflow) and its socket closed before
+	 * BIRD ran it: a quorum change BIRD never took.
+	 */
+	if (b->sock >= 0 && b->inflight != BGP_CMD_NONE &&
+	    bird_reply_overdue(bgp_now_ms(), b->sent_ms, BGP_REPLY_TIMEOUT_MS))
+		bgp_on_timeout(b);
 	bgp_send_next(b);
 }
 
@@ -592,7 +636,7 @@ static const char *bgp_vip_reason(const struct bgp_ctx *b, const struct bgp_vip 
 		return v->reason;
 	if (b->pid == 0)
 		return "quorum met, but BIRD is not running";
-	if (!b->configured)
+	if (!b->conf.configured)
 		return "quorum met; BIRD is taking the change";
 	if (!bgp_sessions_up(b))
 		return "quorum met, but no BGP session is established";
@@ -615,7 +659,7 @@ json_object *bgp_json(const struct bgp_ctx *b)
 	json_object_object_add(bird, "running", json_object_new_boolean(b->pid > 0));
 	json_object_object_add(bird, "pid", json_object_new_int(b->pid));
 	json_object_object_add(bird, "connected", json_object_new_boolean(b->sock >= 0));
-	json_object_object_add(bird, "configured", json_object_new_boolean(b->configured));
+	json_object_object_add(bird, "configured", json_object_new_boolean(b->conf.configured));
 	json_object_object_add(bird, "starts", json_object_new_uint64(b->starts));
 	json_object_object_add(bird, "config", json_object_new_string(b->conf_path));
 	json_object_object_add(bird, "socket", json_object_new_string(b->sock_path));
@@ -645,7 +689,7 @@ json_object *bgp_json(const struct bgp_ctx *b)
 		json_object_object_add(j, "vip", json_object_new_string(
 							 net_addr_str(&v->addr, a, sizeof(a))));
 		json_object_object_add(j, "announced",
-				       json_object_new_boolean(wanted && b->pid > 0 && b->configured &&
+				       json_object_new_boolean(wanted && b->pid > 0 && b->conf.configured &&
 							       bgp_sessions_up(b) > 0));
 		json_object_object_add(j, "wanted", json_object_new_boolean(wanted));
 		json_object_object_add(j, "quorum", json_object_new_boolean(v->quorum));

@@ -52,6 +52,11 @@ bool bird_code_ok(int code)
 	return code >= 0 && code < 1000;
 }
 
+bool bird_reply_overdue(uint64_t now_ms, uint64_t sent_ms, uint64_t timeout_ms)
+{
+	return now_ms > sent_ms && now_ms - sent_ms > timeout_ms;
+}
+
 void bird_reply_message(const char *reply, size_t len, char *buf, size_t size)
 {
 	size_t end = len, begin;

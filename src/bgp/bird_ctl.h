@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A reply longer than this is refused (ours are a few lines per peer). */
 #define BIRD_REPLY_MAX 65536
@@ -23,6 +24,13 @@ size_t bird_reply_end(const char *buf, size_t len, int *code);
 bool bird_code_ok(int code);
 /* The text of the reply's last line (the message of an error), at most @size - 1 bytes. */
 void bird_reply_message(const char *reply, size_t len, char *buf, size_t size);
+
+/*
+ * Whether a command sent at @sent_ms is unanswered past @timeout_ms at
+ * @now_ms. A @sent_ms after @now_ms (sent after the caller read its clock)
+ * is not overdue: the unsigned difference would be huge.
+ */
+bool bird_reply_overdue(uint64_t now_ms, uint64_t sent_ms, uint64_t timeout_ms);
 
 struct bird_proto {
 	char name[64];

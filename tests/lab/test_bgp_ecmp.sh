@@ -18,9 +18,11 @@ lab_bgp_up 3 3
 lab_bgp_start_lbs 1 2 3
 lab_bgp_wait_paths 3 20 || lab_fail "the router did not get 3 paths to the VIP: $(lab_bgp_nexthops | tr '\n' ' '); lb1: $(lab_ha_ctl lb1 bgp)"
 lab_pass "three nodes announce $LAB_BGP_VIP; the router installed one route with next hops $(lab_bgp_nexthops | tr '\n' ' ')"
+# The router may install a path before that node's xlbd polls BIRD (once a second).
+_announced() { lab_bgp_json "$1" | jq -e '.vips[0].announced' >/dev/null; }
 for i in 1 2 3; do
-	st=$(lab_bgp_json "$i" | jq -r '.vips[0] | "\(.announced) \(.reason)"')
-	[[ $st == "true "* ]] || lab_fail "lb$i: xlbctl bgp says the VIP is not announced: $st"
+	lab_wait_for 5 _announced "$i" ||
+		lab_fail "lb$i: xlbctl bgp says the VIP is not announced: $(lab_bgp_json "$i" | jq -r '.vips[0] | "\(.announced) \(.reason)"')"
 done
 lab_ha_ctl lb1 bgp >"$LABTMP/bgp-lb1.txt"
 grep -qE "^$LAB_BGP_VIP +announced +quorum met" "$LABTMP/bgp-lb1.txt" ||
@@ -113,9 +115,24 @@ back_ms=$((($(_lab_now_us) - LAB_BGP_T0_US) / 1000))
 starts=$(lab_bgp_json 3 | jq -r .bird.starts)
 [ "$starts" -eq 2 ] || lab_fail "bird killed: lb3 started BIRD $starts times"
 lab_pass "BIRD killed alone: lb3's route went, xlbd started BIRD again (starts: $starts) and the route was back ${back_ms} ms later"
+# BIRD wedged (SIGSTOP: its process stays, its control socket answers
+# nothing): the router's BFD drops lb3; xlbd reconnects once, then kills
+# and restarts it (2 unanswered commands of 5 s, then the exit backoff).
+bird_pid=$(lab_bgp_json 3 | jq -r .bird.pid)
+kill -STOP "$bird_pid"
+LAB_BGP_T0_US=$(_lab_now_us)
+lab_bgp_wait_gone_ms 3 5000 >/dev/null || { kill -CONT "$bird_pid"; lab_fail "bird wedged: the router still routes via lb3"; }
+_restarted() { [ "$(lab_bgp_json 3 | jq -r .bird.starts)" -eq 3 ]; }
+lab_wait_for 20 _restarted || { kill -CONT "$bird_pid"; lab_fail "bird wedged: xlbd did not restart it: $(lab_ha_ctl lb3 bgp)"; }
+lab_wait_for 15 lab_bgp_has_path 3 || lab_fail "bird wedged: lb3 did not come back: $(lab_ha_ctl lb3 bgp)"
+back_ms=$((($(_lab_now_us) - LAB_BGP_T0_US) / 1000))
+grep -q "bgp: BIRD wedged" "$LABTMP/xlbd-lb3.log" || lab_fail "bird wedged: xlbd did not say why it restarted BIRD"
+lab_pass "BIRD wedged (SIGSTOP): the router dropped lb3 (BFD); xlbd found BIRD's control socket silent, restarted it, the route was back ${back_ms} ms later"
 
 # ---------------------------------------------------------------- metrics, xlbd -t
-lab_ha_ctl lb3 --json bgp | jq -e '.peers[0].up' >/dev/null || lab_fail "lb3: session not shown up"
+# The router has the path before xlbd's next poll of BIRD (once a second) sees the session.
+_session_up() { lab_ha_ctl lb3 --json bgp | jq -e '.peers[0].up'; }
+lab_wait_for 5 _session_up || lab_fail "lb3: session not shown up: $(lab_ha_ctl lb3 bgp)"
 bad=$LABTMP/bad.yaml
 sed 's/^  asn: 65001$/  asn: 0/' "$LABTMP/lb1.yaml" >"$bad"
 if "$XLBD" -t -c "$bad" >"$LABTMP/t.out" 2>&1; then lab_fail "xlbd -t accepted asn 0"; fi

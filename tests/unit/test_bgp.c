@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * bgp/: the bgp: block (values, FILE:LINE errors), the BIRD config it gives,
- * BIRD's control-socket replies, and a VIP's quorum from its services'.
+ * BIRD's control-socket replies, when `configure` is (re)sent, and a VIP's
+ * quorum from its services'.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 
 #include "bgp/bgp_vips.h"
 #include "bgp/bird_conf.h"
+#include "bgp/bird_conf_state.h"
 #include "bgp/bird_ctl.h"
 #include "config.h"
 #include "model.h"
@@ -333,12 +335,88 @@ static void test_vips(void **state)
 	assert_true(v[1].quorum);
 }
 
+/* The lab's stall: a command sent after the tick read its clock timed out at once. */
+static void test_reply_overdue(void **state)
+{
+	(void)state;
+	assert_false(bird_reply_overdue(1000, 1001, 5000)); /* sent after "now" */
+	assert_false(bird_reply_overdue(1000, 1000, 5000));
+	assert_false(bird_reply_overdue(6000, 1000, 5000));
+	assert_true(bird_reply_overdue(6001, 1000, 5000));
+}
+
+/*
+ * The lost configure (lab: a quorum change BIRD never took, while xlbctl bgp
+ * said "announced"): the set changes, `configure` goes out, BIRD does not
+ * answer, the socket is reconnected and BIRD says hello. The configure must
+ * go out again, and nothing may count as configured until BIRD answers it.
+ */
+static void test_conf_state_lost_configure(void **state)
+{
+	struct bird_conf_state s = {};
+
+	(void)state;
+	bird_conf_started(&s);
+	bird_conf_connected(&s);
+	assert_true(s.configured); /* it read the file at start */
+	assert_false(bird_conf_take(&s));
+
+	bird_conf_changed(&s);
+	assert_false(s.configured);
+	assert_true(bird_conf_take(&s));
+	assert_false(bird_conf_take(&s)); /* one at a time */
+	bird_conf_lost(&s);		  /* timed out: reconnect */
+	bird_conf_connected(&s);
+	assert_false(s.configured);
+	assert_true(bird_conf_take(&s)); /* sent again */
+	bird_conf_answered(&s, true);
+	assert_true(s.configured);
+
+	/* A lost connection with no configure in flight changes nothing. */
+	bird_conf_lost(&s);
+	bird_conf_connected(&s);
+	assert_true(s.configured);
+	assert_false(bird_conf_take(&s));
+}
+
+/* A change while BIRD reads the file, a refused file, and a new BIRD. */
+static void test_conf_state_races(void **state)
+{
+	struct bird_conf_state s = {};
+
+	(void)state;
+	bird_conf_started(&s);
+	bird_conf_changed(&s); /* before its hello */
+	bird_conf_connected(&s);
+	assert_false(s.configured);
+	assert_true(bird_conf_take(&s));
+	bird_conf_changed(&s); /* while BIRD reads the file */
+	assert_false(bird_conf_take(&s));
+	bird_conf_answered(&s, true);
+	assert_false(s.configured); /* it read the older file */
+	assert_true(bird_conf_take(&s));
+	bird_conf_answered(&s, false); /* refused */
+	assert_false(s.configured);
+	bird_conf_lost(&s);
+	bird_conf_connected(&s);
+	assert_false(s.configured); /* a reconnect does not make a refused file accepted */
+	assert_false(bird_conf_take(&s));
+
+	bird_conf_started(&s); /* a new BIRD reads the file as it is */
+	assert_false(s.configured);
+	bird_conf_connected(&s);
+	assert_true(s.configured);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),	     cmocka_unit_test(test_defaults_and_absent),
 		cmocka_unit_test(test_bad_cases),    cmocka_unit_test(test_bird_conf),
 		cmocka_unit_test(test_bird_replies), cmocka_unit_test(test_vips),
+		cmocka_unit_test(test_reply_overdue),
+		cmocka_unit_test(test_conf_state_lost_configure),
+		cmocka_unit_test(test_conf_state_races),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
