@@ -47,14 +47,6 @@ static const char *const config_mode_names[] = {
 	[ATTACH_TC] = "tc",
 };
 
-/*
- * IPVS schedulers we mean to offer; naming one gets "not supported yet"
- * instead of "unknown", so a typo and a missing feature read differently.
- */
-static const char *const config_ipvs_scheds[] = {
-	"rr", "wrr", "lc", "wlc", "sed", "nq", "sh", "dh", "mh", "lblc", "lblcr", "fo", "ovf", "twos",
-};
-
 void __attribute__((format(printf, 3, 4)))
 config_err(struct config_ctx *ctx, int line, const char *fmt, ...)
 {
@@ -800,11 +792,6 @@ static const char *const config_service_keys[SK__COUNT] = {
 #define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp, nat, fnat, proxy"
 #define CONFIG_GUE_PORT_DEFAULT 6080
 
-static bool config_method_supported(int method)
-{
-	return method >= 0 && method < XLB_METHOD__COUNT;
-}
-
 /* True for methods where the real answers the client directly. */
 
 static void config_parse_method(struct config_ctx *ctx, yaml_node_t *n, struct service_config *svc)
@@ -817,13 +804,7 @@ static void config_parse_method(struct config_ctx *ctx, yaml_node_t *n, struct s
 	for (int i = 0; i < XLB_METHOD__COUNT; i++) {
 		if (strcmp(s, config_method_names[i]) != 0)
 			continue;
-		if (config_method_supported(i))
-			svc->method = (uint8_t)i;
-		else
-			config_err(ctx, config_line(n),
-				   "method '%s' is not supported yet (expected " CONFIG_METHODS_SUPPORTED
-				   ")",
-				   s);
+		svc->method = (uint8_t)i;
 		return;
 	}
 	config_err(ctx, config_line(n), "unknown method '%s' (expected " CONFIG_METHODS_SUPPORTED ")",
@@ -920,13 +901,6 @@ static void config_parse_scheduler(struct config_ctx *ctx, yaml_node_t *n,
 	if (id >= 0) {
 		svc->sched = (uint8_t)id;
 		return;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(config_ipvs_scheds); i++) {
-		if (strcmp(s, config_ipvs_scheds[i]) == 0) {
-			config_err(ctx, config_line(n),
-				   "scheduler '%s' is not supported yet (expected %s)", s, list);
-			return;
-		}
 	}
 	config_err(ctx, config_line(n), "unknown scheduler '%s' (expected %s)",
 		   config_quote(s, q, sizeof(q)), list);

@@ -41,31 +41,8 @@ enum xlb_method {
 	XLB_METHOD__COUNT,
 };
 
-/*
- * How the data plane picks a real for a new flow. Ring schedulers read the
- * per-service ring that xlbd computes (userspace owns the algorithm, BPF
- * just walks it with an atomic cursor).
- */
-enum xlb_sched_kind {
-	XLB_SCHED_KIND_RING = 0, /* rr, wrr: ring[cursor++ % len] */
-	XLB_SCHED_KIND_HASH_SRC, /* sh: table[hash_32(fold(saddr) [+ sport], 8)] */
-	XLB_SCHED_KIND_HASH_DST, /* dh: table[hash_32(fold(daddr), 8)] */
-	/* count-based: the ring lists the candidates, scanned with their counts */
-	XLB_SCHED_KIND_LC,
-	XLB_SCHED_KIND_WLC,
-	XLB_SCHED_KIND_SED,
-	XLB_SCHED_KIND_NQ,
-	XLB_SCHED_KIND_FO,
-	XLB_SCHED_KIND_OVF,
-	/* mh: mh_tables[mh_base + jhash_1word(fold(saddr) [+ sport], seed) % 65537] */
-	XLB_SCHED_KIND_MH,
-	/* twos: two weighted random draws over the candidates, the less loaded wins */
-	XLB_SCHED_KIND_TWOS,
-	/* lblc: a per-destination real in "loc_cache", wlc when it cannot take more */
-	XLB_SCHED_KIND_LBLC,
-	/* lblcr: a per-destination set of reals in "locset_cache" */
-	XLB_SCHED_KIND_LBLCR,
-};
+/* How the data plane picks a real for a new flow: enum xlb_sched_kind. */
+#include "xlb_sched.h"
 
 #define XLB_LOC_SET_MAX 32
 
