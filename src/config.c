@@ -35,11 +35,9 @@ static const struct flow_timeouts config_default_timeouts = {
 	.udp_ms = 300 * 1000,
 };
 
-static const char *const config_method_names[XLB_METHOD__COUNT] = {
-	[XLB_METHOD_DR] = "dr",	    [XLB_METHOD_TUN] = "tun",	[XLB_METHOD_GUE] = "gue",
-	[XLB_METHOD_DSCP] = "dscp", [XLB_METHOD_NAT] = "nat",	[XLB_METHOD_FNAT] = "fnat",
-	[XLB_METHOD_PROXY] = "proxy",
-};
+#define CONFIG_METHOD_NAME_(id, name) [XLB_METHOD_##id] = name,
+static const char *const config_method_names[XLB_METHOD__COUNT] = { XLB_METHODS(
+	CONFIG_METHOD_NAME_) };
 
 static const char *const config_mode_names[] = {
 	[ATTACH_NATIVE] = "native",
@@ -789,16 +787,18 @@ static const char *const config_service_keys[SK__COUNT] = {
 	"scheduler_flags", PROXY_CONFIG_KEY_NAMES,
 };
 
-#define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp, nat, fnat, proxy"
 #define CONFIG_GUE_PORT_DEFAULT 6080
 
 /* True for methods where the real answers the client directly. */
 
 static void config_parse_method(struct config_ctx *ctx, yaml_node_t *n, struct service_config *svc)
 {
-	char q[CONFIG_QUOTE_SIZE];
-	const char *s = config_text(ctx, n, "method", CONFIG_METHODS_SUPPORTED);
+	char q[CONFIG_QUOTE_SIZE], list[128];
+	const char *s;
 
+	config_join(config_method_names, XLB_METHOD__COUNT, ", ", list,
+		    sizeof(list));
+	s = config_text(ctx, n, "method", list);
 	if (!s)
 		return;
 	for (int i = 0; i < XLB_METHOD__COUNT; i++) {
@@ -807,8 +807,8 @@ static void config_parse_method(struct config_ctx *ctx, yaml_node_t *n, struct s
 		svc->method = (uint8_t)i;
 		return;
 	}
-	config_err(ctx, config_line(n), "unknown method '%s' (expected " CONFIG_METHODS_SUPPORTED ")",
-		   config_quote(s, q, sizeof(q)));
+	config_err(ctx, config_line(n), "unknown method '%s' (expected %s)",
+		   config_quote(s, q, sizeof(q)), list);
 }
 
 static void config_parse_local_addresses(struct config_ctx *ctx, struct config_slot *slots,

@@ -30,16 +30,22 @@ enum xlb_family {
 	XLB_FAMILY_V6 = 6,
 };
 
-enum xlb_method {
-	XLB_METHOD_DR = 0,
-	XLB_METHOD_TUN,
-	XLB_METHOD_GUE,
-	XLB_METHOD_DSCP,
-	XLB_METHOD_NAT,
-	XLB_METHOD_FNAT,
-	XLB_METHOD_PROXY,
-	XLB_METHOD__COUNT,
-};
+/*
+ * Every forwarding method: M(ID, name in the config). The order gives the
+ * value stored in configs and maps (pinned ones too): add new ones at the
+ * end. What each method is (DSR, NAT, encapsulating...) is in xlb_method.h.
+ */
+#define XLB_METHODS(M)                                                                     \
+	M(DR, "dr")                                                                        \
+	M(TUN, "tun")                                                                      \
+	M(GUE, "gue")                                                                      \
+	M(DSCP, "dscp")                                                                    \
+	M(NAT, "nat")                                                                      \
+	M(FNAT, "fnat")                                                                    \
+	M(PROXY, "proxy")
+
+#define XLB_METHOD_ENUM_(id, name) XLB_METHOD_##id,
+enum xlb_method { XLB_METHODS(XLB_METHOD_ENUM_) XLB_METHOD__COUNT };
 
 /* How the data plane picks a real for a new flow: enum xlb_sched_kind. */
 #include "xlb_sched.h"
