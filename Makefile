@@ -25,7 +25,7 @@ BPF_CFLAGS := -O2 -g -Wall -Werror -fno-strict-aliasing -target bpf -mcpu=v3 \
 LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
-BPF_HDRS  := $(wildcard bpf/*.h) include/xlb/xlb_types.h include/xlb/xlb_rs.h
+BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/xlb/*.h)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PKT_SRCS  := $(wildcard tests/bpf/test_*.c)

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """Fails when the modules of src/ include each other in a circle.
 
-A module is a .c file with its .h (src/config.c + src/config.h is "config").
+A module is a .c file with its .h (src/config.c + src/config.h is "config");
+X_internal.h, the header a module's own files share (model_internal.h for
+model.c, model_writer.c, model_apply.c), belongs to module X.
 An edge A -> B is an `#include "B.h"` in A.c or A.h. Every strongly connected
 component of more than one module is a circle: printed with the includes
 that close it, and the exit status is 1. Usage: include_cycles.py [SRC_DIR]
@@ -22,7 +24,10 @@ def modules(src):
         for name in names:
             if name.endswith(('.c', '.h')):
                 path = os.path.join(root, name)
-                files[path] = os.path.relpath(path, src)[:-2]
+                mod = os.path.relpath(path, src)[:-2]
+                if mod.endswith('_internal'):
+                    mod = mod[:-len('_internal')]
+                files[path] = mod
     return files
 
 

@@ -15,6 +15,8 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "dataplane_test.h"
+#include "dp_journal.h"
 #include "log.h"
 #include "xlb.skel.h"
 
@@ -29,6 +31,7 @@ struct dp_attachment {
 	enum attach_mode mode;
 	__u32 xdp_flags; /* flags the XDP program was attached with */
 	bool tc_hook_created; /* we created clsact, so we remove it */
+	uint8_t mac[6];
 };
 
 struct dataplane {
@@ -47,7 +50,77 @@ struct dataplane {
 	struct dp_attachment attached[DP_MAX_ATTACH];
 	int nattached;
 	int ncpus;
+	/* An open transaction (dataplane_txn_begin): every map write is journaled. */
+	struct dp_journal *txn;
+	struct xlb_bpf *txn_skel; /* the program when it began */
+	struct xlb_dp_spec txn_spec;
+	struct dp_attachment txn_attached[DP_MAX_ATTACH];
+	int txn_nattached;
+	long fail_in; /* tests: steps until an injected failure, -1: none */
 };
+
+/*
+ * Each step that changes the data plane (a map write, an attach, a detach,
+ * a program swap) passes here: tests make the n-th one fail
+ * (dataplane_test_fail_step) to check that a reload undoes what it did.
+ */
+static int dp_step(struct dataplane *dp)
+{
+	if (dp->fail_in < 0)
+		return 0;
+	if (dp->fail_in-- > 0)
+		return 0;
+	return -EIO;
+}
+
+void dataplane_test_fail_step(struct dataplane *dp, long n)
+{
+	dp->fail_in = n;
+}
+
+long dataplane_test_fail_left(const struct dataplane *dp)
+{
+	return dp->fail_in;
+}
+
+/* Bytes of one value of @map as the syscalls see it (all CPUs' for per-CPU maps). */
+static uint32_t dp_value_size(const struct dataplane *dp, const struct bpf_map *map)
+{
+	uint32_t vsz = bpf_map__value_size(map);
+	enum bpf_map_type t = bpf_map__type(map);
+
+	if (t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH ||
+	    t == BPF_MAP_TYPE_LRU_PERCPU_HASH)
+		return (vsz + 7) / 8 * 8 * (uint32_t)dp->ncpus;
+	return vsz;
+}
+
+/* Every write of a reload's maps: fails when a test says so, journaled in a transaction. */
+static int dp_before_write(struct dataplane *dp, struct bpf_map *map, const void *key,
+			   size_t key_size)
+{
+	int err = dp_step(dp);
+
+	if (!err && dp->txn)
+		err = dp_journal_save(dp->txn, bpf_map__fd(map), key, (uint32_t)key_size,
+				      dp_value_size(dp, map));
+	return err;
+}
+
+static int dp_update(struct dataplane *dp, struct bpf_map *map, const void *key, size_t key_size,
+		     const void *val, size_t val_size)
+{
+	int err = dp_before_write(dp, map, key, key_size);
+
+	return err ? err : bpf_map__update_elem(map, key, key_size, val, val_size, BPF_ANY);
+}
+
+static int dp_delete(struct dataplane *dp, struct bpf_map *map, const void *key, size_t key_size)
+{
+	int err = dp_before_write(dp, map, key, key_size);
+
+	return err ? err : bpf_map__delete_elem(map, key, key_size, 0);
+}
 
 static const char *const dp_counter_names[XLB_CNT__COUNT] = {
 	[XLB_CNT_RX] = "rx",
@@ -268,6 +341,7 @@ int dataplane_open_spec(const char *pin_dir, const struct dp_sizes *sizes,
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
+	dp->fail_in = -1;
 	dp->ncpus = libbpf_num_possible_cpus();
 	if (dp->ncpus <= 0) {
 		err = dp->ncpus ? dp->ncpus : -EINVAL;
@@ -347,6 +421,7 @@ void dataplane_close(struct dataplane *dp)
 {
 	if (!dp)
 		return;
+	dp_journal_free(dp->txn);
 	for (int i = 0; i < dp->nretired; i++)
 		xlb_bpf__destroy(dp->retired[i]);
 	xlb_bpf__destroy(dp->skel);
@@ -504,8 +579,7 @@ static int dp_iface_put(struct dataplane *dp, int ifindex, const uint8_t mac[6])
 	struct xlb_iface val = { .ifindex = (uint32_t)ifindex };
 
 	memcpy(val.mac, mac, 6);
-	return bpf_map__update_elem(dp->skel->maps.iface_macs, &slot, sizeof(slot), &val, sizeof(val),
-				    BPF_ANY);
+	return dp_update(dp, dp->skel->maps.iface_macs, &slot, sizeof(slot), &val, sizeof(val));
 }
 
 int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname, const uint8_t mac[6],
@@ -517,6 +591,11 @@ int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname, cons
 
 	if (at && at->mode == mode)
 		return 0;
+	err = dp_step(dp);
+	if (err) {
+		log_error("%s: cannot attach: %s", ifname, strerror(-err));
+		return err;
+	}
 	if (at) {
 		err = dataplane_detach(dp, ifindex, ifname);
 		if (err)
@@ -528,15 +607,19 @@ int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname, cons
 	memset(at, 0, sizeof(*at));
 	at->ifindex = ifindex;
 	at->mode = mode;
+	memcpy(at->mac, mac, 6);
 	snprintf(at->ifname, sizeof(at->ifname), "%s", ifname);
 	/* Before the program: it may redirect from its first packet on. */
 	err = dataplane_txport_add(dp, ifindex);
-	if (err)
-		log_warn("%s: cannot add to the redirect map: %s", ifname, strerror(-err));
+	if (err) {
+		log_error("%s: cannot add to the redirect map: %s", ifname, strerror(-err));
+		return err;
+	}
 	err = dp_iface_put(dp, ifindex, mac);
-	if (err)
-		log_warn("%s: cannot record its MAC (flooded frames will be forwarded too): %s",
-			 ifname, strerror(-err));
+	if (err) {
+		log_error("%s: cannot record its MAC: %s", ifname, strerror(-err));
+		return err;
+	}
 	dataplane_detach_stale(ifindex, ifname, (int)mode);
 	err = dp_refuse_foreign(ifindex, ifname, mode);
 	if (err)
@@ -580,6 +663,11 @@ int dataplane_detach(struct dataplane *dp, int ifindex, const char *ifname)
 
 	if (!at)
 		return -ENOENT;
+	err = dp_step(dp);
+	if (err) {
+		log_warn("%s: detach failed: %s", ifname, strerror(-err));
+		return err;
+	}
 	if (at->mode == ATTACH_TC) {
 		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
@@ -601,7 +689,12 @@ int dataplane_detach(struct dataplane *dp, int ifindex, const char *ifname)
 		log_warn("%s: detach failed: %s", ifname, strerror(-err));
 	else
 		log_info("%s: detached", ifname);
-	dataplane_txport_del(dp, ifindex);
+	int txerr = dataplane_txport_del(dp, ifindex);
+
+	if (txerr && txerr != -ENOENT) {
+		log_warn("%s: cannot remove from the redirect map: %s", ifname, strerror(-txerr));
+		err = err ? err : txerr;
+	}
 	*at = dp->attached[--dp->nattached];
 	return err;
 }
@@ -670,6 +763,9 @@ int dataplane_respecialise(struct dataplane *dp, const struct xlb_dp_spec *spec)
 	struct bpf_map *map;
 	int err = 0, swapped = 0;
 
+	err = dp_step(dp);
+	if (err)
+		return err;
 	skel = xlb_bpf__open();
 	if (!skel)
 		return -errno;
@@ -732,10 +828,136 @@ fail:
 	return err;
 }
 
-static int dp_update(struct bpf_map *map, const void *key, size_t key_size, const void *val,
-		     size_t val_size)
+/* Whether @path pins the very map @fd (not another of the same name). */
+static bool dp_pinned_is(const char *path, int fd)
 {
-	return bpf_map__update_elem(map, key, key_size, val, val_size, BPF_ANY);
+	struct bpf_map_info pinned = {}, mine = {};
+	__u32 plen = sizeof(pinned), mlen = sizeof(mine);
+	int pfd = bpf_obj_get(path);
+	bool same;
+
+	if (pfd < 0)
+		return false;
+	same = bpf_obj_get_info_by_fd(pfd, &pinned, &plen) == 0 &&
+	       bpf_obj_get_info_by_fd(fd, &mine, &mlen) == 0 && pinned.id == mine.id;
+	close(pfd);
+	return same;
+}
+
+int dataplane_txn_begin(struct dataplane *dp)
+{
+	if (dp->txn)
+		return -EBUSY;
+	dp->txn = dp_journal_new();
+	if (!dp->txn)
+		return -ENOMEM;
+	dp->txn_skel = dp->skel;
+	dp->txn_spec = dp->spec;
+	memcpy(dp->txn_attached, dp->attached, sizeof(dp->attached));
+	dp->txn_nattached = dp->nattached;
+	return 0;
+}
+
+void dataplane_txn_commit(struct dataplane *dp)
+{
+	dp_journal_free(dp->txn);
+	dp->txn = NULL;
+}
+
+static const struct dp_attachment *dp_txn_find(const struct dataplane *dp, int ifindex)
+{
+	for (int i = 0; i < dp->txn_nattached; i++)
+		if (dp->txn_attached[i].ifindex == ifindex)
+			return &dp->txn_attached[i];
+	return NULL;
+}
+
+/* The interfaces and modes of when the transaction began. */
+static int dp_txn_restore_attached(struct dataplane *dp)
+{
+	int err = 0;
+
+	for (int i = dp->nattached; i-- > 0;) {
+		const struct dp_attachment *was = dp_txn_find(dp, dp->attached[i].ifindex);
+
+		if (!was || was->mode != dp->attached[i].mode) {
+			char ifname[IF_NAMESIZE];
+
+			memcpy(ifname, dp->attached[i].ifname, sizeof(ifname));
+			int e = dataplane_detach(dp, dp->attached[i].ifindex, ifname);
+
+			err = err ? err : e;
+		}
+	}
+	for (int i = 0; i < dp->txn_nattached; i++) {
+		const struct dp_attachment *was = &dp->txn_attached[i];
+		int e = dp_find(dp, was->ifindex)
+			    ? 0
+			    : dataplane_attach(dp, was->ifindex, was->ifname, was->mac, was->mode);
+
+		err = err ? err : e;
+	}
+	return err;
+}
+
+/* The program of when the transaction began, kept among the retired ones, back in place. */
+static int dp_txn_restore_prog(struct dataplane *dp)
+{
+	struct xlb_bpf *was = dp->txn_skel;
+	struct bpf_map *map;
+	int i, err = 0;
+
+	if (dp->skel == was)
+		return 0;
+	for (i = 0; i < dp->nretired && dp->retired[i] != was; i++)
+		;
+	if (i == dp->nretired)
+		return -ENOENT;
+	for (int k = 0; k < dp->nattached; k++) {
+		int e = dp_swap_prog(dp, &dp->attached[k], was, dp->skel);
+
+		if (e)
+			log_error("%s: cannot put the previous program back: %s",
+				  dp->attached[k].ifname, strerror(-e));
+		err = err ? err : e;
+	}
+	dp->retired[i] = dp->skel;
+	dp->skel = was;
+	dp->spec = dp->txn_spec;
+	/* its placeholders' pins, where the swapped-out program pinned full-size maps */
+	bpf_object__for_each_map(map, dp->skel->obj)
+	{
+		char path[PATH_MAX + 64];
+		bool needed;
+
+		if (!dp->pin_dir[0] || !dp_map_optional(map, &dp->spec, &needed))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(map));
+		if (dp_pinned_is(path, bpf_map__fd(map)))
+			continue;
+		unlink(path);
+		if (bpf_obj_pin(bpf_map__fd(map), path))
+			log_warn("%s: cannot pin again", path);
+	}
+	return err;
+}
+
+int dataplane_txn_rollback(struct dataplane *dp)
+{
+	struct dp_journal *j = dp->txn;
+	int err, e;
+
+	if (!j)
+		return 0;
+	dp->fail_in = -1; /* an injected failure fails one step, never the undo */
+	err = dp_txn_restore_attached(dp);
+	e = dp_txn_restore_prog(dp);
+	err = err ? err : e;
+	dp->txn = NULL; /* the undo's own writes are not journaled */
+	e = dp_journal_undo(j);
+	err = err ? err : e;
+	dp_journal_free(j);
+	return err;
 }
 
 /* The by-id copy first: a packet that finds the hash entry finds the copy too. */
@@ -747,10 +969,10 @@ int dataplane_service_put(struct dataplane *dp, const struct xlb_service_key *ke
 
 	if (id >= XLB_MAX_SERVICES)
 		return -EINVAL;
-	err = dp_update(dp->skel->maps.svc_by_id, &id, sizeof(id), val, sizeof(*val));
+	err = dp_update(dp, dp->skel->maps.svc_by_id, &id, sizeof(id), val, sizeof(*val));
 	if (err)
 		return err;
-	return dp_update(dp->skel->maps.services, key, sizeof(*key), val, sizeof(*val));
+	return dp_update(dp, dp->skel->maps.services, key, sizeof(*key), val, sizeof(*val));
 }
 
 int dataplane_service_del(struct dataplane *dp, const struct xlb_service_key *key)
@@ -760,7 +982,7 @@ int dataplane_service_del(struct dataplane *dp, const struct xlb_service_key *ke
 
 	if (err)
 		return err;
-	err = bpf_map__delete_elem(dp->skel->maps.services, key, sizeof(*key), 0);
+	err = dp_delete(dp, dp->skel->maps.services, key, sizeof(*key));
 	if (err)
 		return err;
 	/* only if the id still holds this service (a new one may have it already) */
@@ -768,8 +990,8 @@ int dataplane_service_del(struct dataplane *dp, const struct xlb_service_key *ke
 	    bpf_map__lookup_elem(dp->skel->maps.svc_by_id, &val.svc_id, sizeof(val.svc_id), &cur,
 				 sizeof(cur), 0) == 0 &&
 	    memcmp(&cur, &val, sizeof(cur)) == 0)
-		err = dp_update(dp->skel->maps.svc_by_id, &val.svc_id, sizeof(val.svc_id), &none,
-				sizeof(none));
+		err = dp_update(dp, dp->skel->maps.svc_by_id, &val.svc_id, sizeof(val.svc_id),
+				&none, sizeof(none));
 	return err;
 }
 
@@ -782,7 +1004,7 @@ int dataplane_service_get(struct dataplane *dp, const struct xlb_service_key *ke
 
 int dataplane_ring_put(struct dataplane *dp, uint32_t slot, const struct xlb_ring *ring)
 {
-	return dp_update(dp->skel->maps.sched_rings, &slot, sizeof(slot), ring, sizeof(*ring));
+	return dp_update(dp, dp->skel->maps.sched_rings, &slot, sizeof(slot), ring, sizeof(*ring));
 }
 
 int dataplane_mh_table_put(struct dataplane *dp, uint32_t base, const uint32_t *table, uint32_t n)
@@ -793,6 +1015,14 @@ int dataplane_mh_table_put(struct dataplane *dp, uint32_t base, const uint32_t *
 
 	if (!keys)
 		return -ENOMEM;
+	err = dp_step(dp);
+	if (!err && dp->txn)
+		err = dp_journal_save_range(dp->txn, bpf_map__fd(dp->skel->maps.mh_tables), base, n,
+					    dp_value_size(dp, dp->skel->maps.mh_tables));
+	if (err) {
+		free(keys);
+		return err;
+	}
 	for (uint32_t i = 0; i < n; i++)
 		keys[i] = base + i;
 	err = bpf_map_update_batch(bpf_map__fd(dp->skel->maps.mh_tables), keys, table, &count, NULL);
@@ -805,7 +1035,7 @@ int dataplane_real_put(struct dataplane *dp, uint32_t id, const struct xlb_real 
 	struct xlb_real val = *real;
 
 	val.flags |= XLB_REAL_F_PRESENT;
-	return dp_update(dp->skel->maps.reals, &id, sizeof(id), &val, sizeof(val));
+	return dp_update(dp, dp->skel->maps.reals, &id, sizeof(id), &val, sizeof(val));
 }
 
 int dataplane_real_del(struct dataplane *dp, uint32_t id)
@@ -814,7 +1044,7 @@ int dataplane_real_del(struct dataplane *dp, uint32_t id)
 
 	if (id >= XLB_MAX_REALS)
 		return -ENOENT;
-	return dp_update(dp->skel->maps.reals, &id, sizeof(id), &none, sizeof(none));
+	return dp_update(dp, dp->skel->maps.reals, &id, sizeof(id), &none, sizeof(none));
 }
 
 #define DP_REALS_BATCH 4096
@@ -860,20 +1090,20 @@ out:
 int dataplane_fnat_locals_put(struct dataplane *dp, uint32_t svc_id,
 			      const struct xlb_fnat_locals *locals)
 {
-	return dp_update(dp->skel->maps.fnat_locals, &svc_id, sizeof(svc_id), locals,
+	return dp_update(dp, dp->skel->maps.fnat_locals, &svc_id, sizeof(svc_id), locals,
 			 sizeof(*locals));
 }
 
 int dataplane_fnat_locals_del(struct dataplane *dp, uint32_t svc_id)
 {
-	return bpf_map__delete_elem(dp->skel->maps.fnat_locals, &svc_id, sizeof(svc_id), 0);
+	return dp_delete(dp, dp->skel->maps.fnat_locals, &svc_id, sizeof(svc_id));
 }
 
 int dataplane_globals_put(struct dataplane *dp, const struct xlb_globals *g)
 {
 	uint32_t zero = 0;
 
-	return dp_update(dp->skel->maps.globals, &zero, sizeof(zero), g, sizeof(*g));
+	return dp_update(dp, dp->skel->maps.globals, &zero, sizeof(zero), g, sizeof(*g));
 }
 
 int dataplane_conns_get(struct dataplane *dp, uint32_t real_id, struct xlb_conns *bpf_side,
@@ -890,14 +1120,14 @@ int dataplane_conns_get(struct dataplane *dp, uint32_t real_id, struct xlb_conns
 
 int dataplane_conns_swept_put(struct dataplane *dp, uint32_t real_id, const struct xlb_conns *swept)
 {
-	return dp_update(dp->skel->maps.real_conns_swept, &real_id, sizeof(real_id), swept,
+	return dp_update(dp, dp->skel->maps.real_conns_swept, &real_id, sizeof(real_id), swept,
 			 sizeof(*swept));
 }
 
 int dataplane_conns_reset(struct dataplane *dp, uint32_t real_id)
 {
 	struct xlb_conns zero = {};
-	int err = dp_update(dp->skel->maps.real_conns, &real_id, sizeof(real_id), &zero,
+	int err = dp_update(dp, dp->skel->maps.real_conns, &real_id, sizeof(real_id), &zero,
 			    sizeof(zero));
 
 	return err ? err : dataplane_conns_swept_put(dp, real_id, &zero);
@@ -1068,14 +1298,14 @@ int dataplane_txport_add(struct dataplane *dp, int ifindex)
 {
 	uint32_t key = ifindex, val = ifindex;
 
-	return dp_update(dp->skel->maps.tx_ports, &key, sizeof(key), &val, sizeof(val));
+	return dp_update(dp, dp->skel->maps.tx_ports, &key, sizeof(key), &val, sizeof(val));
 }
 
 int dataplane_txport_del(struct dataplane *dp, int ifindex)
 {
 	uint32_t key = ifindex;
 
-	return bpf_map__delete_elem(dp->skel->maps.tx_ports, &key, sizeof(key), 0);
+	return dp_delete(dp, dp->skel->maps.tx_ports, &key, sizeof(key));
 }
 
 static struct bpf_map *dp_stats_map(struct dataplane *dp, enum dp_stats_map which)
@@ -1106,7 +1336,7 @@ int dataplane_stats_reset(struct dataplane *dp, enum dp_stats_map which, uint32_
 	struct xlb_stats per_cpu[dp->ncpus];
 
 	memset(per_cpu, 0, sizeof(per_cpu));
-	return dp_update(dp_stats_map(dp, which), &id, sizeof(id), per_cpu, sizeof(per_cpu));
+	return dp_update(dp, dp_stats_map(dp, which), &id, sizeof(id), per_cpu, sizeof(per_cpu));
 }
 
 int dataplane_counters_read(struct dataplane *dp, uint64_t out[XLB_CNT__COUNT])

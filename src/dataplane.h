@@ -42,6 +42,17 @@ const struct xlb_dp_spec *dataplane_spec(const struct dataplane *dp);
 int dataplane_respecialise(struct dataplane *dp, const struct xlb_dp_spec *spec);
 void dataplane_close(struct dataplane *dp);
 
+/*
+ * A transaction (a reload): from begin, every map write and delete is
+ * journaled, and the attached interfaces and program are remembered.
+ * Rollback puts back the interfaces (and their modes), the program, and
+ * every map entry written since begin, then ends the transaction; commit
+ * forgets the journal. Writes outside a transaction are not journaled.
+ */
+int dataplane_txn_begin(struct dataplane *dp);
+void dataplane_txn_commit(struct dataplane *dp);
+int dataplane_txn_rollback(struct dataplane *dp);
+
 /* Attaches to @ifindex, whose MAC is @mac. Native XDP falls back to generic (logged). */
 int dataplane_attach(struct dataplane *dp, int ifindex, const char *ifname, const uint8_t mac[6],
 		     enum attach_mode mode);

@@ -101,15 +101,8 @@ static const char *method_name(unsigned m)
 
 static const char *kind_name(unsigned k)
 {
-	static const char *const names[] = {
-		[XLB_SCHED_KIND_RING] = "ring",	  [XLB_SCHED_KIND_HASH_SRC] = "sh",
-		[XLB_SCHED_KIND_HASH_DST] = "dh", [XLB_SCHED_KIND_LC] = "lc",
-		[XLB_SCHED_KIND_WLC] = "wlc",	  [XLB_SCHED_KIND_SED] = "sed",
-		[XLB_SCHED_KIND_NQ] = "nq",	  [XLB_SCHED_KIND_FO] = "fo",
-		[XLB_SCHED_KIND_OVF] = "ovf",	  [XLB_SCHED_KIND_MH] = "mh",
-		[XLB_SCHED_KIND_TWOS] = "twos",	  [XLB_SCHED_KIND_LBLC] = "lblc",
-		[XLB_SCHED_KIND_LBLCR] = "lblcr",
-	};
+#define KIND_NAME_(kind, name) [XLB_SCHED_KIND_##kind] = name,
+	static const char *const names[] = { XLB_SCHED_KINDS(KIND_NAME_) };
 
 	return k < sizeof(names) / sizeof(names[0]) && names[k] ? names[k] : "?";
 }

@@ -121,33 +121,16 @@ static void report_quorum_to_vrrp(const struct model *m)
 					   m->services[i].quorum_up);
 }
 
-/* Swaps in a program for @spec, logged; the running one stays on failure. */
-static int respecialise(struct dataplane *dp, const struct xlb_dp_spec *spec)
-{
-	char desc[256];
-	struct timespec t0, t1;
-	int err;
-
-	dp_spec_describe(spec, desc, sizeof(desc));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = dataplane_respecialise(dp, spec);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (err) {
-		log_error("data plane: cannot load a program for %s: %s", desc, strerror(-err));
-		return err;
-	}
-	log_info("data plane: replaced the program in %ld ms, every flow kept (%s)",
-		 (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000), desc);
-	return 0;
-}
-
-static int reload(struct model *m, const char *path)
+/* @why: what made a valid file fail to apply (the file's own errors are printed). */
+static int reload(struct model *m, const char *path, char *why, size_t whylen)
 {
 	struct xlb_config cfg = {};
 
 	log_info("reloading %s", path);
 	if (load_config(path, &cfg) < 0) {
-		log_error("reload rejected: %s is invalid; the running config stays in force", path);
+		snprintf(why, whylen, "%s is invalid", path);
+		log_error("reload rejected: %s is invalid; the running config stays in force",
+			  path);
 		return -EINVAL;
 	}
 	if (strcmp(cfg.control_socket, m->cfg.control_socket) != 0 ||
@@ -157,30 +140,12 @@ static int reload(struct model *m, const char *path)
 			 "restart only");
 	if (metrics_config_differs(&cfg.metrics, &m->cfg.metrics))
 		log_warn("metrics: takes effect on restart only");
-	/* While both configs' services are in the maps, the program handles both. */
-	struct xlb_dp_spec was = *dataplane_spec(m->dp), want, both;
-	dp_spec_from_config(&cfg, &want);
-	both = was;
-	both.methods |= want.methods;
-	both.scheds |= want.scheds;
-	both.features |= want.features;
-	both.touch_ns = want.touch_ns < was.touch_ns ? want.touch_ns : was.touch_ns;
-	if (!dp_spec_equal(&was, &both) && respecialise(m->dp, &both) < 0) {
-		log_error("reload rejected: the data plane for it could not be loaded; the running "
-			  "config stays in force");
+	/* One transaction: on failure nothing changed (model_apply.c). */
+	if (model_apply(m, &cfg, why, whylen) < 0) {
+		log_error("reload rejected: %s; the running config stays in force", why);
 		config_free(&cfg);
 		return -EINVAL;
 	}
-	if (model_apply(m, &cfg) < 0) {
-		log_error("reload rejected; the running config stays in force");
-		if (!dp_spec_equal(&was, &both))
-			respecialise(m->dp, &was);
-		config_free(&cfg);
-		return -EINVAL;
-	}
-	/* Now only the new config's services are left: drop what it does not use. */
-	if (!dp_spec_equal(&both, &want))
-		respecialise(m->dp, &want);
 	log_info("reloaded: %zu services", m->nservices);
 	warn_nat_sysctls(m);
 	health_sync_model(m->health, m);
@@ -196,9 +161,9 @@ static int reload(struct model *m, const char *path)
 }
 
 /* xlbctl reload: the SIGHUP path, run from the control socket. */
-static int ctl_reload(struct model *m, void *arg)
+static int ctl_reload(struct model *m, void *arg, char *why, size_t whylen)
 {
-	return reload(m, arg);
+	return reload(m, arg, why, whylen);
 }
 
 /* Once a tick: expire idle flows, and keep connection counts exact. */
@@ -335,8 +300,10 @@ static int run(struct model *m, struct ctl_server *ctl, struct neigh_ctx *neigh,
 
 				while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
+						char why[256];
+
 						sd_notify(0, "RELOADING=1");
-						reload(m, path);
+						reload(m, path, why, sizeof(why)); /* logged */
 						watch_sync(epfd, m, &sync_watched);
 						sd_notifyf(0, "READY=1\nSTATUS=%zu services", m->nservices);
 						continue;
@@ -546,9 +513,13 @@ int main(int argc, char **argv)
 		proxy_engine_adopt(model.proxy, fds, n);
 		free(fds);
 	}
-	err = model_apply(&model, &cfg);
-	if (err)
+	char why[256];
+
+	err = model_apply(&model, &cfg, why, sizeof(why));
+	if (err) {
+		log_error("cannot apply %s: %s", path, why);
 		goto out;
+	}
 	health_sync_model(model.health, &model);
 	doctor_log_start(&model);
 	err = proxy_engine_apply(model.proxy, &model);

@@ -33,6 +33,7 @@ struct real {
 	uint64_t ramp_start_ms; /* slow start: when it last began to take new flows */
 	bool weight_set; /* xlbctl set the weight (or drained): weight_admin wins over cfg */
 	uint32_t weight_admin;
+	bool fresh; /* got its id at the last reload: its counters start from zero */
 };
 
 struct service {
@@ -46,6 +47,7 @@ struct service {
 	bool quorum_up; /* healthy >= cfg.quorum; VRRP's track_service follows it */
 	bool quorum_known;
 	bool sorry_active; /* no real is usable and new flows go to the sorry server */
+	bool fresh;	   /* got its id at the last reload */
 };
 
 struct iface {
@@ -57,6 +59,16 @@ struct iface {
 };
 
 struct recovered_real;
+
+/*
+ * Ids the running config holds: services, reals, Maglev table pairs (and,
+ * until the first apply, the reals a previous xlbd left pinned).
+ */
+struct model_ids {
+	uint8_t svc[XLB_MAX_SERVICES];
+	uint8_t real[XLB_MAX_REALS];
+	uint8_t mh[XLB_MH_SERVICES];
+};
 
 /*
  * The flow tables as of the last pass. LRU maps evict silently, so
@@ -78,11 +90,8 @@ struct model {
 	size_t nservices;
 	struct iface *ifaces;
 	size_t nifaces;
-	uint8_t svc_used[XLB_MAX_SERVICES];
-	uint8_t real_used[XLB_MAX_REALS];
-	uint32_t real_free_hint; /* every real id below it is in use: allocation starts there */
-	uint8_t mh_used[XLB_MH_SERVICES];
-	uint32_t next_gen;
+	struct model_ids ids;
+	uint32_t next_gen; /* never goes back, even when a reload is undone: see model_apply.c */
 	/* Reals found in pinned maps at start, until the first apply adopts them. */
 	struct recovered_real *recovered;
 	size_t nrecovered;
@@ -111,12 +120,16 @@ struct model {
 /* Reads what a previous xlbd left in the pinned maps, so ids (and flows) carry over. */
 int model_init(struct model *m, struct dataplane *dp, struct neigh_ctx *neigh);
 /*
- * Makes @cfg the running config: attaches interfaces, writes services, reals
- * and rings, removes what is gone. Unchanged services and reals keep their ids,
- * so their flows stay. On success takes ownership of @cfg; on failure the
- * running config stays in force and @cfg is left to the caller.
+ * Makes @cfg the running config, as one transaction (model_apply.c): the new
+ * state is built aside, then the program is widened to serve both configs,
+ * interfaces attached, services, reals and rings written, what is gone
+ * removed, interfaces detached and the program narrowed. Unchanged services
+ * and reals keep their ids, so their flows stay. On success takes ownership
+ * of @cfg. On any failure every step is undone (maps, interfaces, program,
+ * ids: the running config stays in force exactly), @cfg is left to the
+ * caller and @why says what failed.
  */
-int model_apply(struct model *m, struct xlb_config *cfg);
+int model_apply(struct model *m, struct xlb_config *cfg, char *why, size_t whylen);
 /* A neighbour entry changed (mac NULL: gone or unusable; addr NULL: resync all). */
 void model_neigh_event(const struct net_addr *addr, int ifindex, const uint8_t *mac, void *arg);
 /* Periodic work: resolve reals without a MAC, keep neighbour entries fresh. */

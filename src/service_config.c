@@ -15,19 +15,9 @@
 #include "sched/sched.h"
 #include "xlb/xlb_method.h"
 
-static const char *const config_method_names[XLB_METHOD__COUNT] = {
-	[XLB_METHOD_DR] = "dr",	    [XLB_METHOD_TUN] = "tun",	[XLB_METHOD_GUE] = "gue",
-	[XLB_METHOD_DSCP] = "dscp", [XLB_METHOD_NAT] = "nat",	[XLB_METHOD_FNAT] = "fnat",
-	[XLB_METHOD_PROXY] = "proxy",
-};
-
-/*
- * IPVS schedulers we mean to offer; naming one gets "not supported yet"
- * instead of "unknown", so a typo and a missing feature read differently.
- */
-static const char *const config_ipvs_scheds[] = {
-	"rr", "wrr", "lc", "wlc", "sed", "nq", "sh", "dh", "mh", "lblc", "lblcr", "fo", "ovf", "twos",
-};
+#define CONFIG_METHOD_NAME_(id, name) [XLB_METHOD_##id] = name,
+static const char *const config_method_names[XLB_METHOD__COUNT] = { XLB_METHODS(
+	CONFIG_METHOD_NAME_) };
 
 /* The schedulers this build has, straight from the table so it never goes stale. */
 static void config_sched_list(char *buf, size_t size)
@@ -215,37 +205,25 @@ static const char *const config_service_keys[SK__COUNT] = {
 	"scheduler_flags",
 };
 
-#define CONFIG_METHODS_SUPPORTED "dr, tun, gue, dscp, nat, fnat, proxy"
 #define CONFIG_GUE_PORT_DEFAULT 6080
-
-static bool config_method_supported(int method)
-{
-	return method >= 0 && method < XLB_METHOD__COUNT;
-}
-
-/* True for methods where the real answers the client directly. */
 
 static void config_parse_method(struct config_ctx *ctx, yaml_node_t *n, struct service_config *svc)
 {
-	char q[CONFIG_QUOTE_SIZE];
-	const char *s = config_text(ctx, n, "method", CONFIG_METHODS_SUPPORTED);
+	char q[CONFIG_QUOTE_SIZE], list[128];
+	const char *s;
 
+	config_join(config_method_names, XLB_METHOD__COUNT, ", ", list, sizeof(list));
+	s = config_text(ctx, n, "method", list);
 	if (!s)
 		return;
 	for (int i = 0; i < XLB_METHOD__COUNT; i++) {
 		if (strcmp(s, config_method_names[i]) != 0)
 			continue;
-		if (config_method_supported(i))
-			svc->method = (uint8_t)i;
-		else
-			config_err(ctx, config_line(n),
-				   "method '%s' is not supported yet (expected " CONFIG_METHODS_SUPPORTED
-				   ")",
-				   s);
+		svc->method = (uint8_t)i;
 		return;
 	}
-	config_err(ctx, config_line(n), "unknown method '%s' (expected " CONFIG_METHODS_SUPPORTED ")",
-		   config_quote(s, q, sizeof(q)));
+	config_err(ctx, config_line(n), "unknown method '%s' (expected %s)",
+		   config_quote(s, q, sizeof(q)), list);
 }
 
 static void config_parse_local_addresses(struct config_ctx *ctx, struct config_slot *slots,
@@ -340,13 +318,6 @@ static void config_parse_scheduler(struct config_ctx *ctx, yaml_node_t *n,
 	if (id >= 0) {
 		svc->sched = (uint8_t)id;
 		return;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(config_ipvs_scheds); i++) {
-		if (strcmp(s, config_ipvs_scheds[i]) == 0) {
-			config_err(ctx, config_line(n),
-				   "scheduler '%s' is not supported yet (expected %s)", s, list);
-			return;
-		}
 	}
 	config_err(ctx, config_line(n), "unknown scheduler '%s' (expected %s)",
 		   config_quote(s, q, sizeof(q)), list);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sched/sched.h"
+
 static void *imp_xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
@@ -311,13 +313,9 @@ const char *imp_health_kind_name(unsigned kind)
 const char *imp_scheduler(const char *ipvs)
 {
 	/* xlb implements every IPVS scheduler under its IPVS name (docs/SCHEDULERS.md). */
-	static const char *const names[] = { "rr",   "wrr",  "lc",    "wlc", "sed", "nq", "sh",
-					     "dh",   "mh",	  "lblc", "lblcr", "fo",  "ovf", "twos" };
+	int id = sched_lookup(ipvs);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(names[i], ipvs) == 0)
-			return names[i];
-	return NULL;
+	return id < 0 ? NULL : sched_get((enum sched_id)id)->name;
 }
 
 static void imp_count_notes(const struct imp_notes *notes, unsigned *commented, unsigned *info)

@@ -30,42 +30,25 @@ enum xlb_family {
 	XLB_FAMILY_V6 = 6,
 };
 
-enum xlb_method {
-	XLB_METHOD_DR = 0,
-	XLB_METHOD_TUN,
-	XLB_METHOD_GUE,
-	XLB_METHOD_DSCP,
-	XLB_METHOD_NAT,
-	XLB_METHOD_FNAT,
-	XLB_METHOD_PROXY,
-	XLB_METHOD__COUNT,
-};
-
 /*
- * How the data plane picks a real for a new flow. Ring schedulers read the
- * per-service ring that xlbd computes (userspace owns the algorithm, BPF
- * just walks it with an atomic cursor).
+ * Every forwarding method: M(ID, name in the config). The order gives the
+ * value stored in configs and maps (pinned ones too): add new ones at the
+ * end. What each method is (DSR, NAT, encapsulating...) is in xlb_method.h.
  */
-enum xlb_sched_kind {
-	XLB_SCHED_KIND_RING = 0, /* rr, wrr: ring[cursor++ % len] */
-	XLB_SCHED_KIND_HASH_SRC, /* sh: table[hash_32(fold(saddr) [+ sport], 8)] */
-	XLB_SCHED_KIND_HASH_DST, /* dh: table[hash_32(fold(daddr), 8)] */
-	/* count-based: the ring lists the candidates, scanned with their counts */
-	XLB_SCHED_KIND_LC,
-	XLB_SCHED_KIND_WLC,
-	XLB_SCHED_KIND_SED,
-	XLB_SCHED_KIND_NQ,
-	XLB_SCHED_KIND_FO,
-	XLB_SCHED_KIND_OVF,
-	/* mh: mh_tables[mh_base + jhash_1word(fold(saddr) [+ sport], seed) % 65537] */
-	XLB_SCHED_KIND_MH,
-	/* twos: two weighted random draws over the candidates, the less loaded wins */
-	XLB_SCHED_KIND_TWOS,
-	/* lblc: a per-destination real in "loc_cache", wlc when it cannot take more */
-	XLB_SCHED_KIND_LBLC,
-	/* lblcr: a per-destination set of reals in "locset_cache" */
-	XLB_SCHED_KIND_LBLCR,
-};
+#define XLB_METHODS(M)                                                                     \
+	M(DR, "dr")                                                                        \
+	M(TUN, "tun")                                                                      \
+	M(GUE, "gue")                                                                      \
+	M(DSCP, "dscp")                                                                    \
+	M(NAT, "nat")                                                                      \
+	M(FNAT, "fnat")                                                                    \
+	M(PROXY, "proxy")
+
+#define XLB_METHOD_ENUM_(id, name) XLB_METHOD_##id,
+enum xlb_method { XLB_METHODS(XLB_METHOD_ENUM_) XLB_METHOD__COUNT };
+
+/* How the data plane picks a real for a new flow: enum xlb_sched_kind. */
+#include "xlb_sched.h"
 
 #define XLB_LOC_SET_MAX 32
 

@@ -87,13 +87,12 @@ static json_object *ops_reload(struct model *m)
 		log_error("reload (xlbctl) rejected: %s is invalid; the running config stays in force",
 			  ops_config_path);
 	} else {
+		char why[256] = "";
+
 		config_free(&cfg);
-		applied = ops_reload_cb(m, ops_reload_arg) == 0;
+		applied = ops_reload_cb(m, ops_reload_arg, why, sizeof(why)) == 0;
 		if (!applied)
-			json_object_array_add(
-				errors, json_object_new_string("the data plane rejected the config "
-							       "(see xlbd's log); the running config "
-							       "stays in force"));
+			json_object_array_add(errors, json_object_new_string(why));
 	}
 	config_errors_free(&errs);
 	json_object_object_add(o, "path", json_object_new_string(ops_config_path));

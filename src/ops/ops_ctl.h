@@ -9,9 +9,10 @@
 
 /*
  * Reloads the config xlbd runs from (main.c's SIGHUP path, so both behave
- * the same): 0 applied, negative when rejected (the running config stays).
+ * the same): 0 applied, negative when rejected (the running config stays
+ * in force, and @why says why).
  */
-typedef int (*ops_reload_fn)(struct model *m, void *arg);
+typedef int (*ops_reload_fn)(struct model *m, void *arg, char *why, size_t whylen);
 /* @path: the config file, checked first so the reply can list its errors. */
 void ops_ctl_set_reload(ops_reload_fn fn, void *arg, const char *path);
 

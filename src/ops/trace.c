@@ -159,7 +159,7 @@ static long trace_mh(struct trace *t, const struct xlb_service *svc)
 /* Count-based and the rest: the userspace reference on the live counts. */
 static long trace_reference(struct trace *t)
 {
-	const struct sched_ops *ops = sched_get_any(t->s->cfg.sched);
+	const struct sched_ops *ops = sched_get(t->s->cfg.sched);
 	struct sched_real *sr = calloc(t->s->nreals ? t->s->nreals : 1, sizeof(*sr));
 	struct sched_flow f = { .saddr = t->key.src, .daddr = t->key.dst, .sport = t->key.sport,
 				.dport = t->key.dport };
@@ -214,12 +214,12 @@ static long trace_schedule(struct trace *t, const struct xlb_service *svc)
 		    ring->len > XLB_RING_MAX ||
 		    trace_lookup(t->m, "sched_cursor", &svc->svc_id, &cursor) != 0) {
 			trace_step(t, "%s: the ring is empty: dropped (drop_no_real)",
-				   sched_get_any(t->s->cfg.sched)->name);
+				   sched_get(t->s->cfg.sched)->name);
 			break;
 		}
 		id = ring->real_ids[cursor % ring->len];
 		trace_step(t, "%s: ring position %llu of %u (cursor %llu): the next new flow's pick",
-			   sched_get_any(t->s->cfg.sched)->name,
+			   sched_get(t->s->cfg.sched)->name,
 			   (unsigned long long)(cursor % ring->len), ring->len,
 			   (unsigned long long)cursor);
 		break;
@@ -244,12 +244,12 @@ static long trace_schedule(struct trace *t, const struct xlb_service *svc)
 		h &= (1u << XLB_SCHED_TAB_BITS) - 1;
 		if (ring->real_ids[h] == XLB_SCHED_NO_REAL) {
 			trace_step(t, "%s: bucket %u holds no real: dropped",
-				   sched_get_any(t->s->cfg.sched)->name, h);
+				   sched_get(t->s->cfg.sched)->name, h);
 			break;
 		}
 		id = ring->real_ids[h];
 		trace_step(t, "%s: bucket %u of 256 (fallback already applied to the table)",
-			   sched_get_any(t->s->cfg.sched)->name, h);
+			   sched_get(t->s->cfg.sched)->name, h);
 		break;
 	}
 	case XLB_SCHED_KIND_MH:
@@ -350,11 +350,11 @@ json_object *ops_trace(struct model *m, json_object *req)
 	}
 	json_object_object_add(reply, "service", json_object_new_string(t.s->cfg.name));
 	json_object_object_add(reply, "scheduler",
-			       json_object_new_string(sched_get_any(t.s->cfg.sched)->name));
+			       json_object_new_string(sched_get(t.s->cfg.sched)->name));
 	json_object_object_add(reply, "excluded", trace_excluded(&t));
 	if (t.s->cfg.method == XLB_METHOD_PROXY) {
 		trace_step(&t, "method proxy: the proxy's workers pick with %s when they accept",
-			   sched_get_any(t.s->cfg.sched)->name);
+			   sched_get(t.s->cfg.sched)->name);
 		json_object_object_add(reply, "verdict", json_object_new_string("proxy"));
 		return reply;
 	}

@@ -383,7 +383,7 @@ static void proxy_route_parse(struct config_ctx *ctx, yaml_node_t *n,
 
 static bool proxy_sched_locality(int id)
 {
-	return id >= 0 && sched_get_any((enum sched_id)id)->cls == SCHED_CLASS_LOCALITY;
+	return id >= 0 && sched_get((enum sched_id)id)->cls == SCHED_CLASS_LOCALITY;
 }
 
 void proxy_config_parse_routes(struct config_ctx *ctx, const struct config_slot *slots,
@@ -412,7 +412,7 @@ void proxy_config_parse_routes(struct config_ctx *ctx, const struct config_slot 
 	if (proxy_sched_locality(sched))
 		config_err(ctx, config_line(slots[PROXY_KEY_ROUTES].key),
 			   "routes do not work with scheduler %s (expected another scheduler)",
-			   sched_get_any((enum sched_id)sched)->name);
+			   sched_get((enum sched_id)sched)->name);
 	pc->routes = config_calloc(ctx, count, sizeof(*pc->routes));
 	if (!pc->routes)
 		return;
@@ -426,7 +426,7 @@ void proxy_config_parse_routes(struct config_ctx *ctx, const struct config_slot 
 		if (proxy_sched_locality(pc->routes[i].sched))
 			config_err(ctx, config_line(item),
 				   "routes do not work with scheduler %s (expected another scheduler)",
-				   sched_get_any((enum sched_id)pc->routes[i].sched)->name);
+				   sched_get((enum sched_id)pc->routes[i].sched)->name);
 	}
 }
 

@@ -403,7 +403,7 @@ static int proxy_service_publish(struct proxy_service *svc, const struct service
 	snap = proxy_snapshot_build(svc, s);
 	if (!snap)
 		return -ENOMEM;
-	if (!svc->loc_ready && sched_get_any(s->cfg.sched)->cls == SCHED_CLASS_LOCALITY) {
+	if (!svc->loc_ready && sched_get(s->cfg.sched)->cls == SCHED_CLASS_LOCALITY) {
 		err = proxy_service_loc_init(svc);
 		if (err) {
 			proxy_snapshot_free(snap);
@@ -664,7 +664,7 @@ static void proxy_json_routes(json_object *p, struct proxy_service *svc, const s
 		if (r->path[0])
 			json_object_object_add(o, "path", json_object_new_string(r->path));
 		json_object_object_add(o, "scheduler",
-				       json_object_new_string(sched_get_any(r->sched >= 0 ? (enum sched_id)r->sched : (enum sched_id)s->cfg.sched)->name));
+				       json_object_new_string(sched_get(r->sched >= 0 ? (enum sched_id)r->sched : (enum sched_id)s->cfg.sched)->name));
 		for (size_t k = 0; k < r->nreals && r->reals[k] < s->nreals; k++) {
 			const struct real *rl = &s->reals[r->reals[k]];
 			char ep[NET_ADDR_STRLEN + 8];

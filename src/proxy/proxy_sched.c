@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Picking a real for a proxied connection with the same scheduler code the
- * packet methods use (sched_get_any()->pick): the snapshot gives weights,
+ * packet methods use (sched_get()->pick): the snapshot gives weights,
  * usability and the ring or table, the proxy's own per-real counters give
  * active/inactive. One mutex per service: a pick is once per connection (or
  * request), and rr's cursor, twos's PRNG and lblc's cache need one writer.
@@ -38,7 +38,7 @@ void proxy_snapshot_free(struct proxy_snapshot *snap)
 
 int proxy_snapshot_build_table(struct proxy_snapshot *snap)
 {
-	const struct sched_ops *ops = sched_get_any(snap->sched);
+	const struct sched_ops *ops = sched_get(snap->sched);
 
 	if (ops->cls == SCHED_CLASS_RING) {
 		snap->table = calloc(XLB_RING_MAX, sizeof(*snap->table));
@@ -100,7 +100,7 @@ static int proxy_pick_index(struct proxy_service *svc, struct proxy_snapshot *sn
 			    const uint32_t *tried, size_t ntried, bool passive_out, uint64_t now_ms,
 			    uint64_t *cursor)
 {
-	const struct sched_ops *ops = sched_get_any(snap->sched);
+	const struct sched_ops *ops = sched_get(snap->sched);
 	struct sched_ctx ctx = {
 	    .flow = flow,
 	    .flags = snap->sched_flags,

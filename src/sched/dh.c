@@ -71,7 +71,6 @@ static int sched_dh_ops_pick(const struct sched_real *reals, size_t n, struct sc
 const struct sched_ops sched_dh_ops = {
 	.name = "dh",
 	.kind = XLB_SCHED_KIND_HASH_DST,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_TABLE,
 	.table_size = SCHED_DH_TAB_SIZE,
 	.build_table = sched_dh_build,

@@ -34,7 +34,6 @@ static int sched_fo_ops_pick(const struct sched_real *reals, size_t n, struct sc
 const struct sched_ops sched_fo_ops = {
 	.name = "fo",
 	.kind = XLB_SCHED_KIND_FO,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_CONN,
 	.pick = sched_fo_ops_pick,
 };

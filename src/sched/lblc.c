@@ -59,7 +59,6 @@ static int sched_lblc_ops_pick(const struct sched_real *reals, size_t n, struct 
 const struct sched_ops sched_lblc_ops = {
 	.name = "lblc",
 	.kind = XLB_SCHED_KIND_LBLC,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_LOCALITY,
 	.pick = sched_lblc_ops_pick,
 };

@@ -159,7 +159,6 @@ static int sched_lblcr_ops_pick(const struct sched_real *reals, size_t n, struct
 const struct sched_ops sched_lblcr_ops = {
 	.name = "lblcr",
 	.kind = XLB_SCHED_KIND_LBLCR,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_LOCALITY,
 	.pick = sched_lblcr_ops_pick,
 };

@@ -47,7 +47,6 @@ static int sched_lc_ops_pick(const struct sched_real *reals, size_t n, struct sc
 const struct sched_ops sched_lc_ops = {
 	.name = "lc",
 	.kind = XLB_SCHED_KIND_LC,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_CONN,
 	.pick = sched_lc_ops_pick,
 };

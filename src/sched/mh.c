@@ -245,7 +245,6 @@ static int sched_mh_ops_pick(const struct sched_real *reals, size_t n, struct sc
 const struct sched_ops sched_mh_ops = {
 	.name = "mh",
 	.kind = XLB_SCHED_KIND_MH,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_TABLE,
 	.table_size = SCHED_MH_TAB_SIZE,
 	.build_table = sched_mh_build,

@@ -48,7 +48,6 @@ static int sched_nq_ops_pick(const struct sched_real *reals, size_t n, struct sc
 const struct sched_ops sched_nq_ops = {
 	.name = "nq",
 	.kind = XLB_SCHED_KIND_NQ,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_CONN,
 	.pick = sched_nq_ops_pick,
 };

@@ -40,7 +40,6 @@ static int sched_ovf_ops_pick(const struct sched_real *reals, size_t n, struct s
 const struct sched_ops sched_ovf_ops = {
 	.name = "ovf",
 	.kind = XLB_SCHED_KIND_OVF,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_CONN,
 	.pick = sched_ovf_ops_pick,
 };

@@ -21,7 +21,6 @@ const struct sched_ops sched_rr_ops = {
 	.name = "rr",
 	.kind = XLB_SCHED_KIND_RING,
 	.cls = SCHED_CLASS_RING,
-	.dataplane_ready = true,
 	.build_ring = sched_rr_build_ring,
 	.pick = sched_ring_pick,
 };

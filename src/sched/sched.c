@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The table of schedulers (adding one means a file and a line here) and shared helpers. */
+/* The table of schedulers (from include/xlb/xlb_sched.h) and shared helpers. */
 #include "sched.h"
 #include "xlb/xlb_hash.h"
 
@@ -7,47 +7,23 @@
 #include <errno.h>
 #include <string.h>
 
-static const struct sched_ops *const sched_table[SCHED__COUNT] = {
-	[SCHED_RR] = &sched_rr_ops,	  [SCHED_WRR] = &sched_wrr_ops,
-	[SCHED_LC] = &sched_lc_ops,	  [SCHED_WLC] = &sched_wlc_ops,
-	[SCHED_SED] = &sched_sed_ops,	  [SCHED_NQ] = &sched_nq_ops,
-	[SCHED_SH] = &sched_sh_ops,	  [SCHED_DH] = &sched_dh_ops,
-	[SCHED_MH] = &sched_mh_ops,	  [SCHED_LBLC] = &sched_lblc_ops,
-	[SCHED_LBLCR] = &sched_lblcr_ops, [SCHED_FO] = &sched_fo_ops,
-	[SCHED_OVF] = &sched_ovf_ops,	  [SCHED_TWOS] = &sched_twos_ops,
-};
+#define SCHED_TABLE_ENTRY_(id, file) [SCHED_##id] = &sched_##file##_ops,
+static const struct sched_ops *const sched_table[SCHED__COUNT] = { XLB_SCHEDULERS(
+	SCHED_TABLE_ENTRY_) };
 
-const struct sched_ops *sched_get_any(enum sched_id id)
+const struct sched_ops *sched_get(enum sched_id id)
 {
 	if ((unsigned)id >= SCHED__COUNT)
 		return NULL;
 	return sched_table[id];
 }
 
-int sched_lookup_any(const char *name)
-{
-	for (int i = 0; i < SCHED__COUNT; i++)
-		if (sched_table[i] && strcmp(sched_table[i]->name, name) == 0)
-			return i;
-	return -1;
-}
-
-/*
- * Config, model and ctl see only what the data plane runs: config then
- * refuses the rest by name ("not supported yet") and lists only these.
- */
-const struct sched_ops *sched_get(enum sched_id id)
-{
-	const struct sched_ops *ops = sched_get_any(id);
-
-	return ops && ops->dataplane_ready ? ops : NULL;
-}
-
 int sched_lookup(const char *name)
 {
-	int id = sched_lookup_any(name);
-
-	return id >= 0 && sched_table[id]->dataplane_ready ? id : -1;
+	for (int i = 0; i < SCHED__COUNT; i++)
+		if (strcmp(sched_table[i]->name, name) == 0)
+			return i;
+	return -1;
 }
 
 /* The data plane computes the same: see include/xlb/xlb_hash.h. */

@@ -9,24 +9,9 @@
 
 #include "xlb/xlb_types.h"
 
-/* Every IPVS scheduler. Config structs store these ids: add new ones at the end. */
-enum sched_id {
-	SCHED_RR = 0,
-	SCHED_WRR,
-	SCHED_LC,
-	SCHED_WLC,
-	SCHED_SED,
-	SCHED_NQ,
-	SCHED_SH,
-	SCHED_DH,
-	SCHED_MH,
-	SCHED_LBLC,
-	SCHED_LBLCR,
-	SCHED_FO,
-	SCHED_OVF,
-	SCHED_TWOS,
-	SCHED__COUNT,
-};
+/* Every IPVS scheduler (include/xlb/xlb_sched.h). Config structs store these ids. */
+#define SCHED_ID_ENUM_(id, file) SCHED_##id,
+enum sched_id { XLB_SCHEDULERS(SCHED_ID_ENUM_) SCHED__COUNT };
 
 /*
  * A real as a scheduler sees it. The first three members keep their order
@@ -146,10 +131,8 @@ enum sched_class {
 
 struct sched_ops {
 	const char *name;
-	enum xlb_sched_kind kind; /* data plane kind; meaningful when dataplane_ready */
+	enum xlb_sched_kind kind; /* how the data plane picks */
 	enum sched_class cls;
-	/* the data plane runs it; sched_get()/sched_lookup() offer only these */
-	bool dataplane_ready;
 	size_t table_size; /* SCHED_CLASS_TABLE: the size build_table wants by default */
 	/*
 	 * Ring schedulers: write the order in which new flows visit reals
@@ -172,7 +155,6 @@ struct sched_ops {
 	int (*pick)(const struct sched_real *reals, size_t n, struct sched_ctx *ctx);
 };
 
-/* Schedulers the data plane runs (dataplane_ready), as config accepts them. */
 /*
  * What the data plane reads for a service in its ring slot: the ring itself
  * (rr, wrr), the resolved 256-bucket table (sh, dh), or the candidates in
@@ -181,27 +163,13 @@ struct sched_ops {
 size_t sched_dataplane_ring(const struct sched_ops *ops, const struct sched_real *reals, size_t n,
 			    uint32_t flags, uint32_t *ring, size_t ring_max);
 
+/* Every scheduler's ops (NULL past the last). */
 const struct sched_ops *sched_get(enum sched_id id);
-/* Returns the id for @name if the data plane runs it, or -1. */
+/* Returns the id for @name, or -1. */
 int sched_lookup(const char *name);
-/* Every scheduler's reference implementation, data plane or not. */
-const struct sched_ops *sched_get_any(enum sched_id id);
-int sched_lookup_any(const char *name);
 
-extern const struct sched_ops sched_rr_ops;
-extern const struct sched_ops sched_wrr_ops;
-extern const struct sched_ops sched_lc_ops;
-extern const struct sched_ops sched_wlc_ops;
-extern const struct sched_ops sched_sed_ops;
-extern const struct sched_ops sched_nq_ops;
-extern const struct sched_ops sched_sh_ops;
-extern const struct sched_ops sched_dh_ops;
-extern const struct sched_ops sched_mh_ops;
-extern const struct sched_ops sched_lblc_ops;
-extern const struct sched_ops sched_lblcr_ops;
-extern const struct sched_ops sched_fo_ops;
-extern const struct sched_ops sched_ovf_ops;
-extern const struct sched_ops sched_twos_ops;
+#define SCHED_OPS_EXTERN_(id, file) extern const struct sched_ops sched_##file##_ops;
+XLB_SCHEDULERS(SCHED_OPS_EXTERN_)
 
 /*
  * The same algorithms as plain functions, for tests, the proxy engine and

@@ -54,7 +54,6 @@ static int sched_sed_ops_pick(const struct sched_real *reals, size_t n, struct s
 const struct sched_ops sched_sed_ops = {
 	.name = "sed",
 	.kind = XLB_SCHED_KIND_SED,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_CONN,
 	.pick = sched_sed_ops_pick,
 };

@@ -138,7 +138,6 @@ static int sched_sh_ops_pick(const struct sched_real *reals, size_t n, struct sc
 const struct sched_ops sched_sh_ops = {
 	.name = "sh",
 	.kind = XLB_SCHED_KIND_HASH_SRC,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_TABLE,
 	.table_size = SCHED_SH_TAB_SIZE,
 	.build_table = sched_sh_build,

@@ -80,7 +80,6 @@ static int sched_twos_ops_pick(const struct sched_real *reals, size_t n, struct 
 const struct sched_ops sched_twos_ops = {
 	.name = "twos",
 	.kind = XLB_SCHED_KIND_TWOS,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_CONN,
 	.pick = sched_twos_ops_pick,
 };

@@ -68,7 +68,6 @@ static int sched_wlc_ops_pick(const struct sched_real *reals, size_t n, struct s
 const struct sched_ops sched_wlc_ops = {
 	.name = "wlc",
 	.kind = XLB_SCHED_KIND_WLC,
-	.dataplane_ready = true,
 	.cls = SCHED_CLASS_CONN,
 	.pick = sched_wlc_ops_pick,
 };

@@ -90,7 +90,6 @@ const struct sched_ops sched_wrr_ops = {
 	.name = "wrr",
 	.kind = XLB_SCHED_KIND_RING,
 	.cls = SCHED_CLASS_RING,
-	.dataplane_ready = true,
 	.build_ring = sched_wrr_build_ring,
 	.pick = sched_ring_pick,
 };

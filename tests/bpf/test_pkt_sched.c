@@ -102,7 +102,7 @@ static const char *sched_label(enum sched_id sched, uint32_t flags)
 {
 	static char buf[32];
 
-	snprintf(buf, sizeof(buf), "%s%s%s", sched_get_any(sched)->name,
+	snprintf(buf, sizeof(buf), "%s%s%s", sched_get(sched)->name,
 		 flags & SCHED_F_PORT ? "+port" : "", flags & SCHED_F_FALLBACK ? "+fallback" : "");
 	return buf;
 }
@@ -175,7 +175,7 @@ static uint32_t configure(struct fixture *f, enum sched_id sched, uint32_t flags
 	struct xlb_service_key k4 = svc_key(XLB_FAMILY_V4, &v4), k6 = svc_key(XLB_FAMILY_V6, &v6);
 
 	assert_non_null(ops); /* offered to config: the data plane runs it */
-	assert_ptr_equal(ops, sched_get_any(sched));
+	assert_ptr_equal(ops, sched_get(sched));
 	for (int i = 0; i < NREALS; i++) {
 		struct xlb_real r = {
 			.gen = 1000 + reals[i].real_id,
@@ -414,7 +414,7 @@ static uint32_t bpf_pick(struct fixture *f, const struct client *c)
 static uint32_t ref_pick(enum sched_id sched, uint32_t flags, const struct sched_real *reals,
 			 const struct client *c, uint64_t *cursor)
 {
-	const struct sched_ops *ops = sched_get_any(sched);
+	const struct sched_ops *ops = sched_get(sched);
 	uint32_t table[SCHED_SH_TAB_SIZE];
 	uint32_t *ring = NULL;
 	struct sched_ctx ctx = { .flow = &c->fl, .flags = flags, .cursor = cursor };
@@ -772,9 +772,9 @@ static void test_conn_random(void **state)
 				}
 			}
 		}
-		tally_print(sched_get_any(sched)->name, &t);
+		tally_print(sched_get(sched)->name, &t);
 		if (f->disagreements != before)
-			printf("  %s: %u disagreements\n", sched_get_any(sched)->name,
+			printf("  %s: %u disagreements\n", sched_get(sched)->name,
 			       f->disagreements - before);
 	}
 	finish(f);
@@ -1799,7 +1799,7 @@ static void test_twos_shares(void **state)
  */
 static void loc_sequence(struct fixture *f, enum sched_id sched, uint64_t seed)
 {
-	const char *name = sched_get_any(sched)->name;
+	const char *name = sched_get(sched)->name;
 	struct sched_loc_cache cache;
 	struct sched_rand rnd;
 	struct sched_real reals[NREALS];

@@ -21,7 +21,7 @@ static struct proxy_service *service(enum sched_id sched, const uint32_t *weight
 {
 	struct proxy_service *svc = calloc(1, sizeof(*svc));
 	struct proxy_snapshot *snap = calloc(1, sizeof(*snap));
-	const struct sched_ops *ops = sched_get_any(sched);
+	const struct sched_ops *ops = sched_get(sched);
 	struct sockaddr_in *vip = (struct sockaddr_in *)&svc->vip_sa;
 
 	assert_non_null(svc);
@@ -180,14 +180,14 @@ static void test_every_scheduler(void **state)
 
 			if (got < 0) /* sh/dh/mh without fallback: this client's bucket is down */
 				got = 11;
-			if (got == 11 && sched_get_any((enum sched_id)id)->cls != SCHED_CLASS_TABLE)
+			if (got == 11 && sched_get((enum sched_id)id)->cls != SCHED_CLASS_TABLE)
 				fail_msg("%s picked the real that is down",
-					 sched_get_any((enum sched_id)id)->name);
+					 sched_get((enum sched_id)id)->name);
 			tried = got == 11 ? 10 : (uint32_t)got;
 			other = pick(svc, &tried, 1, false);
 			if (other != (tried == 10 ? 12 : 10))
 				fail_msg("%s: retry after %u gave %d",
-					 sched_get_any((enum sched_id)id)->name, tried, other);
+					 sched_get((enum sched_id)id)->name, tried, other);
 		}
 		service_free(svc);
 	}

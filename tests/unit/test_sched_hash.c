@@ -222,14 +222,14 @@ static void test_sh_pick(void **state)
 
 static void test_sh_ops(void **state)
 {
-	const struct sched_ops *ops = sched_get_any(SCHED_SH);
+	const struct sched_ops *ops = sched_get(SCHED_SH);
 	struct sched_real reals[] = { R(1, 1), R(2, 1) };
 	struct sched_flow f = flow4(0x0a000001, 1, 0);
 	uint32_t table[SCHED_SH_TAB_SIZE];
 	struct sched_ctx ctx = { .flow = &f, .table = table, .table_len = SCHED_SH_TAB_SIZE };
 
 	(void)state;
-	assert_int_equal(sched_lookup_any("sh"), SCHED_SH);
+	assert_int_equal(sched_lookup("sh"), SCHED_SH);
 	assert_int_equal(ops->cls, SCHED_CLASS_TABLE);
 	assert_int_equal(ops->table_size, 256);
 	assert_int_equal(ops->build_table(reals, 2, table, ops->table_size), 0);
@@ -247,7 +247,7 @@ static void test_sh_ops(void **state)
  */
 static void test_dh(void **state)
 {
-	const struct sched_ops *ops = sched_get_any(SCHED_DH);
+	const struct sched_ops *ops = sched_get(SCHED_DH);
 	struct sched_real reals[] = { R('A', 3), R('B', 1), R('C', 1) };
 	struct sched_flow f = flow4(0x0a000001, 1, 0xc0a8010a);
 	struct sched_flow g = flow4(0x0b000002, 9, 0xc0a8010a);
@@ -502,7 +502,7 @@ static void test_mh_drain(void **state)
 /* The port option, the ops entry, ids independent of the table, and errors. */
 static void test_mh_pick_and_errors(void **state)
 {
-	const struct sched_ops *ops = sched_get_any(SCHED_MH);
+	const struct sched_ops *ops = sched_get(SCHED_MH);
 	struct sched_real reals[10], other[10], zero[2];
 	struct sched_flow f = flow4(0xc0a8010a, 40000, 0);
 	struct sched_ctx ctx = { .flow = &f, .table = table_a, .table_len = M };
