@@ -21,24 +21,8 @@
 #include "bgp/bird_conf_state.h"
 #include "bgp/bird_ctl.h"
 #include "config.h"
+#include "config_text.h"
 #include "model.h"
-
-#define TMP_TEMPLATE "/tmp/xlb-test-bgp-XXXXXX"
-
-static int load_text(const char *text, struct xlb_config *cfg, struct config_errors *errs,
-		     char *path)
-{
-	int fd, ret;
-
-	strcpy(path, TMP_TEMPLATE);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	assert_int_equal(close(fd), 0);
-	ret = config_load(path, cfg, errs);
-	unlink(path);
-	return ret;
-}
 
 static void assert_addr(const struct net_addr *a, const char *text)
 {
@@ -75,10 +59,10 @@ static void test_full(void **state)
 				   "  bird: /opt/bird/sbin/bird\n";		  /* 20 */
 	struct config_errors errs;
 	struct xlb_config cfg;
-	char path[sizeof(TMP_TEMPLATE)];
+	char path[sizeof(CONFIG_TEXT_TEMPLATE)];
 	const struct bgp_config *b = &cfg.bgp;
 
-	assert_int_equal(load_text(yaml, &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(yaml, &cfg, &errs, path), 0);
 	assert_true(b->enabled);
 	assert_int_equal(b->line, 7);
 	assert_int_equal(b->asn, 65001);
@@ -109,13 +93,13 @@ static void test_defaults_and_absent(void **state)
 {
 	struct config_errors errs;
 	struct xlb_config cfg;
-	char path[sizeof(TMP_TEMPLATE)];
+	char path[sizeof(CONFIG_TEXT_TEMPLATE)];
 
-	assert_int_equal(load_text(BASE, &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(BASE, &cfg, &errs, path), 0);
 	assert_false(cfg.bgp.enabled);
 	config_free(&cfg);
 	assert_int_equal(
-		load_text(BASE "bgp: {asn: 1, peers: [{address: 10.0.0.9, asn: 2}], bfd: false}\n",
+		config_load_text(BASE "bgp: {asn: 1, peers: [{address: 10.0.0.9, asn: 2}], bfd: false}\n",
 			  &cfg, &errs, path),
 		0);
 	assert_true(cfg.bgp.enabled);
@@ -163,13 +147,13 @@ static void test_bad_cases(void **state)
 	size_t failed = 0;
 
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
-		char yaml[1024], path[sizeof(TMP_TEMPLATE)], want[512];
+		char yaml[1024], path[sizeof(CONFIG_TEXT_TEMPLATE)], want[512];
 		struct config_errors errs = {};
 		struct xlb_config cfg;
 		bool found = false;
 
 		snprintf(yaml, sizeof(yaml), BASE "bgp:\n%s", bad_cases[i].yaml);
-		if (load_text(yaml, &cfg, &errs, path) != -EINVAL) {
+		if (config_load_text(yaml, &cfg, &errs, path) != -EINVAL) {
 			fprintf(stderr, "case %zu: accepted\n", i);
 			failed++;
 			continue;

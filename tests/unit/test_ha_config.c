@@ -18,23 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
-
-#define TMP_TEMPLATE "/tmp/xlb-test-ha-XXXXXX"
-
-static int load_text(const char *text, struct xlb_config *cfg, struct config_errors *errs,
-		     char *path)
-{
-	int fd, ret;
-
-	strcpy(path, TMP_TEMPLATE);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	assert_int_equal(close(fd), 0);
-	ret = config_load(path, cfg, errs);
-	unlink(path);
-	return ret;
-}
+#include "config_text.h"
 
 static void assert_addr(const struct net_addr *a, const char *text)
 {
@@ -80,11 +64,11 @@ static void test_full(void **state)
 				   "    enabled: false\n";		/* 27 */
 	struct config_errors errs;
 	struct xlb_config cfg;
-	char path[sizeof(TMP_TEMPLATE)];
+	char path[sizeof(CONFIG_TEXT_TEMPLATE)];
 	const struct ha_vrrp_config *v;
 	const struct ha_sync_config *s;
 
-	assert_int_equal(load_text(yaml, &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(yaml, &cfg, &errs, path), 0);
 	assert_int_equal(cfg.ha.nvrrp, 2);
 	v = &cfg.ha.vrrp[0];
 	assert_string_equal(v->name, "vi1");
@@ -131,7 +115,7 @@ static void test_full(void **state)
 
 static void test_sync_defaults_v6_key_file(void **state)
 {
-	char keypath[] = "/tmp/xlb-test-ha-key-XXXXXX", yaml[1024], path[sizeof(TMP_TEMPLATE)];
+	char keypath[] = "/tmp/xlb-test-ha-key-XXXXXX", yaml[1024], path[sizeof(CONFIG_TEXT_TEMPLATE)];
 	struct config_errors errs;
 	struct xlb_config cfg;
 	int fd = mkstemp(keypath);
@@ -148,7 +132,7 @@ static void test_sync_defaults_v6_key_file(void **state)
 			    "    peers: [\"[fd00::3]:7000\", \"fd00::4\"]\n"
 			    "    key_file: %s\n",
 		 keypath);
-	assert_int_equal(load_text(yaml, &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(yaml, &cfg, &errs, path), 0);
 	unlink(keypath);
 	assert_int_equal(cfg.ha.vrrp[0].priority, 255);
 	assert_int_equal(cfg.ha.vrrp[0].advert_cs, 4095);
@@ -187,10 +171,10 @@ static void test_tracking(void **state)
 				   "      track_service: [web2]\n";	/* 19 */
 	struct config_errors errs;
 	struct xlb_config cfg;
-	char path[sizeof(TMP_TEMPLATE)];
+	char path[sizeof(CONFIG_TEXT_TEMPLATE)];
 	const struct ha_vrrp_config *v;
 
-	assert_int_equal(load_text(yaml, &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(yaml, &cfg, &errs, path), 0);
 	v = &cfg.ha.vrrp[0];
 	assert_int_equal(v->ntrack_ifaces, 3);
 	assert_string_equal(v->track_ifaces[0].name, "eth1");
@@ -216,13 +200,13 @@ static void test_absent(void **state)
 {
 	struct config_errors errs;
 	struct xlb_config cfg;
-	char path[sizeof(TMP_TEMPLATE)];
+	char path[sizeof(CONFIG_TEXT_TEMPLATE)];
 
-	assert_int_equal(load_text(BASE "ha:\n", &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(BASE "ha:\n", &cfg, &errs, path), 0);
 	assert_int_equal(cfg.ha.nvrrp, 0);
 	assert_false(cfg.ha.sync.enabled);
 	config_free(&cfg);
-	assert_int_equal(load_text(BASE, &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(BASE, &cfg, &errs, path), 0);
 	assert_int_equal(cfg.ha.nvrrp, 0);
 	config_free(&cfg);
 }
@@ -346,7 +330,7 @@ static bool check_bad_case(const struct bad_case *c)
 {
 	struct config_errors errs;
 	struct xlb_config cfg;
-	char path[sizeof(TMP_TEMPLATE)], want[512], yaml[2048];
+	char path[sizeof(CONFIG_TEXT_TEMPLATE)], want[512], yaml[2048];
 	size_t nwant = 0;
 	bool ok;
 	int ret;
@@ -357,7 +341,7 @@ static bool check_bad_case(const struct bad_case *c)
 		snprintf(yaml, sizeof(yaml), BASE "ha:\n  - vrrp\n");
 	while (nwant < 4 && c->want[nwant])
 		nwant++;
-	ret = load_text(yaml, &cfg, &errs, path);
+	ret = config_load_text(yaml, &cfg, &errs, path);
 	ok = ret == -EINVAL && errs.count == nwant;
 	for (size_t i = 0; ok && i < nwant; i++) {
 		snprintf(want, sizeof(want), "%s:%s", path, c->want[i]);
@@ -388,9 +372,9 @@ static void test_default_addresses(void **state)
 {
 	struct config_errors errs;
 	struct xlb_config cfg;
-	char path[sizeof(TMP_TEMPLATE)], want[512];
+	char path[sizeof(CONFIG_TEXT_TEMPLATE)], want[512];
 
-	assert_int_equal(load_text(BASE BASE6 "ha:\n  vrrp:\n    - {interface: eth0, vrid: 9}\n",
+	assert_int_equal(config_load_text(BASE BASE6 "ha:\n  vrrp:\n    - {interface: eth0, vrid: 9}\n",
 				   &cfg, &errs, path),
 			 -EINVAL);
 	assert_int_equal(errs.count, 1);
@@ -401,7 +385,7 @@ static void test_default_addresses(void **state)
 	assert_string_equal(errs.msgs[0], want);
 	config_errors_free(&errs);
 
-	assert_int_equal(load_text("interfaces: [{name: eth0}]\nservices: []\n"
+	assert_int_equal(config_load_text("interfaces: [{name: eth0}]\nservices: []\n"
 				   "ha:\n  vrrp:\n    - {interface: eth0, vrid: 9}\n",
 				   &cfg, &errs, path),
 			 -EINVAL);
@@ -420,7 +404,7 @@ static void test_default_addresses(void **state)
  */
 static void test_key_file_fifo(void **state)
 {
-	char fifo[] = "/tmp/xlb-test-ha-fifo-XXXXXX", yaml[512], path[sizeof(TMP_TEMPLATE)];
+	char fifo[] = "/tmp/xlb-test-ha-fifo-XXXXXX", yaml[512], path[sizeof(CONFIG_TEXT_TEMPLATE)];
 	char want[512], got[512] = "";
 	int fd = mkstemp(fifo), fds[2], status;
 	struct pollfd pfd;
@@ -441,7 +425,7 @@ static void test_key_file_fifo(void **state)
 		ssize_t n;
 
 		close(fds[0]);
-		load_text(yaml, &cfg, &errs, path);
+		config_load_text(yaml, &cfg, &errs, path);
 		n = snprintf(got, sizeof(got), "%zu %s", errs.count, errs.count ? errs.msgs[0] : "");
 		_exit(write(fds[1], got, (size_t)n) == n ? 0 : 1);
 	}
@@ -485,12 +469,12 @@ static void test_sync_mode(void **state)
 		"  sync:\n"
 		"    peers: [10.0.0.3]\n"
 		"    key: \"0123456789abcdef\"\n";
-	char yaml[2048], path[sizeof(TMP_TEMPLATE)];
+	char yaml[2048], path[sizeof(CONFIG_TEXT_TEMPLATE)];
 	struct config_errors errs;
 	struct xlb_config cfg;
 
 	(void)state;
-	assert_int_equal(load_text(svcs, &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(svcs, &cfg, &errs, path), 0);
 	assert_int_equal(cfg.ha.sync.mode, HA_SYNC_ACTIVE_BACKUP);
 	assert_false(cfg.services[0].midstream_drop);
 	assert_false(cfg.services[1].midstream_drop);
@@ -499,7 +483,7 @@ static void test_sync_mode(void **state)
 	config_free(&cfg);
 
 	snprintf(yaml, sizeof(yaml), "%s    mode: active-active\n    enabled: false\n", svcs);
-	assert_int_equal(load_text(yaml, &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(yaml, &cfg, &errs, path), 0);
 	assert_int_equal(cfg.ha.sync.mode, HA_SYNC_ACTIVE_ACTIVE);
 	assert_true(cfg.services[0].midstream_drop); /* wlc: the record decides, not a guess */
 	assert_false(cfg.services[1].midstream_drop); /* mh: the hash */

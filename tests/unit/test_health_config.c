@@ -14,22 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
-
-#define TMP_TEMPLATE "/tmp/xlb-test-health-XXXXXX"
-
-static int load(const char *text, struct xlb_config *cfg, struct config_errors *errs, char *path)
-{
-	int fd, ret;
-
-	strcpy(path, TMP_TEMPLATE);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	ret = config_load(path, cfg, errs);
-	unlink(path);
-	return ret;
-}
+#include "config_text.h"
 
 /* Lines 1-7; a case adds its health:, sorry: or quorum: from line 8 on. */
 #define SVC                                                                                        \
@@ -60,10 +45,10 @@ static void test_full_http(void **state)
 				       "    quorum: 2\n";
 	struct config_errors errs;
 	struct xlb_config cfg;
-	char path[sizeof(TMP_TEMPLATE)];
+	char path[sizeof(CONFIG_TEXT_TEMPLATE)];
 	const struct service_config *s;
 
-	assert_int_equal(load(yaml, &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(yaml, &cfg, &errs, path), 0);
 	s = &cfg.services[0];
 	assert_int_equal(s->health.kind, HEALTH_HTTPS);
 	assert_int_equal(s->health.interval_ms, 500);
@@ -92,18 +77,18 @@ static void test_defaults(void **state)
 {
 	struct config_errors errs;
 	struct xlb_config cfg;
-	char path[sizeof(TMP_TEMPLATE)];
+	char path[sizeof(CONFIG_TEXT_TEMPLATE)];
 	const struct service_config *s;
 
 	/* No health: block is check none, quorum 1, no sorry server. */
-	assert_int_equal(load(SVC, &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(SVC, &cfg, &errs, path), 0);
 	s = &cfg.services[0];
 	assert_int_equal(s->health.kind, HEALTH_NONE);
 	assert_int_equal(s->quorum, 1);
 	assert_int_equal(s->sorry.addr.family, 0);
 	config_free(&cfg);
 
-	assert_int_equal(load(SVC "    health: {check: tcp}\n", &cfg, &errs, path), 0);
+	assert_int_equal(config_load_text(SVC "    health: {check: tcp}\n", &cfg, &errs, path), 0);
 	s = &cfg.services[0];
 	assert_int_equal(s->health.kind, HEALTH_TCP);
 	assert_int_equal(s->health.interval_ms, 2000);
@@ -140,9 +125,9 @@ static void test_every_check(void **state)
 	for (size_t i = 0; i < sizeof(goods) / sizeof(goods[0]); i++) {
 		struct config_errors errs;
 		struct xlb_config cfg;
-		char path[sizeof(TMP_TEMPLATE)];
+		char path[sizeof(CONFIG_TEXT_TEMPLATE)];
 
-		if (load(goods[i].yaml, &cfg, &errs, path) != 0) {
+		if (config_load_text(goods[i].yaml, &cfg, &errs, path) != 0) {
 			for (size_t k = 0; k < errs.count; k++)
 				print_message("%s\n", errs.msgs[k]);
 			fail_msg("case %zu did not load", i);
@@ -234,9 +219,9 @@ static void test_bad(void **state)
 	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		struct config_errors errs;
 		struct xlb_config cfg;
-		char path[sizeof(TMP_TEMPLATE)], want[512];
+		char path[sizeof(CONFIG_TEXT_TEMPLATE)], want[512];
 
-		assert_int_equal(load(bads[i].yaml, &cfg, &errs, path), -EINVAL);
+		assert_int_equal(config_load_text(bads[i].yaml, &cfg, &errs, path), -EINVAL);
 		snprintf(want, sizeof(want), "%s:%s", path, bads[i].want);
 		if (!errs.count || strcmp(errs.msgs[0], want) != 0) {
 			print_message("case %zu: want %s\n", i, want);
