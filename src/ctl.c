@@ -11,10 +11,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ctl_request.h"
+#include "deadline.h"
 #include "ha/sync.h"
 #include "ha/vrrp.h"
 #include "health/health_json.h"
@@ -283,36 +283,17 @@ static int ctl_upgrade_args(json_object *req, uint32_t *drain_ms, char *err, siz
 	return 0;
 }
 
-static uint64_t ctl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Waits for @events on @fd until @deadline_ms; false once it has passed. */
-static bool ctl_wait(int fd, short events, uint64_t deadline_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	uint64_t now = ctl_now_ms();
-
-	if (now >= deadline_ms)
-		return false;
-	return poll(&pfd, 1, (int)(deadline_ms - now)) > 0;
-}
-
 static bool ctl_serve_client(int fd, struct model *m, struct ctl_upgrade *up)
 {
 	char req[CTL_REQUEST_MAX + 2];
 	size_t len = 0;
-	uint64_t deadline = ctl_now_ms() + CTL_CLIENT_WAIT_MS;
+	uint64_t deadline = mono_ms() + CTL_CLIENT_WAIT_MS;
 
 	/* One byte more than a request may have: a longer one is refused, not cut. */
 	while (len < sizeof(req) - 1) {
 		ssize_t n;
 
-		if (!ctl_wait(fd, POLLIN, deadline))
+		if (!fd_wait_until(fd, POLLIN, deadline))
 			return false;
 		n = read(fd, req + len, sizeof(req) - 1 - len);
 		if (n <= 0)
@@ -351,8 +332,8 @@ static bool ctl_serve_client(int fd, struct model *m, struct ctl_upgrade *up)
 	const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	size_t left = strlen(text);
 
-	deadline = ctl_now_ms() + CTL_REPLY_WAIT_MS;
-	while (left > 0 && ctl_wait(fd, POLLOUT, deadline)) {
+	deadline = mono_ms() + CTL_REPLY_WAIT_MS;
+	while (left > 0 && fd_wait_until(fd, POLLOUT, deadline)) {
 		ssize_t n = send(fd, text, left, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno != EINTR && errno != EAGAIN)

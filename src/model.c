@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "deadline.h"
 #include "iface.h"
 #include "log.h"
 #include "sched/sched.h"
@@ -38,10 +38,7 @@ const char *real_state_name(const struct real *r)
 
 uint64_t model_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return mono_ms();
 }
 
 void model_note_state(struct real *r)

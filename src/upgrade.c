@@ -11,9 +11,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "proxy/proxy_engine.h"
 #include "xlb/xlb_types.h"
@@ -48,25 +48,6 @@ struct upgrade_old {
 	size_t listeners;
 };
 
-static uint64_t upgrade_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Waits for @events until @deadline_ms; false once it has passed. */
-static bool upgrade_wait(int fd, short events, uint64_t deadline_ms)
-{
-	struct pollfd pfd = {.fd = fd, .events = events};
-	uint64_t now = upgrade_now_ms();
-
-	if (now >= deadline_ms)
-		return false;
-	return poll(&pfd, 1, (int)(deadline_ms - now)) > 0;
-}
-
 /* @line (with its newline) and @nfds descriptors riding on its first byte. 0 or -errno. */
 static int upgrade_send(int fd, const char *line, const int *fds, size_t nfds, uint64_t deadline)
 {
@@ -97,7 +78,7 @@ static int upgrade_send(int fd, const char *line, const int *fds, size_t nfds, u
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			if (!upgrade_wait(fd, POLLOUT, deadline))
+			if (!fd_wait_until(fd, POLLOUT, deadline))
 				return -ETIMEDOUT;
 			continue;
 		}
@@ -197,7 +178,7 @@ static int upgrade_read(struct upgrade_conn *c, uint64_t deadline, json_object *
 			return -EPROTO;
 		if (c->eof)
 			return -ECONNRESET;
-		if (!upgrade_wait(c->fd, POLLIN, deadline))
+		if (!fd_wait_until(c->fd, POLLIN, deadline))
 			return -ETIMEDOUT;
 		n = upgrade_recv(c, MSG_DONTWAIT);
 		if (n < 0 && n != -EAGAIN && n != -EINTR)
@@ -258,7 +239,7 @@ static int upgrade_connect(const char *path)
 /* The old xlbd's listeners: {"pid","listeners"}, then {"fds":K} lines carrying them. */
 static int upgrade_receive_listeners(struct upgrade_old *o, const char *ctl_path)
 {
-	uint64_t deadline = upgrade_now_ms() + UPGRADE_REPLY_WAIT_MS;
+	uint64_t deadline = mono_ms() + UPGRADE_REPLY_WAIT_MS;
 	json_object *m, *e;
 	int64_t total, announced = 0;
 	int err;
@@ -328,7 +309,7 @@ int upgrade_begin(const char *ctl_path, uint32_t drain_ms, struct upgrade_old **
 	o->c.fd = fd;
 	o->drain_ms = drain_ms;
 	snprintf(req, sizeof(req), "{\"cmd\":\"upgrade\",\"drain_ms\":%u}\n", drain_ms);
-	err = upgrade_send(fd, req, NULL, 0, upgrade_now_ms() + UPGRADE_REPLY_WAIT_MS);
+	err = upgrade_send(fd, req, NULL, 0, mono_ms() + UPGRADE_REPLY_WAIT_MS);
 	if (!err)
 		err = upgrade_receive_listeners(o, ctl_path);
 	if (err)
@@ -336,7 +317,7 @@ int upgrade_begin(const char *ctl_path, uint32_t drain_ms, struct upgrade_old **
 	log_info("upgrade: xlbd pid %ld handed over %zu listening socket(s); waiting for it to "
 		 "release the data plane, VRRP, sync and the control socket",
 		 o->pid, o->listeners);
-	err = upgrade_read(&o->c, upgrade_now_ms() + UPGRADE_RELEASE_WAIT_MS, &m);
+	err = upgrade_read(&o->c, mono_ms() + UPGRADE_RELEASE_WAIT_MS, &m);
 	if (!err && !json_object_object_get_ex(m, "released", NULL))
 		err = -EPROTO;
 	json_object_put(err ? NULL : m);
@@ -368,13 +349,13 @@ size_t upgrade_take_listeners(struct upgrade_old *o, int **fds)
 int upgrade_start_drain(struct upgrade_old *o)
 {
 	int err = upgrade_send(o->c.fd, "{\"cmd\":\"drain\"}\n", NULL, 0,
-			       upgrade_now_ms() + UPGRADE_REPLY_WAIT_MS);
+			       mono_ms() + UPGRADE_REPLY_WAIT_MS);
 
 	if (err) {
 		log_error("upgrade: cannot tell xlbd pid %ld to drain: %s", o->pid, strerror(-err));
 		return err;
 	}
-	o->drain_start_ms = upgrade_now_ms();
+	o->drain_start_ms = mono_ms();
 	log_info("upgrade: we accept now; xlbd pid %ld stops accepting and drains (at most %u ms)",
 		 o->pid, o->drain_ms);
 	return 0;
@@ -429,7 +410,7 @@ json_object *upgrade_json(const struct upgrade_old *o)
 	json_object_object_add(j, "drain_timeout_ms", json_object_new_uint64(o->drain_ms));
 	if (o->drain_start_ms)
 		json_object_object_add(j, "draining_for_ms",
-				       json_object_new_uint64(upgrade_now_ms() - o->drain_start_ms));
+				       json_object_new_uint64(mono_ms() - o->drain_start_ms));
 	return j;
 }
 
@@ -437,7 +418,7 @@ json_object *upgrade_json(const struct upgrade_old *o)
 
 int upgrade_give_listeners(int fd, const struct proxy_engine *e)
 {
-	uint64_t deadline = upgrade_now_ms() + UPGRADE_REPLY_WAIT_MS;
+	uint64_t deadline = mono_ms() + UPGRADE_REPLY_WAIT_MS;
 	size_t n = proxy_engine_listeners(e, NULL, 0);
 	int *fds = calloc(n ? n : 1, sizeof(*fds));
 	struct ucred cred;
@@ -473,7 +454,7 @@ int upgrade_give_listeners(int fd, const struct proxy_engine *e)
 void upgrade_drain(int fd, struct proxy_engine *e, uint32_t drain_ms)
 {
 	struct upgrade_conn c = {.fd = fd};
-	uint64_t deadline = upgrade_now_ms() + drain_ms, last = UINT64_MAX, now;
+	uint64_t deadline = mono_ms() + drain_ms, last = UINT64_MAX, now;
 	const char *why = "drained";
 	bool draining = false, peer = true;
 	char line[UPGRADE_LINE_MAX];
@@ -486,7 +467,7 @@ void upgrade_drain(int fd, struct proxy_engine *e, uint32_t drain_ms)
 	sigaddset(&mask, SIGINT);
 	sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (upgrade_send(fd, "{\"released\":true}\n", NULL, 0,
-			 upgrade_now_ms() + UPGRADE_REPLY_WAIT_MS) < 0)
+			 mono_ms() + UPGRADE_REPLY_WAIT_MS) < 0)
 		peer = false;
 	if (!peer)
 		log_error("upgrade: the new xlbd went away; serving our listeners until the drain "
@@ -496,7 +477,7 @@ void upgrade_drain(int fd, struct proxy_engine *e, uint32_t drain_ms)
 					{.fd = sigfd, .events = POLLIN}};
 		uint64_t conns;
 
-		now = upgrade_now_ms();
+		now = mono_ms();
 		conns = proxy_engine_connections(e);
 		if (draining && conns == 0)
 			break;
@@ -541,7 +522,7 @@ void upgrade_drain(int fd, struct proxy_engine *e, uint32_t drain_ms)
 					 (unsigned long long)proxy_engine_connections(e), drain_ms);
 				proxy_engine_drain(e);
 				draining = true;
-				deadline = upgrade_now_ms() + drain_ms;
+				deadline = mono_ms() + drain_ms;
 			}
 			json_object_put(m);
 		}
@@ -552,7 +533,7 @@ void upgrade_drain(int fd, struct proxy_engine *e, uint32_t drain_ms)
 	if (peer) {
 		snprintf(line, sizeof(line), "{\"exit\":\"%s\",\"closed\":%llu}\n", why,
 			 (unsigned long long)last);
-		upgrade_send(fd, line, NULL, 0, upgrade_now_ms() + 100);
+		upgrade_send(fd, line, NULL, 0, mono_ms() + 100);
 	}
 	for (size_t i = 0; i < c.nfds; i++)
 		close(c.fds[i]); /* the new xlbd sends none; any that came anyway */
